@@ -1,0 +1,169 @@
+/**
+ * Every error ringkit throws is a {@link RingkitError}: a subclass named for what the caller does
+ * next, with a stable `code` for matching across threads (errors crossing a `postMessage` arrive
+ * as plain objects; {@link reviveError} rebuilds the right class from `code`).
+ *
+ * Messages follow one shape: what was wrong, what is allowed, then the offending `name=value`.
+ */
+
+/** Stable machine-readable codes, one per error class. */
+export type RingkitErrorCode =
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_INVALID_STATE'
+  | 'ERR_LAYOUT_MISMATCH'
+  | 'ERR_RING_CLOSED'
+  | 'ERR_TIMEOUT'
+  | 'ERR_ABORTED'
+  | 'ERR_LAPPED'
+  | 'ERR_EVICTED'
+  | 'ERR_CAPACITY';
+
+/** Base class of every error ringkit throws. */
+export class RingkitError extends Error {
+  /** Stable code identifying the class, e.g. `ERR_TIMEOUT`. */
+  readonly code: RingkitErrorCode;
+  constructor(code: RingkitErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+RingkitError.prototype.name = 'RingkitError';
+
+/** An argument or option is out of range or of the wrong kind. Fix the call. */
+export class InvalidArgumentError extends RingkitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_INVALID_ARGUMENT', message, options);
+  }
+}
+InvalidArgumentError.prototype.name = 'InvalidArgumentError';
+
+/** The call is not allowed in the object's current state (e.g. release without a batch). */
+export class InvalidStateError extends RingkitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_INVALID_STATE', message, options);
+  }
+}
+InvalidStateError.prototype.name = 'InvalidStateError';
+
+/** The table of consumers (or another fixed-size table in the shared memory) is full. */
+export class CapacityError extends RingkitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_CAPACITY', message, options);
+  }
+}
+CapacityError.prototype.name = 'CapacityError';
+
+/**
+ * The memory being attached is not a ringkit structure, or its header differs from what the
+ * caller expects. `field` names the first header field that differs.
+ */
+export class LayoutMismatchError extends RingkitError {
+  /** The header field that differs (`magic`, `version`, `kind`, `capacity`, `schema`, ...). */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super('ERR_LAYOUT_MISMATCH', message);
+    this.field = field;
+  }
+}
+LayoutMismatchError.prototype.name = 'LayoutMismatchError';
+
+/** The ring is closed: producers may not claim, and a drained consumer has nothing more to read. */
+export class RingClosedError extends RingkitError {
+  constructor(message = 'the ring is closed') {
+    super('ERR_RING_CLOSED', message);
+  }
+}
+RingClosedError.prototype.name = 'RingClosedError';
+
+/** A blocking call did not complete within its `timeout`. Nothing was claimed or consumed. */
+export class TimeoutError extends RingkitError {
+  constructor(message: string) {
+    super('ERR_TIMEOUT', message);
+  }
+}
+TimeoutError.prototype.name = 'TimeoutError';
+
+/** A blocking call was cancelled through its `AbortSignal`. `cause` holds the signal's reason. */
+export class AbortError extends RingkitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_ABORTED', message, options);
+  }
+}
+AbortError.prototype.name = 'AbortError';
+
+/**
+ * A consumer of a lossy ring was overtaken by the producer: `lost` entries were overwritten
+ * before it could read them (or while it was reading them).
+ */
+export class LappedError extends RingkitError {
+  /** How many entries this consumer lost. */
+  readonly lost: number;
+  constructor(lost: number, message?: string) {
+    super('ERR_LAPPED', message ?? `the consumer was lapped by the producer and lost entries: lost=${lost}`);
+    this.lost = lost;
+  }
+}
+LappedError.prototype.name = 'LappedError';
+
+/**
+ * The consumer stopped heart-beating for longer than the ring's `evictAfterMs` and a blocked
+ * producer removed it from gating. It sees no more entries; open a new consumer to continue.
+ */
+export class EvictedError extends RingkitError {
+  /** Index of the evicted consumer in the ring's consumer table. */
+  readonly consumerId: number;
+  constructor(consumerId: number, message?: string) {
+    super('ERR_EVICTED', message ?? `consumer ${consumerId} was evicted after missing its heartbeat deadline`);
+    this.consumerId = consumerId;
+  }
+}
+EvictedError.prototype.name = 'EvictedError';
+
+/** A plain-object form of an error that survives structured cloning. */
+export interface SerializedError {
+  code: string;
+  name: string;
+  message: string;
+  stack?: string | undefined;
+  [extra: string]: unknown;
+}
+
+/** Turns an error into a structured-clonable object (for `postMessage`). */
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) {
+    const out: SerializedError = {
+      code: (error as { code?: unknown }).code === undefined ? 'ERR_UNKNOWN' : String((error as { code?: unknown }).code),
+      name: error.name,
+      message: error.message,
+      stack: error.stack,
+    };
+    for (const key of ['lost', 'consumerId', 'field', 'stage'] as const) {
+      const v = (error as unknown as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = v;
+    }
+    if (error.cause !== undefined) out.cause = serializeError(error.cause);
+    return out;
+  }
+  return { code: 'ERR_UNKNOWN', name: 'Error', message: String(error) };
+}
+
+/** Rebuilds the right {@link RingkitError} subclass (by `code`) from {@link serializeError}'s output. */
+export function reviveError(data: SerializedError): Error {
+  const cause = data.cause !== undefined ? reviveError(data.cause as SerializedError) : undefined;
+  const opts = cause === undefined ? undefined : { cause };
+  let e: Error;
+  switch (data.code) {
+    case 'ERR_INVALID_ARGUMENT': e = new InvalidArgumentError(data.message, opts); break;
+    case 'ERR_INVALID_STATE': e = new InvalidStateError(data.message, opts); break;
+    case 'ERR_CAPACITY': e = new CapacityError(data.message, opts); break;
+    case 'ERR_LAYOUT_MISMATCH': e = new LayoutMismatchError(String(data.field ?? 'unknown'), data.message); break;
+    case 'ERR_RING_CLOSED': e = new RingClosedError(data.message); break;
+    case 'ERR_TIMEOUT': e = new TimeoutError(data.message); break;
+    case 'ERR_ABORTED': e = new AbortError(data.message, opts); break;
+    case 'ERR_LAPPED': e = new LappedError(Number(data.lost ?? 0), data.message); break;
+    case 'ERR_EVICTED': e = new EvictedError(Number(data.consumerId ?? -1), data.message); break;
+    default: e = new Error(data.message, opts); e.name = data.name;
+  }
+  if (data.stack !== undefined) e.stack = data.stack;
+  return e;
+}

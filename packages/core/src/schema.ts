@@ -1,0 +1,158 @@
+import { InvalidArgumentError } from './errors.js';
+
+/**
+ * Slot schemas: named fields stored column by column (struct of arrays). Each column is one
+ * typed array over the shared memory, so a batch of entries is a `subarray` per column.
+ */
+
+/** Scalar field types and the typed array each is stored in. */
+export const FIELD_TYPES = {
+  i8: Int8Array,
+  u8: Uint8Array,
+  i16: Int16Array,
+  u16: Uint16Array,
+  i32: Int32Array,
+  u32: Uint32Array,
+  f32: Float32Array,
+  f64: Float64Array,
+  i64: BigInt64Array,
+  u64: BigUint64Array,
+} as const;
+
+/** A scalar field type name. */
+export type ScalarType = keyof typeof FIELD_TYPES;
+
+/** A fixed-length byte field: `length` bytes per entry, exposed as a `Uint8Array` column. */
+export interface BytesField {
+  readonly kind: 'bytes';
+  readonly length: number;
+}
+
+/** One field of a schema. */
+export type FieldType = ScalarType | BytesField;
+
+/** A slot schema: field name → type. Field order is the declaration order. */
+export type Schema = Readonly<Record<string, FieldType>>;
+
+/** The default schema: one `f64` per slot, named `value`. */
+export const DEFAULT_SCHEMA = Object.freeze({ value: 'f64' }) satisfies Schema;
+/** Type of {@link DEFAULT_SCHEMA}. */
+export type DefaultSchema = typeof DEFAULT_SCHEMA;
+
+/** Largest byte field, per entry. */
+export const MAX_BYTES_FIELD_LENGTH = 2 ** 24;
+
+/** Declares a fixed-length byte field of `length` bytes (1 … 2^24). */
+export function bytes(length: number): BytesField {
+  if (!Number.isInteger(length) || length < 1 || length > MAX_BYTES_FIELD_LENGTH) {
+    throw new InvalidArgumentError(`bytes(length) must be an integer in [1, 2^24]: length=${String(length)}`);
+  }
+  return Object.freeze({ kind: 'bytes', length });
+}
+
+/** The typed array type of a column for a field type. */
+export type ColumnOf<F extends FieldType> = F extends BytesField ? Uint8Array : F extends ScalarType ? ScalarColumns[F] : never;
+
+/** The column (typed array) type of each scalar field type. */
+export interface ScalarColumns {
+  i8: Int8Array;
+  u8: Uint8Array;
+  i16: Int16Array;
+  u16: Uint16Array;
+  i32: Int32Array;
+  u32: Uint32Array;
+  f32: Float32Array;
+  f64: Float64Array;
+  i64: BigInt64Array;
+  u64: BigUint64Array;
+}
+
+/** The columns of a schema: one typed array per field, `capacity` entries long (bytes: × length). */
+export type Columns<S extends Schema> = { readonly [K in keyof S]: ColumnOf<S[K]> };
+
+/** A value for one field in the convenience (object) API. */
+export type ValueOf<F extends FieldType> = F extends 'i64' | 'u64' ? bigint : F extends BytesField ? Uint8Array : number;
+
+/** One entry as an object, for the convenience API (allocates; not for hot paths). */
+export type Entry<S extends Schema> = { [K in keyof S]: ValueOf<S[K]> };
+
+/** A field resolved for layout: name, type, bytes per entry, and its typed-array constructor. */
+export interface ResolvedField {
+  readonly name: string;
+  readonly type: FieldType;
+  readonly bytesPerEntry: number;
+  readonly elementBytes: number;
+}
+
+const FIELD_NAME = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/;
+/** Most fields a schema may have. */
+export const MAX_FIELDS = 64;
+
+/** Validates a schema and resolves its fields in declaration order. */
+export function resolveSchema(schema: unknown): ResolvedField[] {
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) {
+    throw new InvalidArgumentError(`options.schema must be an object of field name → type: schema=${describe(schema)}`);
+  }
+  const entries = Object.entries(schema as Record<string, unknown>);
+  if (entries.length === 0 || entries.length > MAX_FIELDS) {
+    throw new InvalidArgumentError(`options.schema must have 1 to ${MAX_FIELDS} fields: fields=${entries.length}`);
+  }
+  return entries.map(([name, type]) => {
+    if (!FIELD_NAME.test(name)) {
+      throw new InvalidArgumentError(`schema field names must be identifiers of at most 64 characters: name=${JSON.stringify(name)}`);
+    }
+    if (typeof type === 'string' && Object.hasOwn(FIELD_TYPES, type)) {
+      const elementBytes = FIELD_TYPES[type as ScalarType].BYTES_PER_ELEMENT;
+      return { name, type: type as ScalarType, bytesPerEntry: elementBytes, elementBytes };
+    }
+    if (type !== null && typeof type === 'object' && (type as BytesField).kind === 'bytes') {
+      const length = (type as BytesField).length;
+      if (!Number.isInteger(length) || length < 1 || length > MAX_BYTES_FIELD_LENGTH) {
+        throw new InvalidArgumentError(`bytes field "${name}" must have a length in [1, 2^24]: length=${String(length)}`);
+      }
+      return { name, type: bytes(length), bytesPerEntry: length, elementBytes: 1 };
+    }
+    throw new InvalidArgumentError(
+      `unknown type for schema field "${name}"; allowed: ${Object.keys(FIELD_TYPES).join(' ')} or bytes(n): type=${describe(type)}`,
+    );
+  });
+}
+
+/** Encodes a resolved schema as canonical text (stored in the ring header). */
+export function encodeSchema(fields: readonly ResolvedField[]): string {
+  return fields.map((f) => `${f.name}:${typeof f.type === 'string' ? f.type : `bytes(${f.type.length})`}`).join(',');
+}
+
+/** Rebuilds a schema object from {@link encodeSchema}'s text. */
+export function decodeSchema(text: string): Schema {
+  const out: Record<string, FieldType> = {};
+  for (const part of text.split(',')) {
+    const at = part.indexOf(':');
+    const name = part.slice(0, at);
+    const type = part.slice(at + 1);
+    const m = /^bytes\((\d+)\)$/.exec(type);
+    out[name] = m !== null ? bytes(Number(m[1])) : (type as ScalarType);
+  }
+  return out;
+}
+
+/** Creates the column view for one field over `buffer` at `byteOffset`. */
+export function makeColumn(field: ResolvedField, buffer: SharedArrayBuffer, byteOffset: number, capacity: number): ArrayBufferView {
+  if (typeof field.type !== 'string') return new Uint8Array(buffer, byteOffset, capacity * field.bytesPerEntry);
+  const Ctor = FIELD_TYPES[field.type] as unknown as new (b: SharedArrayBuffer, o: number, n: number) => ArrayBufferView;
+  return new Ctor(buffer, byteOffset, capacity);
+}
+
+/** Short, safe description of any value for error messages. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === null || typeof value !== 'object') return String(value);
+  if (Array.isArray(value)) return `array(${value.length})`;
+  try {
+    const s = JSON.stringify(value);
+    return s.length > 60 ? `${s.slice(0, 60)}…` : s;
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
