@@ -53,6 +53,8 @@ export type Kind = (typeof KIND)[keyof typeof KIND];
 export const PRODUCER_MODE = { single: 0, multi: 1 } as const;
 /** Header flag: the ring is lossy (producers are never gated). */
 export const FLAG_LOSSY = 1;
+/** Header flag: lapped consumers of a lossy ring skip ahead (with a `lost` count) instead of throwing. */
+export const FLAG_LOSSY_SKIP = 2;
 
 let at = 0;
 // HEADER block: byte offsets from the region start.
@@ -207,6 +209,8 @@ export interface Header {
   readonly multiProducer: boolean;
   readonly maxConsumers: number;
   readonly lossy: boolean;
+  /** Lossy rings: lapped consumers skip ahead with a `lost` count instead of throwing. */
+  readonly lossySkip?: boolean;
   readonly initialSequence: number;
   readonly evictAfterMs: number;
   readonly byteLength: number;
@@ -259,7 +263,7 @@ export function writeHeader(d: RegionDescriptor, h: Header): void {
   view.setUint32(CAPACITY_OFFSET, h.capacity, true);
   view.setUint32(PRODUCER_MODE_OFFSET, h.multiProducer ? PRODUCER_MODE.multi : PRODUCER_MODE.single, true);
   view.setUint32(MAX_CONSUMERS_OFFSET, h.maxConsumers, true);
-  view.setUint32(FLAGS_OFFSET, h.lossy ? FLAG_LOSSY : 0, true);
+  view.setUint32(FLAGS_OFFSET, (h.lossy ? FLAG_LOSSY : 0) | (h.lossySkip === true ? FLAG_LOSSY_SKIP : 0), true);
   view.setInt32(INITIAL_SEQUENCE_OFFSET, h.initialSequence, true);
   view.setUint32(EVICT_AFTER_OFFSET, h.evictAfterMs, true);
   view.setUint32(REGION_LENGTH_OFFSET, h.byteLength, true);
@@ -298,6 +302,7 @@ export function readHeader(d: RegionDescriptor, expectedKind: Kind): Header {
     multiProducer: view.getUint32(PRODUCER_MODE_OFFSET, true) === PRODUCER_MODE.multi,
     maxConsumers: view.getUint32(MAX_CONSUMERS_OFFSET, true),
     lossy: (view.getUint32(FLAGS_OFFSET, true) & FLAG_LOSSY) !== 0,
+    lossySkip: (view.getUint32(FLAGS_OFFSET, true) & FLAG_LOSSY_SKIP) !== 0,
     initialSequence: view.getInt32(INITIAL_SEQUENCE_OFFSET, true),
     evictAfterMs: view.getUint32(EVICT_AFTER_OFFSET, true),
     byteLength,

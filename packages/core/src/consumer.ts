@@ -1,0 +1,361 @@
+import type { SequenceBarrier } from './barrier.js';
+import type { RingControl } from './control.js';
+import { EvictedError, InvalidArgumentError, InvalidStateError, LappedError } from './errors.js';
+import { CLAIM_INDEX, CONSUMER_STATE, CURSOR_INDEX } from './layout.js';
+import type { ColumnOf, Schema } from './schema.js';
+import { checkWait, deadlineOf, MAX_SLEEP_MS, sleep, sleepAsync, sleepMs, type WaitOptions } from './wait-strategy.js';
+
+/** `tryPoll`/`poll` result: nothing to read yet. */
+export const POLL_EMPTY = 0;
+/** `tryPoll`/`poll` result: the ring is closed and this consumer has read everything. */
+export const POLL_CLOSED = -1;
+
+/** Where a batch finds its columns: the ring's column views, by field name, and bytes per entry. */
+export interface ColumnSet {
+  readonly views: Readonly<Record<string, ArrayBufferView>>;
+  readonly bytesPerEntry: Readonly<Record<string, number>>;
+  readonly capacity: number;
+  readonly mask: number;
+}
+
+/**
+ * The entries a consumer holds between a successful poll and its release: sequences
+ * `lo … lo + count - 1` (Int32, wrap-safe). One object per consumer, reused for every batch.
+ */
+export class Batch<S extends Schema> {
+  /** First sequence of the batch. */
+  lo = 0;
+  /** Number of entries. */
+  count = 0;
+  /** Entries skipped (lossy rings, `lossyPolicy: 'skip'`) just before this batch. */
+  lost = 0;
+  private readonly columns: ColumnSet;
+
+  constructor(columns: ColumnSet) {
+    this.columns = columns;
+  }
+
+  /** Last sequence of the batch. */
+  get hi(): number {
+    return (this.lo + this.count - 1) | 0;
+  }
+
+  /** Slot index of entry `i` of the batch (0 ≤ i < count). */
+  index(i: number): number {
+    return (this.lo + i) & this.columns.mask;
+  }
+
+  /**
+   * Zero-copy views of one column for this batch: one `subarray`, or two when the batch wraps
+   * round the end of the ring. Allocates the two views (call once per batch, not per entry).
+   */
+  slices<K extends keyof S & string>(field: K): [ColumnOf<S[K]>, ColumnOf<S[K]> | undefined] {
+    const view = this.columns.views[field] as unknown as Uint8Array;
+    if (view === undefined) throw new InvalidStateError(`no field "${field}" in this ring's schema`);
+    const per = view instanceof Uint8Array ? this.columns.bytesPerEntry[field]! : 1;
+    const start = this.lo & this.columns.mask;
+    const end = start + this.count;
+    const capacity = this.columns.capacity;
+    if (end <= capacity) return [view.subarray(start * per, end * per) as unknown as ColumnOf<S[K]>, undefined];
+    return [
+      view.subarray(start * per, capacity * per) as unknown as ColumnOf<S[K]>,
+      view.subarray(0, (end - capacity) * per) as unknown as ColumnOf<S[K]>,
+    ];
+  }
+}
+
+/** Options of `poll` and `pollAsync`. */
+export interface PollOptions extends WaitOptions {
+  /** Most entries in one batch. Defaults to the ring's capacity. */
+  max?: number;
+}
+
+/**
+ * A consumer of a ring: sees every published entry in order (broadcast), or — as a member of a
+ * work group — the entries it claims from the group. Reads whole batches and releases each with
+ * one store, so the producer may reuse those slots.
+ *
+ * Threading: one thread. Open the same table entry in another thread with `ring.openConsumer(id)`.
+ */
+export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>> {
+  /** Index of this consumer in the ring's consumer table (pass it to another thread). */
+  readonly id: number;
+  /** The current batch (valid between a successful poll and the release). */
+  readonly batch: Batch<S>;
+  private readonly control: RingControl;
+  private readonly barrier: SequenceBarrier;
+  private readonly seqIndex: number;
+  private readonly stateIndex: number;
+  private readonly heartbeatIndex: number;
+  private readonly beat: boolean;
+  /** Work group: Int32 index of the group's work sequence, or -1. */
+  private readonly workIndex: number;
+  private readonly skipLapped: boolean;
+  /** Next sequence to read. */
+  private next: number;
+  private cachedAvailable: number;
+  private inBatch = false;
+  /** Work-group member: claimed sequences not yet handed out (claimLo … claimHi). */
+  private claimLo = 0;
+  private claimHi = -1;
+  private hasClaim = false;
+
+  constructor(control: RingControl, id: number, barrier: SequenceBarrier, columns: ColumnSet, workIndex: number, skipLapped: boolean) {
+    this.control = control;
+    this.id = id;
+    this.barrier = barrier;
+    this.batch = new Batch<S>(columns);
+    this.seqIndex = control.seqIndex(id);
+    this.stateIndex = control.infoIndex(id, 0);
+    this.heartbeatIndex = control.heartbeatIndex(id);
+    this.beat = control.evictAfterMs > 0;
+    this.workIndex = workIndex;
+    this.skipLapped = skipLapped;
+    const seq = Atomics.load(control.ctl, this.seqIndex);
+    this.next = (seq + 1) | 0;
+    this.cachedAvailable = seq;
+  }
+
+  /**
+   * Takes the next batch if one is ready, without waiting (releasing the previous batch first).
+   * @param max most entries to take. Defaults to the ring's capacity.
+   * @returns the batch size (> 0, entries in {@link batch}); {@link POLL_EMPTY} (0) when nothing is
+   *   published yet; {@link POLL_CLOSED} (-1) when the ring is closed and everything was read.
+   * @throws {@link EvictedError} if this consumer was evicted; {@link LappedError} (lossy rings,
+   *   `lossyPolicy: 'error'`) when entries were overwritten before it read them.
+   */
+  tryPoll(max = this.control.capacity): number {
+    if (this.inBatch) this.release();
+    const ctl = this.control.ctl;
+    if (Atomics.load(ctl, this.stateIndex) !== CONSUMER_STATE.active) this.throwInactive();
+    if (this.beat) Atomics.store(ctl, this.heartbeatIndex, this.control.nowMs());
+    if (this.workIndex >= 0) return this.tryPollMember(max);
+    let next = this.next;
+    let available = this.cachedAvailable;
+    if (((available - next) | 0) < 0) {
+      available = this.barrier.available(next);
+      this.cachedAvailable = available;
+      if (((available - next) | 0) < 0) return this.emptyOrClosed(next);
+    }
+    let lost = 0;
+    if (this.control.lossy) {
+      const oldest = this.oldestIntact();
+      if (((oldest - next) | 0) > 0) {
+        lost = (oldest - next) | 0;
+        next = oldest;
+        this.skipTo(oldest);
+        if (!this.skipLapped) throw new LappedError(lost);
+        if (((available - next) | 0) < 0) return POLL_EMPTY;
+      }
+    }
+    let count = ((available - next) | 0) + 1;
+    if (count > max) count = max;
+    const batch = this.batch;
+    batch.lo = next;
+    batch.count = count;
+    batch.lost = lost;
+    this.inBatch = true;
+    return count;
+  }
+
+  private tryPollMember(max: number): number {
+    const ctl = this.control.ctl;
+    if (!this.hasClaim) {
+      // Claim before waiting (the Disruptor's WorkProcessor): an idle member holds the next
+      // sequence, and its own sequence stays just below it, so it never blocks the producer.
+      for (;;) {
+        const work = Atomics.load(ctl, this.workIndex);
+        const first = (work + 1) | 0;
+        if (this.control.isClosed() && ((first - this.control.finalSequence()) | 0) > 0) return this.memberDone();
+        let available = this.cachedAvailable;
+        if (((available - first) | 0) < 0) available = this.cachedAvailable = this.barrier.available(first);
+        let n = ((available - work) | 0);
+        if (n < 1) n = 1;
+        else if (n > max) n = max;
+        Atomics.store(ctl, this.seqIndex, work); // gate at `work` before the claim becomes visible
+        if (Atomics.compareExchange(ctl, this.workIndex, work, (work + n) | 0) === work) {
+          this.claimLo = first;
+          this.claimHi = (work + n) | 0;
+          this.hasClaim = true;
+          break;
+        }
+      }
+    }
+    const lo = this.claimLo;
+    let available = this.cachedAvailable;
+    if (((available - lo) | 0) < 0) {
+      available = this.cachedAvailable = this.barrier.available(lo);
+      if (((available - lo) | 0) < 0) return this.emptyOrClosed(lo);
+    }
+    if (((available - this.claimHi) | 0) > 0) available = this.claimHi;
+    let count = ((available - lo) | 0) + 1;
+    if (count > max) count = max;
+    const hi = (lo + count - 1) | 0;
+    if (hi === this.claimHi) this.hasClaim = false;
+    else this.claimLo = (hi + 1) | 0;
+    const batch = this.batch;
+    batch.lo = lo;
+    batch.count = count;
+    batch.lost = 0;
+    this.inBatch = true;
+    return count;
+  }
+
+  private emptyOrClosed(next: number): number {
+    const control = this.control;
+    if (control.isClosed() && ((next - control.finalSequence()) | 0) > 0) return this.workIndex >= 0 ? this.memberDone() : POLL_CLOSED;
+    return POLL_EMPTY;
+  }
+
+  /** A work-group member that has nothing left: it holds nothing, so it stops holding back consumers after the group. */
+  private memberDone(): number {
+    this.hasClaim = false;
+    Atomics.store(this.control.ctl, this.seqIndex, this.control.finalSequence());
+    this.control.signalReleased();
+    return POLL_CLOSED;
+  }
+
+  /** Lossy rings: the oldest sequence whose slot no producer can be overwriting now. */
+  private oldestIntact(): number {
+    const ctl = this.control.ctl;
+    const claimed = Atomics.load(ctl, this.control.multiProducer ? CURSOR_INDEX : CLAIM_INDEX);
+    return (claimed - this.control.capacity + 1) | 0;
+  }
+
+  private skipTo(sequence: number): void {
+    this.next = sequence;
+    Atomics.store(this.control.ctl, this.seqIndex, (sequence - 1) | 0);
+  }
+
+  private throwInactive(): never {
+    if (Atomics.load(this.control.ctl, this.stateIndex) === CONSUMER_STATE.evicted) throw new EvictedError(this.id);
+    throw new InvalidStateError(`consumer ${this.id} was removed from the ring`);
+  }
+
+  /**
+   * Releases the current batch: the producer may now reuse its slots (one store however large
+   * the batch). Polling releases the previous batch by itself; call this to release early.
+   * @returns for lossy rings, how many entries of the batch the producer overwrote while they
+   *   were being read (their values must not be trusted); otherwise 0.
+   * @throws {@link LappedError} for such overwrites when `lossyPolicy` is `'error'`.
+   */
+  release(): number {
+    if (!this.inBatch) return 0;
+    this.inBatch = false;
+    const hi = this.batch.hi;
+    this.next = (hi + 1) | 0;
+    Atomics.store(this.control.ctl, this.seqIndex, hi); // the release: slots ≤ hi may be reused
+    this.control.signalReleased();
+    if (!this.control.lossy) return 0;
+    const torn = (this.oldestIntact() - this.batch.lo) | 0;
+    if (torn <= 0) return 0;
+    const lost = torn > this.batch.count ? this.batch.count : torn;
+    if (!this.skipLapped) throw new LappedError(lost, `entries of the batch were overwritten while being read: lost=${lost}`);
+    return lost;
+  }
+
+  /**
+   * Waits with the ring's wait strategy until a batch is ready, then takes it.
+   * @returns the batch size (> 0) or {@link POLL_CLOSED}.
+   * @throws {@link TimeoutError}, {@link AbortError}, {@link EvictedError}, {@link LappedError}.
+   */
+  poll(options?: PollOptions): number {
+    const max = this.checkMax(options);
+    let n = this.tryPoll(max);
+    if (n !== POLL_EMPTY) return n;
+    const deadline = deadlineOf(options, 'poll');
+    const signal = options?.signal;
+    const control = this.control;
+    const ctl = control.ctl;
+    const busy = control.strategy.kind === 'busySpin';
+    const spinTries = control.strategy.spinTries;
+    const { signalIndex, waitersIndex } = this.barrier;
+    for (let spins = 1; ; spins++) {
+      n = this.tryPoll(max);
+      if (n !== POLL_EMPTY) return n;
+      if (busy || spins <= spinTries) {
+        if ((spins & 1023) === 0) checkWait(deadline, signal, 'poll', options?.timeout);
+        continue;
+      }
+      checkWait(deadline, signal, 'poll', options?.timeout);
+      Atomics.add(ctl, waitersIndex, 1);
+      const observed = Atomics.load(ctl, signalIndex);
+      n = this.tryPoll(max);
+      if (n === POLL_EMPTY) sleep(ctl, signalIndex, observed, sleepMs(deadline, MAX_SLEEP_MS));
+      Atomics.sub(ctl, waitersIndex, 1);
+      if (n !== POLL_EMPTY) return n;
+    }
+  }
+
+  /**
+   * Like {@link poll}, but sleeps with `Atomics.waitAsync`, so the thread's event loop keeps
+   * running; keeps the event loop alive while waiting.
+   */
+  async pollAsync(options?: PollOptions): Promise<number> {
+    const max = this.checkMax(options);
+    let n = this.tryPoll(max);
+    if (n !== POLL_EMPTY) return n;
+    const deadline = deadlineOf(options, 'pollAsync');
+    const signal = options?.signal;
+    const ctl = this.control.ctl;
+    const { signalIndex, waitersIndex } = this.barrier;
+    for (let spins = 0; spins < this.control.strategy.spinTries; spins++) {
+      n = this.tryPoll(max);
+      if (n !== POLL_EMPTY) return n;
+    }
+    for (;;) {
+      checkWait(deadline, signal, 'pollAsync', options?.timeout);
+      Atomics.add(ctl, waitersIndex, 1);
+      const observed = Atomics.load(ctl, signalIndex);
+      try {
+        n = this.tryPoll(max);
+        if (n === POLL_EMPTY) await sleepAsync(ctl, signalIndex, observed, sleepMs(deadline, MAX_SLEEP_MS), signal);
+      } finally {
+        Atomics.sub(ctl, waitersIndex, 1);
+      }
+      if (n !== POLL_EMPTY) return n;
+      n = this.tryPoll(max);
+      if (n !== POLL_EMPTY) return n;
+    }
+  }
+
+  private checkMax(options: PollOptions | undefined): number {
+    const max = options?.max ?? this.control.capacity;
+    if (!(max >= 1 && (max | 0) === max)) {
+      throw new InvalidArgumentError(`options.max must be a positive integer: max=${String(max)}`);
+    }
+    return max;
+  }
+
+  /**
+   * Batches as an async iterator: each step releases the previous batch and waits (with
+   * `pollAsync`) for the next; the iteration ends when the ring is closed and drained.
+   */
+  async *[Symbol.asyncIterator](): AsyncIterator<Batch<S>> {
+    try {
+      for (;;) {
+        const n = await this.pollAsync();
+        if (n === POLL_CLOSED) return;
+        yield this.batch;
+      }
+    } finally {
+      this.release();
+    }
+  }
+
+  /** The sequence this consumer has released up to (a query: stale as soon as it returns). */
+  get sequence(): number {
+    return Atomics.load(this.control.ctl, this.seqIndex);
+  }
+
+  /** Entries published but not yet released by this consumer (stale as soon as it returns). */
+  lag(): number {
+    return (this.barrier.available(this.next) - this.sequence) | 0;
+  }
+
+  /** Stops gating the producer: this consumer reads no more. Idempotent. */
+  remove(): void {
+    this.inBatch = false;
+    if (Atomics.load(this.control.ctl, this.stateIndex) === CONSUMER_STATE.active) this.control.remove(this.id);
+  }
+}

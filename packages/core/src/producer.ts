@@ -1,0 +1,162 @@
+import type { RingControl } from './control.js';
+import { InvalidArgumentError, RingClosedError } from './errors.js';
+import { RELEASE_SIGNAL_INDEX, RELEASE_WAITERS_INDEX } from './layout.js';
+import type { Schema, Entry } from './schema.js';
+import type { SlotWriter } from './slot-writer.js';
+import { checkWait, deadlineOf, MAX_SLEEP_MS, sleep, sleepAsync, sleepMs, type WaitOptions } from './wait-strategy.js';
+
+/**
+ * The producer side of a ring, for one thread. `tryClaim`/`claim` reserve `n` consecutive
+ * sequences, the caller writes their slots in place, and `publish(hi)` makes them visible to
+ * consumers at once — one store per batch, however large.
+ *
+ * Threading: a producer object belongs to the thread that created it. In `'single'` mode the
+ * ring has exactly one producer; in `'multi'` mode every thread makes its own.
+ */
+export abstract class Producer<S extends Schema> {
+  /** First sequence of the last successful claim. */
+  lo = 0;
+  /** Last sequence of the last successful claim. */
+  hi = 0;
+  protected readonly control: RingControl;
+  protected readonly capacity: number;
+  protected readonly writer: SlotWriter<S>;
+  protected closedHandle = false;
+
+  constructor(control: RingControl, writer: SlotWriter<S>) {
+    this.control = control;
+    this.capacity = control.capacity;
+    this.writer = writer;
+  }
+
+  /**
+   * Tries to claim `n` sequences (1 … capacity) without waiting. On `true` the range is
+   * `this.lo … this.hi`; on `false` the ring has no room (gating consumers have not released).
+   * @throws {@link RingClosedError} once the ring is closed.
+   */
+  abstract tryClaim(n: number): boolean;
+
+  /**
+   * Publishes claimed sequences up to and including `hi`: consumers may read them once this
+   * returns. Publishing is in claim order per producer.
+   */
+  abstract publish(hi: number): void;
+
+  /** Claims `n` sequences, waiting with the ring's wait strategy while the ring is full. */
+  protected abstract claimBlocking(n: number, options: WaitOptions | undefined): number;
+
+  /** Closes this producer (single: closes the ring after the last published entry). */
+  abstract close(): void;
+
+  /**
+   * Claims `n` sequences, waiting with the ring's wait strategy while the ring is full.
+   * @returns the last claimed sequence (`hi`); the first is `(hi - n + 1) | 0`, also in `this.lo`.
+   * @throws {@link TimeoutError} after `options.timeout` ms; {@link AbortError} when
+   *   `options.signal` aborts; {@link RingClosedError} once the ring is closed.
+   */
+  claim(n: number, options?: WaitOptions): number {
+    return this.claimBlocking(n, options);
+  }
+
+  /**
+   * Like {@link claim}, but waits with `Atomics.waitAsync` so the thread's event loop keeps
+   * running (timers, sockets). Keeps the event loop alive while waiting.
+   */
+  async claimAsync(n: number, options?: WaitOptions): Promise<number> {
+    if (this.tryClaim(n)) return this.hi;
+    const deadline = deadlineOf(options, 'claimAsync');
+    const signal = options?.signal;
+    const ctl = this.control.ctl;
+    for (;;) {
+      checkWait(deadline, signal, 'claimAsync', options?.timeout);
+      Atomics.add(ctl, RELEASE_WAITERS_INDEX, 1);
+      const observed = Atomics.load(ctl, RELEASE_SIGNAL_INDEX);
+      let ok = false;
+      try {
+        ok = this.tryClaim(n);
+        if (!ok) {
+          this.control.evictStale(((this.claimTarget(n) - this.capacity) | 0) - 1);
+          await sleepAsync(ctl, RELEASE_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS), signal);
+        }
+      } finally {
+        Atomics.sub(ctl, RELEASE_WAITERS_INDEX, 1);
+      }
+      if (ok || this.tryClaim(n)) return this.hi;
+    }
+  }
+
+  /** The sequence a claim of `n` would end at now (for eviction decisions while waiting). */
+  protected abstract claimTarget(n: number): number;
+
+  /**
+   * Waits until `tryClaim(n)` succeeds (the timeout-capable path shared by both modes).
+   * @returns the last claimed sequence.
+   */
+  protected claimWithRetry(n: number, options: WaitOptions | undefined): number {
+    const deadline = deadlineOf(options, 'claim');
+    const signal = options?.signal;
+    const control = this.control;
+    const ctl = control.ctl;
+    const busy = control.strategy.kind === 'busySpin';
+    const spinTries = control.strategy.spinTries;
+    let spins = 0;
+    for (;;) {
+      if (this.tryClaim(n)) return this.hi;
+      if (busy || ++spins <= spinTries) {
+        if ((spins & 1023) === 0) {
+          checkWait(deadline, signal, 'claim', options?.timeout);
+          control.evictStale(((this.claimTarget(n) - this.capacity) | 0) - 1);
+        }
+        continue;
+      }
+      checkWait(deadline, signal, 'claim', options?.timeout);
+      control.evictStale(((this.claimTarget(n) - this.capacity) | 0) - 1);
+      Atomics.add(ctl, RELEASE_WAITERS_INDEX, 1);
+      const observed = Atomics.load(ctl, RELEASE_SIGNAL_INDEX);
+      const ok = this.tryClaim(n);
+      if (!ok) sleep(ctl, RELEASE_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS));
+      Atomics.sub(ctl, RELEASE_WAITERS_INDEX, 1);
+      if (ok) return this.hi;
+    }
+  }
+
+  /** Validates a claim size: an integer in [1, capacity]. */
+  protected checkCount(n: number): void {
+    if (!(n >= 1 && n <= this.capacity && (n | 0) === n)) {
+      throw new InvalidArgumentError(`claim size must be an integer in [1, capacity=${this.capacity}]: n=${String(n)}`);
+    }
+    if (this.closedHandle) throw new RingClosedError('this producer is closed');
+  }
+
+  /**
+   * One-call convenience: claims one slot if there is room, writes `value` into it (a number for
+   * a one-field schema, else an object with every field) and publishes it.
+   * @returns false when the ring is full. Allocates nothing for a one-field numeric schema.
+   */
+  tryPublishValue(value: number | bigint | Entry<S>): boolean {
+    this.writer.check(value);
+    if (!this.tryClaim(1)) return false;
+    this.writeAndPublish(value);
+    return true;
+  }
+
+  /** Blocking form of {@link tryPublishValue}: waits for room like {@link claim}. */
+  publishValue(value: number | bigint | Entry<S>, options?: WaitOptions): void {
+    this.writer.check(value);
+    this.claimBlocking(1, options);
+    this.writeAndPublish(value);
+  }
+
+  /** Async form of {@link publishValue}. */
+  async publishValueAsync(value: number | bigint | Entry<S>, options?: WaitOptions): Promise<void> {
+    this.writer.check(value);
+    await this.claimAsync(1, options);
+    this.writeAndPublish(value);
+  }
+
+  private writeAndPublish(value: number | bigint | Entry<S>): void {
+    // `check` ran before the claim, so the write cannot throw and the claimed slot is always published.
+    this.writer.write(this.hi, value);
+    this.publish(this.hi);
+  }
+}

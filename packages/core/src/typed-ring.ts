@@ -1,0 +1,414 @@
+import { SequenceBarrier } from './barrier.js';
+import { Consumer, type ColumnSet } from './consumer.js';
+import { RingControl } from './control.js';
+import { InvalidArgumentError, InvalidStateError, LayoutMismatchError } from './errors.js';
+import {
+  checkDescriptor, describeLayout, computeLayout, CONSUMER_ROLE, CURSOR_INDEX, INFO_DEPS, INFO_GROUP, INFO_MEMBERS,
+  KIND, MAX_CONSUMERS, MAX_SCHEMA_LENGTH, OPEN_PRODUCERS_INDEX, PRODUCER_ATTACHED_INDEX, readHeader, schemaByteLength,
+  writeHeader, type Header, type RegionDescriptor, type RegionLayout,
+} from './layout.js';
+import { MultiProducerSequencer } from './multi-producer-sequencer.js';
+import type { Producer } from './producer.js';
+import {
+  decodeSchema, DEFAULT_SCHEMA, describe, encodeSchema, makeColumn, resolveSchema,
+  type ColumnOf, type Columns, type DefaultSchema, type ResolvedField, type Schema,
+} from './schema.js';
+import { isPowerOfTwo } from './sequence.js';
+import { SingleProducerSequencer } from './single-producer-sequencer.js';
+import { SlotWriter } from './slot-writer.js';
+import { resolveWaitStrategy, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
+
+/** Options of {@link Ring.create}. */
+export interface RingOptions<S extends Schema = DefaultSchema> {
+  /** Number of slots: a power of two in [2, 2^30]. Required. */
+  capacity: number;
+  /** Slot fields, stored column by column. Defaults to `{ value: 'f64' }`. */
+  schema?: S;
+  /** `'single'` (one producer thread: plain cursor store) or `'multi'`. Defaults to `'single'`. */
+  producer?: 'single' | 'multi';
+  /** Size of the consumer table (consumers + work groups + their members), 1 … 32. Defaults to 8. */
+  maxConsumers?: number;
+  /** How blocked calls wait in this thread. Defaults to `'phased'`. */
+  waitStrategy?: WaitStrategyOption;
+  /** Producers are never gated; lapped consumers are told (see `lossyPolicy`). Defaults to false. */
+  lossy?: boolean;
+  /** Lossy rings: a lapped consumer gets a `LappedError` (`'error'`) or skips ahead with `batch.lost` set (`'skip'`). Defaults to `'error'`. */
+  lossyPolicy?: 'error' | 'skip';
+  /** A producer blocked on a consumer silent for longer than this may evict it; 0 = never. Defaults to 0. */
+  evictAfterMs?: number;
+  /** The sequence before the first entry (the first published is this + 1). Defaults to -1. */
+  initialSequence?: number;
+  /** Place the ring in this buffer (at `byteOffset`) instead of a new one. */
+  buffer?: SharedArrayBuffer;
+  /** Where the ring starts in `buffer`: a multiple of 128. Defaults to 0. */
+  byteOffset?: number;
+}
+
+/** What an attaching thread expects of the ring (each given field is checked). */
+export interface AttachOptions<S extends Schema = Schema> {
+  schema?: S;
+  capacity?: number;
+  producer?: 'single' | 'multi';
+  /** How blocked calls wait in this thread. Defaults to `'phased'`. */
+  waitStrategy?: WaitStrategyOption;
+}
+
+/** Options of {@link Ring.addConsumer}. */
+export interface ConsumerOptions {
+  /** Consumers (or work groups, or their ids) this one runs after: it sees an entry only once they released it. */
+  after?: ReadonlyArray<Consumer<Schema> | WorkGroup | number>;
+}
+
+/** Options of {@link Ring.addWorkGroup}. */
+export interface WorkGroupOptions extends ConsumerOptions {
+  /** Number of members: each entry goes to exactly one of them. */
+  members: number;
+}
+
+/** A work group registered in a ring: `members` consumers sharing one work sequence. */
+export interface WorkGroup {
+  /** Table id of the group (use it in `after`). */
+  readonly id: number;
+  /** Table ids of the members: open each with `ring.openConsumer(id)` in its thread. */
+  readonly memberIds: readonly number[];
+}
+
+interface Resolved {
+  capacity: number;
+  fields: ResolvedField[];
+  schemaText: string;
+  multi: boolean;
+  maxConsumers: number;
+  lossy: boolean;
+  lossySkip: boolean;
+  evictAfterMs: number;
+  initialSequence: number;
+  layout: RegionLayout;
+}
+
+function resolveOptions(options: RingOptions<Schema>): Resolved {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(`options must be an object with at least { capacity }: options=${describe(options)}`);
+  }
+  const { capacity } = options;
+  if (typeof capacity !== 'number' || !isPowerOfTwo(capacity) || capacity < 2) {
+    throw new InvalidArgumentError(`options.capacity must be a power of two in [2, 2^30]: capacity=${describe(capacity)}`);
+  }
+  const fields = resolveSchema(options.schema ?? DEFAULT_SCHEMA);
+  const schemaText = encodeSchema(fields);
+  const schemaLength = schemaByteLength(schemaText);
+  if (schemaLength > MAX_SCHEMA_LENGTH) {
+    throw new InvalidArgumentError(`options.schema is too long once encoded (at most ${MAX_SCHEMA_LENGTH} bytes): length=${schemaLength}`);
+  }
+  const producer = options.producer ?? 'single';
+  if (producer !== 'single' && producer !== 'multi') {
+    throw new InvalidArgumentError(`options.producer must be 'single' or 'multi': producer=${describe(producer)}`);
+  }
+  const maxConsumers = options.maxConsumers ?? 8;
+  if (!Number.isInteger(maxConsumers) || maxConsumers < 1 || maxConsumers > MAX_CONSUMERS) {
+    throw new InvalidArgumentError(`options.maxConsumers must be an integer in [1, ${MAX_CONSUMERS}]: maxConsumers=${describe(maxConsumers)}`);
+  }
+  const lossy = options.lossy ?? false;
+  if (typeof lossy !== 'boolean') throw new InvalidArgumentError(`options.lossy must be a boolean: lossy=${describe(lossy)}`);
+  const policy = options.lossyPolicy ?? 'error';
+  if (policy !== 'error' && policy !== 'skip') {
+    throw new InvalidArgumentError(`options.lossyPolicy must be 'error' or 'skip': lossyPolicy=${describe(policy)}`);
+  }
+  const evictAfterMs = options.evictAfterMs ?? 0;
+  if (!Number.isInteger(evictAfterMs) || evictAfterMs < 0 || evictAfterMs > 2 ** 30) {
+    throw new InvalidArgumentError(`options.evictAfterMs must be an integer number of milliseconds in [0, 2^30] (0 = never): evictAfterMs=${describe(evictAfterMs)}`);
+  }
+  const initialSequence = options.initialSequence ?? -1;
+  if (!Number.isInteger(initialSequence) || initialSequence < -(2 ** 31) || initialSequence > 2 ** 31 - 1) {
+    throw new InvalidArgumentError(`options.initialSequence must be an Int32: initialSequence=${describe(initialSequence)}`);
+  }
+  const layout = computeLayout({
+    capacity,
+    maxConsumers,
+    multiProducer: producer === 'multi',
+    schemaLength,
+    columnBytes: fields.map((f) => f.bytesPerEntry * capacity),
+  });
+  return { capacity, fields, schemaText, multi: producer === 'multi', maxConsumers, lossy, lossySkip: policy === 'skip', evictAfterMs, initialSequence, layout };
+}
+
+/**
+ * A Disruptor-style ring of typed slots in a `SharedArrayBuffer`: producers claim slots, write
+ * them in place and publish; consumers (broadcast, dependent, or in work groups) read batches in
+ * place and release them; the producer never overwrites what a gating consumer holds.
+ *
+ * A `Ring` object is one thread's view of the shared ring. Create it once with
+ * {@link Ring.create}, send {@link descriptor} to other threads, and {@link Ring.attach} there.
+ */
+export class Ring<S extends Schema = DefaultSchema> {
+  /** Structured-clonable: send it to a worker and `Ring.attach` it there. */
+  readonly descriptor: RegionDescriptor;
+  /** Number of slots. */
+  readonly capacity: number;
+  /** `capacity - 1`: the slot of sequence `s` is `s & mask`. */
+  readonly mask: number;
+  /** One typed array per field, `capacity` entries long (`bytes(n)` fields: `n × capacity` bytes). */
+  readonly columns: Columns<S>;
+  /** The slot schema. */
+  readonly schema: S;
+  /** The header as stored in the shared memory. */
+  readonly header: Header;
+  /** Byte length of the ring's region. */
+  readonly byteLength: number;
+  private readonly control: RingControl;
+  private readonly columnSet: ColumnSet;
+  private readonly writer: SlotWriter<S>;
+  private ownProducer: Producer<S> | undefined;
+
+  private constructor(descriptor: RegionDescriptor, header: Header, layout: RegionLayout, fields: ResolvedField[], strategy: WaitStrategy) {
+    this.descriptor = Object.freeze({ buffer: descriptor.buffer, byteOffset: descriptor.byteOffset });
+    this.header = header;
+    this.capacity = header.capacity;
+    this.mask = header.capacity - 1;
+    this.byteLength = layout.byteLength;
+    this.control = new RingControl(this.descriptor, header, layout, strategy);
+    const views: Record<string, ArrayBufferView> = {};
+    const bytesPerEntry: Record<string, number> = {};
+    const list: ArrayBufferView[] = [];
+    fields.forEach((f, i) => {
+      const view = makeColumn(f, descriptor.buffer, descriptor.byteOffset + layout.columnOffsets[i]!, header.capacity);
+      views[f.name] = view;
+      bytesPerEntry[f.name] = f.bytesPerEntry;
+      list.push(view);
+    });
+    this.columns = Object.freeze(views) as unknown as Columns<S>;
+    this.schema = decodeSchema(header.schema) as S;
+    this.columnSet = Object.freeze({ views, bytesPerEntry, capacity: header.capacity, mask: header.capacity - 1 });
+    this.writer = new SlotWriter<S>(fields, list, this.mask);
+  }
+
+  /** Bytes a ring with these options occupies (to place it inside a larger buffer). */
+  static byteLength(options: RingOptions<Schema>): number {
+    return resolveOptions(options).layout.byteLength;
+  }
+
+  /**
+   * Creates a ring in a new `SharedArrayBuffer` (or in `options.buffer` at `options.byteOffset`).
+   * @throws {@link InvalidArgumentError} for a bad option, naming it.
+   */
+  static create<S extends Schema = DefaultSchema>(options: RingOptions<S>): Ring<S> {
+    const r = resolveOptions(options as RingOptions<Schema>);
+    const strategy = resolveWaitStrategy(options.waitStrategy);
+    let buffer = options.buffer;
+    const byteOffset = options.byteOffset ?? 0;
+    if (buffer === undefined) {
+      if (byteOffset !== 0) throw new InvalidArgumentError(`options.byteOffset needs options.buffer: byteOffset=${describe(byteOffset)}`);
+      buffer = new SharedArrayBuffer(r.layout.byteLength);
+    } else {
+      checkDescriptor({ buffer, byteOffset }, 'options');
+      if (byteOffset + r.layout.byteLength > buffer.byteLength) {
+        throw new InvalidArgumentError(`options.buffer is too small for this ring: needs ${r.layout.byteLength} bytes at byteOffset=${byteOffset}, buffer.byteLength=${buffer.byteLength}`);
+      }
+    }
+    const descriptor = { buffer, byteOffset };
+    const header: Header = {
+      kind: KIND.typedRing,
+      capacity: r.capacity,
+      multiProducer: r.multi,
+      maxConsumers: r.maxConsumers,
+      lossy: r.lossy,
+      lossySkip: r.lossySkip,
+      initialSequence: r.initialSequence,
+      evictAfterMs: r.evictAfterMs,
+      byteLength: r.layout.byteLength,
+      schema: r.schemaText,
+      epochMs: Date.now(),
+    };
+    new Uint8Array(buffer, byteOffset, r.layout.dataOffset).fill(0);
+    writeHeader(descriptor, header);
+    const ring = new Ring<S>(descriptor, header, r.layout, r.fields, strategy);
+    ring.control.initialise();
+    return ring;
+  }
+
+  /**
+   * Attaches to a ring created elsewhere (another thread) from its descriptor.
+   * @throws {@link LayoutMismatchError} when the memory is not a typed ring, or differs from
+   *   `expected` (the error's `field` names what differs: `schema`, `capacity`, `producer`, ...).
+   */
+  static attach<S extends Schema = DefaultSchema>(descriptor: RegionDescriptor, expected: AttachOptions<S> = {}): Ring<S> {
+    const d = checkDescriptor(descriptor);
+    const header = readHeader(d, KIND.typedRing);
+    const fields = resolveSchema(decodeSchema(header.schema));
+    if (expected.schema !== undefined) {
+      const want = encodeSchema(resolveSchema(expected.schema));
+      if (want !== header.schema) {
+        throw new LayoutMismatchError('schema', `the ring's schema differs from the expected one: schema=${header.schema}, expected ${want}`);
+      }
+    }
+    if (expected.capacity !== undefined && expected.capacity !== header.capacity) {
+      throw new LayoutMismatchError('capacity', `the ring's capacity differs: capacity=${header.capacity}, expected ${expected.capacity}`);
+    }
+    if (expected.producer !== undefined && (expected.producer === 'multi') !== header.multiProducer) {
+      throw new LayoutMismatchError('producer', `the ring's producer mode differs: producer=${header.multiProducer ? 'multi' : 'single'}, expected ${expected.producer}`);
+    }
+    const layout = computeLayout({
+      capacity: header.capacity,
+      maxConsumers: header.maxConsumers,
+      multiProducer: header.multiProducer,
+      schemaLength: schemaByteLength(header.schema),
+      columnBytes: fields.map((f) => f.bytesPerEntry * header.capacity),
+    });
+    if (layout.byteLength !== header.byteLength) {
+      throw new LayoutMismatchError('byteLength', `the ring's recorded length does not match its header: byteLength=${header.byteLength}, computed ${layout.byteLength}`);
+    }
+    return new Ring<S>(d, header, layout, fields, resolveWaitStrategy(expected.waitStrategy));
+  }
+
+  /** Slot index of sequence `seq`. */
+  index(seq: number): number {
+    return seq & this.mask;
+  }
+
+  /**
+   * Zero-copy views of `count` consecutive entries of one column starting at sequence `lo`: one
+   * `subarray`, or two when the range wraps. Allocates the views (once per batch, not per entry).
+   */
+  slices<K extends keyof S & string>(field: K, lo: number, count: number): [ColumnOf<S[K]>, ColumnOf<S[K]> | undefined] {
+    if (!(count >= 1 && count <= this.capacity && (count | 0) === count)) {
+      throw new InvalidArgumentError(`count must be an integer in [1, capacity=${this.capacity}]: count=${describe(count)}`);
+    }
+    const view = this.columnSet.views[field] as unknown as Uint8Array;
+    if (view === undefined) throw new InvalidArgumentError(`no field "${field}" in this ring's schema; fields: ${Object.keys(this.columnSet.views).join(', ')}`);
+    const per = this.columnSet.bytesPerEntry[field]!;
+    const unit = view instanceof Uint8Array ? per : 1;
+    const start = lo & this.mask;
+    const end = start + count;
+    if (end <= this.capacity) return [view.subarray(start * unit, end * unit) as unknown as ColumnOf<S[K]>, undefined];
+    return [
+      view.subarray(start * unit, this.capacity * unit) as unknown as ColumnOf<S[K]>,
+      view.subarray(0, (end - this.capacity) * unit) as unknown as ColumnOf<S[K]>,
+    ];
+  }
+
+  /**
+   * The producer for this thread. `'single'` rings allow one producer in all threads;
+   * `'multi'` rings one per thread (calling again returns the same object).
+   * @throws {@link InvalidStateError} when a single-producer ring already has its producer.
+   */
+  producer(): Producer<S> {
+    if (this.ownProducer !== undefined) return this.ownProducer;
+    const ctl = this.control.ctl;
+    if (this.header.multiProducer) {
+      Atomics.add(ctl, OPEN_PRODUCERS_INDEX, 1);
+      this.ownProducer = new MultiProducerSequencer<S>(this.control, this.writer);
+    } else {
+      if (Atomics.compareExchange(ctl, PRODUCER_ATTACHED_INDEX, 0, 1) !== 0) {
+        throw new InvalidStateError("this ring is single-producer and already has its producer; create it with producer: 'multi' for several");
+      }
+      this.ownProducer = new SingleProducerSequencer<S>(this.control, this.writer);
+    }
+    return this.ownProducer;
+  }
+
+  private depsMaskOf(after: ConsumerOptions['after']): number {
+    if (after === undefined) return 0;
+    if (!Array.isArray(after)) throw new InvalidArgumentError(`options.after must be an array of consumers, work groups or ids: after=${describe(after)}`);
+    let mask = 0;
+    for (const a of after) {
+      const id = typeof a === 'number' ? a : (a as { id?: unknown })?.id;
+      mask |= 1 << this.control.checkId(id, 'options.after entry');
+    }
+    return mask;
+  }
+
+  /**
+   * Registers a broadcast consumer (it sees every entry published from now on, after the
+   * consumers in `options.after`) and returns it for this thread. Register consumers before
+   * producing to see every entry. Other threads open it with {@link openConsumer}`(consumer.id)`.
+   * @throws {@link CapacityError} when the consumer table is full.
+   */
+  addConsumer(options: ConsumerOptions = {}): Consumer<S> {
+    const deps = this.depsMaskOf(options.after);
+    const id = this.control.register(CONSUMER_ROLE.consumer, deps, -1, 0);
+    return this.openConsumer(id);
+  }
+
+  /**
+   * Registers a work group: `members` consumers sharing one work sequence, so each entry goes
+   * to exactly one member (the Disruptor's WorkerPool). Open each member with
+   * {@link openConsumer} in its own thread.
+   */
+  addWorkGroup(options: WorkGroupOptions): WorkGroup {
+    const members = options?.members;
+    if (!Number.isInteger(members) || members < 1 || members > MAX_CONSUMERS - 1) {
+      throw new InvalidArgumentError(`options.members must be an integer in [1, ${MAX_CONSUMERS - 1}]: members=${describe(members)}`);
+    }
+    const deps = this.depsMaskOf(options.after);
+    const group = this.control.register(CONSUMER_ROLE.group, deps, -1, members);
+    const memberIds: number[] = [];
+    try {
+      for (let i = 0; i < members; i++) memberIds.push(this.control.register(CONSUMER_ROLE.member, deps, group, 0));
+    } catch (e) {
+      this.control.remove(group);
+      throw e;
+    }
+    return Object.freeze({ id: group, memberIds: Object.freeze(memberIds) });
+  }
+
+  /**
+   * This thread's handle on consumer (or work-group member) `id`, registered by any thread.
+   * @throws {@link InvalidArgumentError} if `id` is not a registered consumer or member.
+   */
+  openConsumer(id: number): Consumer<S> {
+    const control = this.control;
+    control.checkId(id, 'consumer id');
+    const role = control.role(id);
+    if (role === CONSUMER_ROLE.group) {
+      throw new InvalidArgumentError(`id ${id} is a work group; open one of its members (workGroup.memberIds) instead`);
+    }
+    const ctl = control.ctl;
+    const group = role === CONSUMER_ROLE.member ? Atomics.load(ctl, control.infoIndex(id, INFO_GROUP)) : -1;
+    const deps = Atomics.load(ctl, control.infoIndex(id, INFO_DEPS));
+    const barrier = new SequenceBarrier(control, deps);
+    return new Consumer<S>(control, id, barrier, this.columnSet, group >= 0 ? control.seqIndex(group) : -1, this.header.lossySkip === true);
+  }
+
+  /** Number of members of work group `id` (as registered). */
+  groupSize(id: number): number {
+    return Atomics.load(this.control.ctl, this.control.infoIndex(id, INFO_MEMBERS));
+  }
+
+  /**
+   * Closes the ring: consumers drain what was published, then see the end.
+   * - `'single'`: closes through this thread's producer (the only one that may). In another
+   *   thread, call `producer.close()` in the producer's thread instead.
+   * - `'multi'`: any thread, any time. Claims that raced with the close either land inside the
+   *   final range (and are delivered once published) or throw `RingClosedError` at the claim.
+   */
+  close(): void {
+    if (this.header.multiProducer) {
+      this.control.closeMulti();
+      return;
+    }
+    if (this.ownProducer !== undefined) {
+      this.ownProducer.close();
+      return;
+    }
+    if (Atomics.load(this.control.ctl, PRODUCER_ATTACHED_INDEX) === 0) {
+      this.control.closeAt(Atomics.load(this.control.ctl, CURSOR_INDEX));
+      return;
+    }
+    throw new InvalidStateError('a single-producer ring is closed by its producer: call producer.close() in the producer thread');
+  }
+
+  /** True once the ring is closed (a query: stale as soon as it returns). */
+  get closed(): boolean {
+    return this.control.isClosed();
+  }
+
+  /** The claim/publish cursor (single: last published; multi: last claimed). A query; stale at once. */
+  get cursor(): number {
+    return Atomics.load(this.control.ctl, CURSOR_INDEX);
+  }
+
+  /** A human-readable dump of the header and control words (for logs and error reports). */
+  describe(): string {
+    return describeLayout(this.descriptor.buffer, this.descriptor.byteOffset);
+  }
+}
