@@ -27,7 +27,8 @@ export class MultiProducerSequencer<S extends Schema> extends Producer<S> {
 
   constructor(control: RingControl, writer: SlotWriter<S>) {
     super(control, writer);
-    this.cachedGating = Atomics.load(control.ctl, CURSOR_INDEX);
+    // A lower bound of the gating minimum: consumers only move forward, so it stays safe.
+    this.cachedGating = control.minimumGatingSequence(Atomics.load(control.ctl, CURSOR_INDEX));
     this.availableBase = control.availableBase;
     this.mask = control.mask;
     this.indexShift = control.indexShift;

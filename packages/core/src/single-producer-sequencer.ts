@@ -27,7 +27,7 @@ export class SingleProducerSequencer<S extends Schema> extends Producer<S> {
     const cursor = Atomics.load(control.ctl, CURSOR_INDEX);
     this.nextValue = cursor;
     this.published = cursor;
-    this.cachedGating = cursor;
+    this.cachedGating = control.minimumGatingSequence(cursor);
   }
 
   /** {@inheritDoc Producer.tryClaim} */
