@@ -2,7 +2,7 @@ import type { SequenceBarrier } from './barrier.js';
 import type { RingControl } from './control.js';
 import { EvictedError, InvalidArgumentError, InvalidStateError, LappedError } from './errors.js';
 import { CLAIM_INDEX, CONSUMER_STATE, CURSOR_INDEX } from './layout.js';
-import type { ColumnOf, Schema } from './schema.js';
+import { describe, type ColumnOf, type Schema } from './schema.js';
 import { checkWait, deadlineOf, MAX_SLEEP_MS, sleep, sleepAsync, sleepMs, type WaitOptions } from './wait-strategy.js';
 
 /** `tryPoll`/`poll` result: nothing to read yet. */
@@ -95,6 +95,8 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>> {
   private next: number;
   private cachedAvailable: number;
   private inBatch = false;
+  /** Lossy rings: entries skipped by a poll that then found nothing to read; told with the next batch. */
+  private pendingLost = 0;
   /** Work-group member: claimed sequences not yet handed out (claimLo … claimHi). */
   private claimLo = 0;
   private claimHi = -1;
@@ -125,6 +127,7 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>> {
    *   `lossyPolicy: 'error'`) when entries were overwritten before it read them.
    */
   tryPoll(max = this.control.capacity): number {
+    if (typeof max !== 'number' || (max | 0) !== max || max < 1) this.checkMax({ max });
     if (this.inBatch) this.release();
     const ctl = this.control.ctl;
     if (Atomics.load(ctl, this.stateIndex) !== CONSUMER_STATE.active) this.throwInactive();
@@ -132,7 +135,9 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>> {
     if (this.workIndex >= 0) return this.tryPollMember(max);
     let next = this.next;
     let available = this.cachedAvailable;
-    if (((available - next) | 0) < 0) {
+    // Look at the barrier again unless what is already known fills the batch (per-item polling
+    // then costs no shared read at all while the cached range lasts).
+    if (((available - next) | 0) + 1 < max) {
       available = this.barrier.available(next);
       this.cachedAvailable = available;
       if (((available - next) | 0) < 0) return this.emptyOrClosed(next);
@@ -145,8 +150,14 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>> {
         next = oldest;
         this.skipTo(oldest);
         if (!this.skipLapped) throw new LappedError(lost);
-        if (((available - next) | 0) < 0) return POLL_EMPTY;
+        if (((available - next) | 0) < 0) available = this.cachedAvailable = this.barrier.available(next);
+        if (((available - next) | 0) < 0) {
+          this.pendingLost += lost; // not lost from the count: the next batch carries it
+          return POLL_EMPTY;
+        }
       }
+      lost += this.pendingLost;
+      this.pendingLost = 0;
     }
     let count = ((available - next) | 0) + 1;
     if (count > max) count = max;
@@ -173,6 +184,7 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>> {
         if (n < 1) n = 1;
         else if (n > max) n = max;
         Atomics.store(ctl, this.seqIndex, work); // gate at `work` before the claim becomes visible
+        this.control.signalReleased(); // that store may release slots a producer is waiting for
         if (Atomics.compareExchange(ctl, this.workIndex, work, (work + n) | 0) === work) {
           this.claimLo = first;
           this.claimHi = (work + n) | 0;
@@ -321,8 +333,8 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>> {
 
   private checkMax(options: PollOptions | undefined): number {
     const max = options?.max ?? this.control.capacity;
-    if (!(max >= 1 && (max | 0) === max)) {
-      throw new InvalidArgumentError(`options.max must be a positive integer: max=${String(max)}`);
+    if (typeof max !== 'number' || !(max >= 1 && (max | 0) === max)) {
+      throw new InvalidArgumentError(`options.max must be a positive integer: max=${describe(max)}`);
     }
     return max;
   }

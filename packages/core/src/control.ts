@@ -1,4 +1,5 @@
 import { CapacityError, InvalidArgumentError } from './errors.js';
+import { describe } from './schema.js';
 import {
   CLAIM_INDEX, CLOSED_INDEX, CLOSING_INDEX, CONSUMER_INFO_LENGTH, CONSUMER_ROLE, CONSUMER_SEQ_LENGTH, CONSUMER_STATE,
   CURSOR_INDEX, FINAL_SEQUENCE_INDEX, HEARTBEAT_WORD, INFO_DEPS, INFO_GROUP, INFO_MEMBERS, INFO_ROLE, INFO_STATE,
@@ -105,7 +106,7 @@ export class RingControl {
   /** Checks that `id` names a table entry in use. */
   checkId(id: unknown, what: string): number {
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= this.maxConsumers) {
-      throw new InvalidArgumentError(`${what} must be a consumer id in [0, ${this.maxConsumers - 1}]: id=${String(id)}`);
+      throw new InvalidArgumentError(`${what} must be a consumer id in [0, ${this.maxConsumers - 1}]: id=${describe(id)}`);
     }
     if (this.state(id) === CONSUMER_STATE.free || this.state(id) === CONSUMER_STATE.reserved) {
       throw new InvalidArgumentError(`${what} is not a registered consumer of this ring: id=${id}`);

@@ -6,8 +6,8 @@
  * Messages follow one shape: what was wrong, what is allowed, then the offending `name=value`.
  */
 
-/** Stable machine-readable codes, one per error class. */
-export type RingkitErrorCode =
+/** The codes of the core's own error classes. */
+export type CoreErrorCode =
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_INVALID_STATE'
   | 'ERR_LAYOUT_MISMATCH'
@@ -17,6 +17,12 @@ export type RingkitErrorCode =
   | 'ERR_LAPPED'
   | 'ERR_EVICTED'
   | 'ERR_CAPACITY';
+
+/**
+ * Stable machine-readable codes, one per error class: the core's, or `ERR_<NAME>` of an error
+ * class another package defines by extending {@link RingkitError} (e.g. `ERR_STAGE_FAILED`).
+ */
+export type RingkitErrorCode = CoreErrorCode | `ERR_${string}`;
 
 /** Base class of every error ringkit throws. */
 export class RingkitError extends Error {
@@ -162,7 +168,12 @@ export function reviveError(data: SerializedError): Error {
     case 'ERR_ABORTED': e = new AbortError(data.message, opts); break;
     case 'ERR_LAPPED': e = new LappedError(Number(data.lost ?? 0), data.message); break;
     case 'ERR_EVICTED': e = new EvictedError(Number(data.consumerId ?? -1), data.message); break;
-    default: e = new Error(data.message, opts); e.name = data.name;
+    default:
+      // Another package's class (or a plain error): keep its code and name so callers can still match it.
+      e = data.code.startsWith('ERR_') && data.code !== 'ERR_UNKNOWN'
+        ? new RingkitError(data.code as RingkitErrorCode, data.message, opts)
+        : new Error(data.message, opts);
+      e.name = data.name;
   }
   if (data.stack !== undefined) e.stack = data.stack;
   return e;

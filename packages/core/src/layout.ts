@@ -1,4 +1,5 @@
 import { InvalidArgumentError, LayoutMismatchError } from './errors.js';
+import { describe } from './schema.js';
 
 /**
  * The memory layout of every ringkit structure, written down once. Only this file knows offsets;
@@ -235,7 +236,7 @@ export interface RegionDescriptor {
 /** Checks that `d` can hold a region (type, alignment, bounds). */
 export function checkDescriptor(d: unknown, what = 'descriptor'): RegionDescriptor {
   if (d === null || typeof d !== 'object') {
-    throw new InvalidArgumentError(`${what} must be an object { buffer: SharedArrayBuffer, byteOffset: number }: ${what}=${String(d)}`);
+    throw new InvalidArgumentError(`${what} must be an object { buffer: SharedArrayBuffer, byteOffset: number }: ${what}=${describe(d)}`);
   }
   const { buffer, byteOffset } = d as { buffer?: unknown; byteOffset?: unknown };
   if (!(buffer instanceof SharedArrayBuffer)) {
@@ -243,7 +244,7 @@ export function checkDescriptor(d: unknown, what = 'descriptor'): RegionDescript
   }
   const offset = byteOffset === undefined ? 0 : byteOffset;
   if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0 || offset % BLOCK_LENGTH !== 0) {
-    throw new InvalidArgumentError(`${what}.byteOffset must be a non-negative multiple of ${BLOCK_LENGTH}: byteOffset=${String(offset)}`);
+    throw new InvalidArgumentError(`${what}.byteOffset must be a non-negative multiple of ${BLOCK_LENGTH}: byteOffset=${describe(offset)}`);
   }
   if (offset + HEADER_LENGTH > buffer.byteLength) {
     throw new InvalidArgumentError(

@@ -2,7 +2,7 @@ import type { RingControl } from './control.js';
 import { InvalidArgumentError, RingClosedError } from './errors.js';
 import { CLOSING_INDEX, CURSOR_INDEX, RELEASE_SIGNAL_INDEX, RELEASE_WAITERS_INDEX } from './layout.js';
 import { Producer } from './producer.js';
-import type { Schema } from './schema.js';
+import { describe, type Schema } from './schema.js';
 import type { SlotWriter } from './slot-writer.js';
 import { MAX_SLEEP_MS, sleep, type WaitOptions } from './wait-strategy.js';
 
@@ -112,8 +112,8 @@ export class MultiProducerSequencer<S extends Schema> extends Producer<S> {
   /** {@inheritDoc Producer.publish} */
   publish(hi: number): void {
     const from = this.publishFrom;
-    if (((hi - this.hi) | 0) > 0 || ((hi - from) | 0) < 0) {
-      throw new InvalidArgumentError(`publish(hi) must name a claimed, unpublished sequence in [${from}, ${this.hi}]: hi=${hi}`);
+    if (typeof hi !== 'number' || ((hi - this.hi) | 0) > 0 || ((hi - from) | 0) < 0) {
+      throw new InvalidArgumentError(`publish(hi) must name a claimed, unpublished sequence in [${from}, ${this.hi}]: hi=${describe(hi)}`);
     }
     const ctl = this.control.ctl;
     const base = this.availableBase;

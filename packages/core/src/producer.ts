@@ -1,7 +1,7 @@
 import type { RingControl } from './control.js';
 import { InvalidArgumentError, RingClosedError } from './errors.js';
 import { RELEASE_SIGNAL_INDEX, RELEASE_WAITERS_INDEX } from './layout.js';
-import type { Schema, Entry } from './schema.js';
+import { describe, type Schema, type Entry } from './schema.js';
 import type { SlotWriter } from './slot-writer.js';
 import { checkWait, deadlineOf, MAX_SLEEP_MS, sleep, sleepAsync, sleepMs, type WaitOptions } from './wait-strategy.js';
 
@@ -102,8 +102,9 @@ export abstract class Producer<S extends Schema> {
     let spins = 0;
     for (;;) {
       if (this.tryClaim(n)) return this.hi;
-      if (busy || ++spins <= spinTries) {
-        if ((spins & 1023) === 0) {
+      // Spin first (all the time under busySpin), looking at timeout/abort/eviction every 1024 tries.
+      if (busy || spins < spinTries) {
+        if ((++spins & 1023) === 0) {
           checkWait(deadline, signal, 'claim', options?.timeout);
           control.evictStale(((this.claimTarget(n) - this.capacity) | 0) - 1);
         }
@@ -122,8 +123,8 @@ export abstract class Producer<S extends Schema> {
 
   /** Validates a claim size: an integer in [1, capacity]. */
   protected checkCount(n: number): void {
-    if (!(n >= 1 && n <= this.capacity && (n | 0) === n)) {
-      throw new InvalidArgumentError(`claim size must be an integer in [1, capacity=${this.capacity}]: n=${String(n)}`);
+    if (typeof n !== 'number' || !(n >= 1 && n <= this.capacity && (n | 0) === n)) {
+      throw new InvalidArgumentError(`claim size must be an integer in [1, capacity=${this.capacity}]: n=${describe(n)}`);
     }
     if (this.closedHandle) throw new RingClosedError('this producer is closed');
   }

@@ -45,7 +45,7 @@ export const MAX_BYTES_FIELD_LENGTH = 2 ** 24;
 /** Declares a fixed-length byte field of `length` bytes (1 … 2^24). */
 export function bytes(length: number): BytesField {
   if (!Number.isInteger(length) || length < 1 || length > MAX_BYTES_FIELD_LENGTH) {
-    throw new InvalidArgumentError(`bytes(length) must be an integer in [1, 2^24]: length=${String(length)}`);
+    throw new InvalidArgumentError(`bytes(length) must be an integer in [1, 2^24]: length=${describe(length)}`);
   }
   return Object.freeze({ kind: 'bytes', length });
 }
@@ -108,7 +108,7 @@ export function resolveSchema(schema: unknown): ResolvedField[] {
     if (type !== null && typeof type === 'object' && (type as BytesField).kind === 'bytes') {
       const length = (type as BytesField).length;
       if (!Number.isInteger(length) || length < 1 || length > MAX_BYTES_FIELD_LENGTH) {
-        throw new InvalidArgumentError(`bytes field "${name}" must have a length in [1, 2^24]: length=${String(length)}`);
+        throw new InvalidArgumentError(`bytes field "${name}" must have a length in [1, 2^24]: length=${describe(length)}`);
       }
       return { name, type: bytes(length), bytesPerEntry: length, elementBytes: 1 };
     }

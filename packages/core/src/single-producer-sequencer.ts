@@ -2,7 +2,7 @@ import type { RingControl } from './control.js';
 import { InvalidArgumentError, InvalidStateError } from './errors.js';
 import { CLAIM_INDEX, CURSOR_INDEX } from './layout.js';
 import { Producer } from './producer.js';
-import type { Schema } from './schema.js';
+import { describe, type Schema } from './schema.js';
 import type { SlotWriter } from './slot-writer.js';
 import type { WaitOptions } from './wait-strategy.js';
 
@@ -62,8 +62,8 @@ export class SingleProducerSequencer<S extends Schema> extends Producer<S> {
 
   /** {@inheritDoc Producer.publish} */
   publish(hi: number): void {
-    if (((hi - this.nextValue) | 0) > 0 || ((hi - this.published) | 0) <= 0) {
-      throw new InvalidArgumentError(`publish(hi) must name a claimed, unpublished sequence in [${(this.published + 1) | 0}, ${this.nextValue}]: hi=${hi}`);
+    if (typeof hi !== 'number' || ((hi - this.nextValue) | 0) > 0 || ((hi - this.published) | 0) <= 0) {
+      throw new InvalidArgumentError(`publish(hi) must name a claimed, unpublished sequence in [${(this.published + 1) | 0}, ${this.nextValue}]: hi=${describe(hi)}`);
     }
     this.published = hi;
     Atomics.store(this.control.ctl, CURSOR_INDEX, hi); // the release: slots ≤ hi are visible to any thread that sees it

@@ -270,11 +270,12 @@ export class Ring<S extends Schema = DefaultSchema> {
    * `subarray`, or two when the range wraps. Allocates the views (once per batch, not per entry).
    */
   slices<K extends keyof S & string>(field: K, lo: number, count: number): [ColumnOf<S[K]>, ColumnOf<S[K]> | undefined] {
-    if (!(count >= 1 && count <= this.capacity && (count | 0) === count)) {
+    if (typeof lo !== 'number' || !Number.isInteger(lo)) throw new InvalidArgumentError(`lo must be an integer sequence: lo=${describe(lo)}`);
+    if (typeof count !== 'number' || !(count >= 1 && count <= this.capacity && (count | 0) === count)) {
       throw new InvalidArgumentError(`count must be an integer in [1, capacity=${this.capacity}]: count=${describe(count)}`);
     }
-    const view = this.columnSet.views[field] as unknown as Uint8Array;
-    if (view === undefined) throw new InvalidArgumentError(`no field "${field}" in this ring's schema; fields: ${Object.keys(this.columnSet.views).join(', ')}`);
+    const view = typeof field === 'string' ? this.columnSet.views[field] as unknown as Uint8Array : undefined;
+    if (view === undefined) throw new InvalidArgumentError(`no field ${describe(field)} in this ring's schema; fields: ${Object.keys(this.columnSet.views).join(', ')}`);
     const per = this.columnSet.bytesPerEntry[field]!;
     const unit = view instanceof Uint8Array ? per : 1;
     const start = lo & this.mask;

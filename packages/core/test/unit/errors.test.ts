@@ -1,0 +1,38 @@
+/** Errors cross threads as plain objects and come back as the right class, with their cause. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { LappedError, reviveError, RingkitError, serializeError, TimeoutError, type SerializedError } from '../../src/index.js';
+
+function throughPort(e: unknown): Error {
+  const { port1, port2 } = new MessageChannel();
+  port1.postMessage(serializeError(e));
+  const got = receiveMessageOnPort(port2)!.message as SerializedError;
+  port1.close();
+  return reviveError(got);
+}
+
+test('core errors survive structured cloning with class, code, fields and cause', () => {
+  const e = throughPort(new LappedError(7, 'lapped'));
+  assert.ok(e instanceof LappedError);
+  assert.equal((e as LappedError).lost, 7);
+  const t = throughPort(new TimeoutError('claim timed out'));
+  assert.ok(t instanceof TimeoutError);
+  assert.equal((t as TimeoutError).code, 'ERR_TIMEOUT');
+});
+
+test("another package's RingkitError subclass keeps its code and name; plain errors stay plain", () => {
+  class StageFailedError extends RingkitError {
+    constructor(message: string, options?: { cause?: unknown }) { super('ERR_STAGE_FAILED', message, options); }
+  }
+  StageFailedError.prototype.name = 'StageFailedError';
+  const e = throughPort(new StageFailedError('stage "parse" failed', { cause: new TypeError('bad byte') }));
+  assert.ok(e instanceof RingkitError);
+  assert.equal((e as RingkitError).code, 'ERR_STAGE_FAILED');
+  assert.equal(e.name, 'StageFailedError');
+  assert.equal((e.cause as Error).name, 'TypeError');
+  assert.equal((e.cause as Error).message, 'bad byte');
+  const plain = throughPort(new RangeError('x'));
+  assert.ok(!(plain instanceof RingkitError));
+  assert.equal(plain.name, 'RangeError');
+});
