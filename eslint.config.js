@@ -15,6 +15,12 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: Object.fromEntries([
+        'process', 'console', 'URL', 'performance', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval',
+        'setImmediate', 'Buffer', 'structuredClone', 'queueMicrotask', 'AbortController', 'AbortSignal',
+        'TextEncoder', 'TextDecoder', 'fetch',
+      ].map((name) => [name, 'readonly'])),
+    },
   },
 );
