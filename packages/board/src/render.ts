@@ -46,7 +46,7 @@ export function renderBanner(stagedVersion: number | undefined): string {
   if (stagedVersion === undefined) return '<div id="update-banner" hx-swap-oob="true"><!-- No update pending --></div>';
   return `<div id="update-banner" class="update-banner-content" hx-swap-oob="true" data-staged-version="${stagedVersion}"><p><strong>Update Available:</strong> A new board configuration has been staged.</p>`
     + `<button class="button-apply-update" hx-post="api/v1/config/apply?version=${stagedVersion}" hx-swap="none">Apply Update</button>`
-    + '<button class="button-discard-update" hx-post="api/v1/config/discard" hx-target="#update-notification-area" hx-swap="innerHTML">Discard</button></div>';
+    + '<button class="button-discard-update" hx-post="api/v1/config/discard" hx-swap="none">Discard</button></div>';
 }
 
 /** The toast fragment (swapped out of band). */

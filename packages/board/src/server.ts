@@ -462,6 +462,7 @@ export class Board {
       if (!ICON_NAMES.has(name)) return reply.code(404).send({ detail: `unknown icon ${name}` });
       return reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(readFileSync(join(ICON_DIR, `${name}.svg`)));
     });
+    app.get('/favicon.ico', (_req, reply) => reply.code(204).send());
     app.get('/healthz', () => ({ ok: true, version: this.version, connections: this.sockets.size }));
     app.get<{ Querystring: { code?: string; token?: string } }>('/auth', (req, reply) => {
       const { code, token } = req.query;

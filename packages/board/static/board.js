@@ -71,7 +71,7 @@
   }
 
   function refreshBanner() {
-    return htmx.ajax('GET', 'content/banner', { target: '#update-notification-area', swap: 'innerHTML' });
+    return htmx.ajax('GET', 'content/banner', { swap: 'none' });
   }
 
   function activePageId() {
