@@ -2,7 +2,9 @@
 // /usr/bin/chromium is missing: install it with `apt-get install -y chromium`.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { bindTelemetry, type Board } from '../src/index.js';
@@ -10,7 +12,9 @@ import { FakePipeline } from './fake-source.js';
 import { startBoard } from './helpers.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
+// Screenshots go to packages/board/docs/ with RINGKIT_UPDATE_DOCS=1 (to refresh the README's
+// pictures), else to a temporary directory so a test run leaves the tree clean.
+const DOCS = process.env.RINGKIT_UPDATE_DOCS === '1' ? fileURLToPath(new URL('../../docs/', import.meta.url)) : `${mkdtempSync(join(tmpdir(), 'ringkit-board-shots-'))}/`;
 
 /** Counts pixels that differ from the top-left one, by drawing the PNG into a canvas. */
 async function nonBlankPixels(page: Page, png: Buffer): Promise<{ differing: number; total: number; colours: number }> {
