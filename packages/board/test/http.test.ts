@@ -326,3 +326,40 @@ describe('HTTP endpoints', () => {
     await post(`${url}api/v1/config/discard`);
   });
 });
+
+describe('edge configurations', () => {
+  test('zero pages: the full page still answers 200 with help, the tab bar is empty', async () => {
+    const { board, url } = await startBoard();
+    try {
+      const { version } = await board.stage({ ui: { pages: [] }, actions: board.config().actions });
+      board.apply(version);
+      const home = await get(url, {});
+      assert.equal(home.status, 200);
+      assert.match(home.text, /No page or buttons configured to display\./);
+      assert.equal((await get(`${url}content/navigation_panel`, {})).text, '<nav id="page-navigation" class="nav-tabs"><ul></ul></nav>');
+      assert.equal((await get(`${url}content/page/x`, {})).status, 404);
+      assert.equal((await get(`${url}content/page/x?fallback=1`, {})).status, 404);
+    } finally {
+      await board.close();
+    }
+  });
+
+  test('upsertPage / removePage: validated like a stage, live without touching the staged config', async () => {
+    const { board } = await startBoard();
+    try {
+      const staged = await board.stage({ ui: board.config().ui, actions: board.config().actions });
+      assert.throws(() => board.upsertPage({ id: 'p', name: 'P', buttons: [{ id: 'greet_dev_button', text: 'dup', action: 'another_action' }] }), /duplicate button id "greet_dev_button"/);
+      assert.throws(() => board.upsertPage({ id: 'p', name: 'P', buttons: [{ id: 'q', text: 'Q', action: 'ghost' }] }), /unknown action id "ghost"/);
+      assert.throws(() => board.upsertPage({ id: 'p', name: 'P', gridColumns: -1, buttons: [] }), /page\.pages\[0\]\.gridColumns/);
+      board.upsertPage({ id: 'p', name: 'P', buttons: [{ id: 'q', text: 'Q', action: 'another_action' }] });
+      board.upsertPage({ id: 'p', name: 'P2', buttons: [] });
+      assert.deepEqual(board.config().ui.pages.map((p) => p.name), ['Main Controls', 'System Utilities', 'P2']);
+      assert.equal(board.stagedConfig()?.version, staged.version);
+      assert.equal(board.removePage('p'), true);
+      assert.equal(board.removePage('p'), false);
+      assert.throws(() => board.registerAction('bad id', () => 1), /action id must contain only/);
+    } finally {
+      await board.close();
+    }
+  });
+});
