@@ -49,7 +49,7 @@ export interface TelemetryOptions {
 export interface TelemetryBinding {
   /** Takes one sample now and pushes it (also done by the timer). */
   tick(): void;
-  /** The last error thrown by `source.snapshot()`, if any. */
+  /** The last error met while sampling (thrown by `source.snapshot()`, or a sample the board rejected). */
   readonly lastError: unknown;
   /** Stops sampling, unregisters nothing else, and removes the page from the board. */
   unbind(): void;
@@ -57,8 +57,21 @@ export interface TelemetryBinding {
 
 /** A button id for a stage or ring name (ids allow letters, digits, `_ . : -`). */
 export function telemetryButtonId(kind: 'stage' | 'ring', name: string): string {
-  return `pipeline-${kind}-${name.replace(/[^A-Za-z0-9_.:-]/g, '_')}`;
+  return `pipeline-${kind}-${name.slice(0, 150).replace(/[^A-Za-z0-9_.:-]/g, '_')}`;
 }
+
+/** Button ids for a list of names, made unique (`-2`, `-3`, ... on collisions). */
+function uniqueIds(kind: 'stage' | 'ring', names: readonly string[], taken: Set<string>): string[] {
+  return names.map((n) => {
+    const base = telemetryButtonId(kind, n);
+    let id = base;
+    for (let i = 2; taken.has(id); i++) id = `${base}-${i}`;
+    taken.add(id);
+    return id;
+  });
+}
+
+const label = (name: string): string => (name.length > 100 ? `${name.slice(0, 99)}…` : name);
 
 /** `12345.6` → `12.3k`. */
 export function formatRate(v: number): string {
@@ -94,6 +107,8 @@ export function bindTelemetry(board: Board, source: TelemetrySource, controls?: 
   };
   let last: TelemetrySnapshot | undefined;
   let shape = '';
+  let stageIds: string[] = [];
+  let ringIds: string[] = [];
   let lastError: unknown;
 
   board.registerAction('pipeline.describe', (params) => {
@@ -114,8 +129,8 @@ export function bindTelemetry(board: Board, source: TelemetrySource, controls?: 
 
   const buildPage = (snap: TelemetrySnapshot): PageConfig => {
     const buttons: ButtonConfig[] = [];
-    for (const s of snap.stages) buttons.push({ id: telemetryButtonId('stage', s.name), text: `stage ${s.name}`, icon: 'workflow', style: 'button-primary', action: 'pipeline.describe', params: { kind: 'stage', name: s.name } });
-    for (const r of snap.rings) buttons.push({ id: telemetryButtonId('ring', r.name), text: `ring ${r.name}`, icon: 'database', style: 'button-secondary', action: 'pipeline.describe', params: { kind: 'ring', name: r.name } });
+    snap.stages.forEach((s, i) => buttons.push({ id: stageIds[i]!, text: `stage ${label(s.name)}`, icon: 'workflow', style: 'button-primary', action: 'pipeline.describe', params: { kind: 'stage', name: s.name } }));
+    snap.rings.forEach((r, i) => buttons.push({ id: ringIds[i]!, text: `ring ${label(r.name)}`, icon: 'database', style: 'button-secondary', action: 'pipeline.describe', params: { kind: 'ring', name: r.name } }));
     if (controls) {
       buttons.push({ id: 'pipeline-pause', text: 'Pause generator', icon: 'pause', style: 'button-warning', action: 'pipeline.pause', params: {} });
       buttons.push({ id: 'pipeline-resume', text: 'Resume generator', icon: 'play', style: 'button-success', action: 'pipeline.resume', params: {} });
@@ -124,35 +139,40 @@ export function bindTelemetry(board: Board, source: TelemetrySource, controls?: 
     return { id: pageId, name: pageName, layout: 'grid', gridColumns: 3, buttons };
   };
 
-  const tick = (): void => {
-    let snap: TelemetrySnapshot;
-    try {
-      snap = source.snapshot();
-    } catch (e) {
-      lastError = e;
-      return;
-    }
+  const sample = (): void => {
+    const snap = source.snapshot();
     last = snap;
     const nextShape = JSON.stringify([snap.stages.map((s) => s.name), snap.rings.map((r) => r.name)]);
     if (nextShape !== shape) {
+      const taken = new Set<string>();
+      stageIds = uniqueIds('stage', snap.stages.map((s) => s.name), taken);
+      ringIds = uniqueIds('ring', snap.rings.map((r) => r.name), taken);
       board.upsertPage(buildPage(snap));
       shape = nextShape;
     }
-    for (const s of snap.stages) {
-      const id = telemetryButtonId('stage', s.name);
+    snap.stages.forEach((s, i) => {
+      const id = stageIds[i]!;
       board.update({
         buttonId: id,
-        text: `${s.name} · ${formatRate(s.ratePerSec)}/s · busy ${pct(s.busy)}`,
+        text: `${label(s.name)} · ${formatRate(s.ratePerSec)}/s · busy ${pct(s.busy)}`,
         sparkline: { data: push(id, s.ratePerSec), color: '#FFC107', strokeWidth: 2 },
       });
-    }
-    for (const r of snap.rings) {
-      const id = telemetryButtonId('ring', r.name);
+    });
+    snap.rings.forEach((r, i) => {
+      const id = ringIds[i]!;
       board.update({
         buttonId: id,
-        text: `${r.name} · fill ${pct(r.fill)} · ${formatRate(r.ratePerSec)}/s`,
+        text: `${label(r.name)} · fill ${pct(r.fill)} · ${formatRate(r.ratePerSec)}/s`,
         sparkline: { data: push(`${id}/fill`, r.fill), min: 0, max: 1, color: '#7FDBFF', strokeWidth: 2, overlay: { data: push(`${id}/rate`, r.ratePerSec), color: '#FFC107', strokeWidth: 1.5 } },
       });
+    });
+  };
+  // Runs from a timer: nothing the source returns may throw out of it.
+  const tick = (): void => {
+    try {
+      sample();
+    } catch (e) {
+      lastError = e;
     }
   };
 
