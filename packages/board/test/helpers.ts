@@ -43,7 +43,7 @@ export async function get(url: string, headers: Record<string, string> = AUTH): 
 export const FIXTURE_ACTIONS = `actions:
   - { id: greet_user_action, module: "@ringkit/board/actions", export: greetUser }
   - { id: async_action, module: "@ringkit/board/actions", function: exampleAsync }
-  - { id: spin, module: "${FIXTURES}", export: spinForever, timeoutMs: 300 }
+  - { id: spin, module: "${FIXTURES}", export: spinForever, timeoutMs: 1500 }
   - { id: crash, module: "${FIXTURES}", export: crashLater, timeoutMs: 2000 }
   - { id: number, module: "${FIXTURES}", export: returnsNumber }
   - { id: error_dict, module: "${FIXTURES}", export: errorDict }

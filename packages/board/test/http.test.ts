@@ -155,11 +155,11 @@ describe('HTTP endpoints', () => {
     await new Promise((r) => setTimeout(r, 50));
     const h0 = Date.now();
     assert.equal((await get(`${url}healthz`, {})).status, 200);
-    assert.ok(Date.now() - h0 < 250, 'health answered while the action spins');
+    assert.ok(Date.now() - h0 < 700, 'health answered while the action spins (it spins 1500 ms)');
     const r = await pending;
     assert.equal(r.headers.get('x-ringkit-action'), 'timeout');
-    assert.match(r.text.replaceAll('&#39;', "'"), /Action 'spin' timed out after 300 ms\./);
-    assert.ok(Date.now() - t0 < 3000);
+    assert.match(r.text.replaceAll('&#39;', "'"), /Action 'spin' timed out after 1500 ms\./);
+    assert.ok(Date.now() - t0 < 5000);
     assert.equal((await post(`${url}action/greet`)).status, 200, 'still serving actions afterwards');
   });
 

@@ -15,7 +15,7 @@ test('bindTelemetry: a Pipeline page with a button per stage and ring, live spar
     assert.equal(page.name, 'Pipeline');
     assert.deepEqual(page.buttons.map((b) => b.id), ['pipeline-stage-parse', 'pipeline-stage-aggregate', 'pipeline-ring-input', 'pipeline-ring-parsed', 'pipeline-pause', 'pipeline-resume', 'pipeline-stop']);
     assert.equal(board.config().ui.pages[0]!.id, 'main_page', 'existing pages kept');
-    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < 300 && (board.liveStates()['pipeline-stage-parse']?.sparkline?.data.length ?? 0) < 4; i++) await new Promise((r) => setTimeout(r, 10));
     const states = board.liveStates();
     const stage = states['pipeline-stage-parse']!;
     assert.ok(stage.sparkline && stage.sparkline.data.length >= 4, JSON.stringify(stage));
@@ -25,7 +25,7 @@ test('bindTelemetry: a Pipeline page with a button per stage and ring, live spar
     assert.ok(ring.sparkline?.overlay, 'ring sparkline has the rate overlaid on the fill');
     assert.match(ring.text!, /^input · fill \d+% · [\d.]+k\/s$/);
     const before = ring.sparkline.path;
-    await new Promise((r) => setTimeout(r, 120));
+    for (let i = 0; i < 300 && board.liveStates()['pipeline-ring-input']!.sparkline!.path === before; i++) await new Promise((r) => setTimeout(r, 10));
     assert.notEqual(board.liveStates()['pipeline-ring-input']!.sparkline!.path, before, 'the sparkline moves');
 
     for (const [id, re] of [['pipeline-pause', /Generator paused\./], ['pipeline-resume', /Generator resumed\./], ['pipeline-stop', /Pipeline stopped\./], ['pipeline-stage-parse', /stage parse: \d+ batches, avg batch [\d.]+, busy \d+%, [\d.]+k?\/s/], ['pipeline-ring-parsed', /ring parsed: capacity 1024, published \d+, fill \d+%/]] as const) {
