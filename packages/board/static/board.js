@@ -1,4 +1,4 @@
-/* global document, htmx, WebSocket, MutationObserver, setTimeout, clearTimeout */
+/* global document, htmx, WebSocket, MutationObserver */
 // ringkit board — browser side. Applies the server's merged live button state (sent over the
 // WebSocket as a snapshot on connect and with every update), refreshes content after an apply,
 // shows the staged-update banner live, hides toasts, and reconnects with exponential backoff.
