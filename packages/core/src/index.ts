@@ -19,3 +19,8 @@ export { RECORD_HEADER_LENGTH, RECORD_ALIGNMENT, PADDING_FLAG, MIN_BYTE_CAPACITY
 export { ByteProducer } from './byte-producer.js';
 export { ByteReader, ByteBatch } from './byte-reader.js';
 export { type Codec, jsonCodec } from './codec.js';
+export {
+  RingBuffer, type RingBufferOptions, type RingBufferReader, type RingBufferDescriptor,
+  AlreadyClosedError, WaitingForReaderError, DataTooLargeError, WaitingForWriterError, WriterFinishedError,
+  MustCreateReadersBeforeWritingError,
+} from './ring-buffer.js';
