@@ -24,3 +24,7 @@ export {
   AlreadyClosedError, WaitingForReaderError, DataTooLargeError, WaitingForWriterError, WriterFinishedError,
   MustCreateReadersBeforeWritingError,
 } from './ring-buffer.js';
+export {
+  SlotPool, StaleSlotError, SLOT_STATE, MAX_SLOT_READERS,
+  type SlotPoolOptions, type WritableSlot, type SlotHandle, type SlotPoolStats, type WhenFull,
+} from './slot-pool.js';
