@@ -12,6 +12,7 @@ export interface Command {
 
 /** Every sub-command, by name, in the order `--help` lists them. */
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+  'perf-test': () => import('./commands/perf-test.js'),
 
 };
 

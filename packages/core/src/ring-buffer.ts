@@ -36,6 +36,8 @@ const SYNC_TARGET_INDEX = 136 >> 2;
 const READ_SIGNAL_INDEX = 256 >> 2;
 const READ_WAITERS_INDEX = 384 >> 2;
 const RING_OFFSET = 512;
+const WRITE = 0;
+const RESERVE = 1;
 
 /** Schema of the facade's ring. */
 type SlotSchema = { length: 'u32'; data: BytesField } | { length: 'u32' };
@@ -251,18 +253,24 @@ export class RingBuffer {
   /**
    * Zero-copy write (bslatkin/ringbuffer#1): reserves the next slot and returns a writable view
    * of `length` bytes in it; fill it, then {@link commitWrite}. Same checks as {@link tryWrite}.
+   * With `options`, waits for room like {@link write} instead of throwing {@link WaitingForReaderError}.
    */
-  reserveWrite(length: number): Uint8Array {
+  reserveWrite(length: number, options?: WaitOptions): Uint8Array {
     if (this.hasReserved) throw new InvalidStateError('a slot is already reserved: commitWrite() it first');
     if (!Number.isInteger(length) || length < 0) throw new InvalidArgumentError(`length must be a non-negative integer: length=${describe(length)}`);
+    if (options !== undefined) this.retry(RESERVE, undefined, length, options);
+    else this.tryReserve(length);
+    const index = this.reserved & this.ring.mask;
+    return this.payload.subarray(index * this.slotBytes, index * this.slotBytes + length);
+  }
+
+  private tryReserve(length: number): void {
     this.checkWrite(undefined, length);
     const p = this.producer();
     if (!p.tryClaim(1)) throw new WaitingForReaderError('the write is waiting for readers: the ring is full');
-    const index = p.hi & this.ring.mask;
-    this.lengths[index] = length;
+    this.lengths[p.hi & this.ring.mask] = length;
     this.reserved = p.hi;
     this.hasReserved = true;
-    return this.payload.subarray(index * this.slotBytes, index * this.slotBytes + length);
   }
 
   /** Publishes the slot taken by {@link reserveWrite}. */
@@ -278,17 +286,23 @@ export class RingBuffer {
    * @throws {@link TimeoutError}, {@link AbortError}, and {@link tryWrite}'s other errors.
    */
   write(data: ArrayBufferView | ArrayBuffer | SharedArrayBuffer, options?: WaitOptions): void {
-    const deadline = deadlineOf(options, 'write');
+    this.retry(WRITE, data, 0, options);
+  }
+
+  /** Repeats a write or a reservation while it fails with WaitingForReaderError, sleeping until a reader reads. */
+  private retry(kind: number, data: ArrayBufferView | ArrayBuffer | SharedArrayBuffer | undefined, length: number, options: WaitOptions | undefined): void {
+    const deadline = deadlineOf(options, kind === WRITE ? 'write' : 'reserveWrite');
     const ctl = this.ctl;
     for (;;) {
       Atomics.add(ctl, READ_WAITERS_INDEX, 1);
       const observed = Atomics.load(ctl, READ_SIGNAL_INDEX);
       try {
-        this.tryWrite(data);
+        if (kind === WRITE) this.tryWrite(data!);
+        else this.tryReserve(length);
         return;
       } catch (e) {
         if (!(e instanceof WaitingForReaderError)) throw e;
-        checkWait(deadline, options?.signal, 'write', options?.timeout);
+        checkWait(deadline, options?.signal, kind === WRITE ? 'write' : 'reserveWrite', options?.timeout);
         sleep(ctl, READ_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS));
       } finally {
         Atomics.sub(ctl, READ_WAITERS_INDEX, 1);
