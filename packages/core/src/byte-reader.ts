@@ -82,6 +82,8 @@ export class ByteReader implements AsyncIterable<ByteBatch> {
   /** Next position to read. */
   private next: number;
   private inBatch = false;
+  /** Lossy rings, `'skip'`: bytes skipped and not yet reported in a batch. */
+  private lostPending = 0;
 
   constructor(ring: ByteRing, id: number, depsMask: number) {
     const control = ring.control;
@@ -115,8 +117,7 @@ export class ByteReader implements AsyncIterable<ByteBatch> {
     if (Atomics.load(ctl, this.stateIndex) !== CONSUMER_STATE.active) this.throwInactive();
     if (control.evictAfterMs > 0) Atomics.store(ctl, this.heartbeatIndex, control.nowMs());
     if (max > this.maxBatch) max = this.maxBatch;
-    let lost = 0;
-    if (control.lossy) lost = this.checkLapped();
+    if (control.lossy) this.lostPending += this.checkLapped();
     const limit = this.barrier.available(this.next);
     const words = this.words;
     const mask = this.mask;
@@ -142,14 +143,21 @@ export class ByteReader implements AsyncIterable<ByteBatch> {
     }
     if (count === 0) {
       if (p !== this.next) this.advance(p); // skipped padding only
-      if (control.lossy && this.checkLapped() !== 0) return POLL_EMPTY;
+      if (control.lossy) {
+        const lost = this.checkLapped();
+        if (lost !== 0) {
+          this.lostPending += lost;
+          return POLL_EMPTY;
+        }
+      }
       if (control.isClosed() && ((p - control.finalSequence()) | 0) >= 0) return POLL_CLOSED;
       return POLL_EMPTY;
     }
     batch.lo = this.next;
     batch.end = p;
     batch.count = count;
-    batch.lost = lost;
+    batch.lost = this.lostPending;
+    this.lostPending = 0;
     this.inBatch = true;
     return count;
   }
