@@ -204,6 +204,11 @@ export class SlotPool {
    */
   tryAllocate(size: number): WritableSlot | null {
     this.checkSize(size);
+    return this.attempt(true);
+  }
+
+  /** One allocation attempt; `countFull` counts a failure to find a free slot in `stats().full`. */
+  private attempt(countFull: boolean): WritableSlot | null {
     const ctl = this.ctl;
     const start = Atomics.load(ctl, SlotPool.NEXT);
     for (let k = 0; k < this.slotCount; k++) {
@@ -214,7 +219,7 @@ export class SlotPool {
         if (got !== null) return got;
       }
     }
-    this.count(COUNTER.full, 1);
+    if (countFull) this.count(COUNTER.full, 1);
     if (this.whenFull !== 'overwrite') return null;
     for (;;) {
       let oldest = -1;
@@ -254,7 +259,7 @@ export class SlotPool {
       checkWait(deadline, options?.signal, 'allocate', options?.timeout);
       Atomics.add(ctl, SlotPool.FREE_WAITERS, 1);
       const observed = Atomics.load(ctl, SlotPool.FREE_SIGNAL);
-      const slot = this.tryAllocate(size);
+      const slot = this.attempt(false);
       if (slot === null && this.strategy.kind !== 'busySpin') sleep(ctl, SlotPool.FREE_SIGNAL, observed, sleepMs(deadline, MAX_SLEEP_MS));
       Atomics.sub(ctl, SlotPool.FREE_WAITERS, 1);
       if (slot !== null) return slot;
@@ -311,6 +316,20 @@ export class SlotPool {
     this.count(COUNTER.bytesRead, length);
     const start = handle.slot * this.stride;
     return this.data.subarray(start, start + length);
+  }
+
+  /**
+   * A view of a ready slot's data without taking a reference: for a thread that was handed a
+   * reference already acquired for it (then it calls `release` once done).
+   * @throws {@link StaleSlotError} when the slot was reused or freed since the handle was made.
+   */
+  view(handle: SlotHandle): Uint8Array {
+    const word = Atomics.load(this.ctl, this.stateIndex(this.checkSlot(handle?.slot)));
+    if (word >>> STATE_BITS !== handle.generation || (word & STATE_MASK) < SLOT_STATE.ready) {
+      throw new StaleSlotError(`the slot was reused or freed since this handle was made: slot=${handle.slot}, handle generation=${handle.generation}, slot generation=${word >>> STATE_BITS}`);
+    }
+    const start = handle.slot * this.stride;
+    return this.data.subarray(start, start + Atomics.load(this.ctl, this.stateIndex(handle.slot) + 1));
   }
 
   /**
