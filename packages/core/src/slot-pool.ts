@@ -312,9 +312,14 @@ export class SlotPool {
       if (state === STATE_MASK) throw new CapacityError(`too many readers on one slot (at most ${MAX_SLOT_READERS}): slot=${handle.slot}`);
       if (Atomics.compareExchange(ctl, index, word, word + 1) === word) break;
     }
-    const length = Atomics.load(ctl, index + 1);
+    return this.dataOf(handle.slot);
+  }
+
+  /** The data of a slot this thread holds a reference on (counted as read). */
+  private dataOf(slot: number): Uint8Array {
+    const length = Atomics.load(this.ctl, this.stateIndex(slot) + 1);
     this.count(COUNTER.bytesRead, length);
-    const start = handle.slot * this.stride;
+    const start = slot * this.stride;
     return this.data.subarray(start, start + length);
   }
 
@@ -328,8 +333,7 @@ export class SlotPool {
     if (word >>> STATE_BITS !== handle.generation || (word & STATE_MASK) < SLOT_STATE.ready) {
       throw new StaleSlotError(`the slot was reused or freed since this handle was made: slot=${handle.slot}, handle generation=${handle.generation}, slot generation=${word >>> STATE_BITS}`);
     }
-    const start = handle.slot * this.stride;
-    return this.data.subarray(start, start + Atomics.load(this.ctl, this.stateIndex(handle.slot) + 1));
+    return this.dataOf(handle.slot);
   }
 
   /**
