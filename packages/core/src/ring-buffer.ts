@@ -5,7 +5,7 @@ import type { Producer } from './producer.js';
 import { bytes, describe, MAX_BYTES_FIELD_LENGTH, type BytesField } from './schema.js';
 import { MAX_CAPACITY } from './sequence.js';
 import { Ring } from './typed-ring.js';
-import { checkWait, deadlineOf, MAX_SLEEP_MS, signalAll, sleep, sleepMs, type WaitOptions, type WaitStrategyOption } from './wait-strategy.js';
+import { checkWait, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sleep, sleepMs, type WaitOptions, type WaitStrategyOption } from './wait-strategy.js';
 
 /*
  * The `ringbuffer`-compatible facade (bslatkin/ringbuffer's API, lock-free). Memory layout of
@@ -104,7 +104,7 @@ function checkCount(name: string, v: unknown): number {
  * bslatkin/ringbuffer's multi-reader ring of fixed-size byte slots, lock-free: every reader
  * gets every item, writes never block (`tryWrite` fails with {@link WaitingForReaderError}
  * instead), reads copy. The same error kinds, raised in the same order of checks. Added:
- * blocking `write`/`read` with timeouts, zero-copy `reserveWrite`/`commitWrite`, per-reader
+ * blocking `write`/`read` with timeouts, zero-copy `reserveWrite`/`commitWrite` and `readView`, per-reader
  * `lag`, `syncReader` and `forget`.
  *
  * One object per thread: construct it once, send {@link descriptor} to the other threads and
@@ -123,6 +123,10 @@ export class RingBuffer {
   private readonly payload: Uint8Array;
   private readonly consumers = new Map<number, Consumer<SlotSchema>>();
   private readonly syncSeen = new Map<number, number>();
+  /** Readers of this thread holding the slot of a `readView`. */
+  private readonly heldViews = new Set<number>();
+  /** Spins of a blocked write before it sleeps (from the wait strategy). */
+  private readonly spinTries: number;
   private writerHandle: Producer<SlotSchema> | undefined;
   /** Sequence taken by reserveWrite (valid while `hasReserved`). */
   private reserved = 0;
@@ -172,6 +176,7 @@ export class RingBuffer {
       this.payload = inRing ? (this.ring.columns as { data: Uint8Array }).data : new Uint8Array(buffer, ringEnd, payloadBytes);
     }
     this.ctl = new Int32Array(this.descriptor.buffer, 0, RING_OFFSET >> 2);
+    this.spinTries = resolveWaitStrategy(options.waitStrategy).spinTries;
     this.lengths = this.ring.columns.length as Uint32Array;
   }
 
@@ -220,7 +225,7 @@ export class RingBuffer {
   /** Checks closed → waiting for reader → type → size, in the reference's order; returns the bytes. */
   private checkWrite(data: unknown, length: number): void {
     if (Atomics.load(this.ctl, ACTIVE_INDEX) <= 0 || this.ring.closed) throw new AlreadyClosedError('no active writer: call newWriter() before writing (or the writers are done)');
-    if (((this.ring.cursor - this.ring.gatingSequence()) | 0) >= this.slotCount) {
+    if (this.conflict()) {
       throw new WaitingForReaderError(`write ${(this.ring.cursor + 1) | 0} is waiting for readers: the slowest reader is slotCount=${this.slotCount} items behind`);
     }
     if (data !== undefined && !ArrayBuffer.isView(data) && !(data instanceof ArrayBuffer) && !(data instanceof SharedArrayBuffer)) {
@@ -289,24 +294,36 @@ export class RingBuffer {
     this.retry(WRITE, data, 0, options);
   }
 
-  /** Repeats a write or a reservation while it fails with WaitingForReaderError, sleeping until a reader reads. */
+  /** True when the slowest reader is `slotCount` items behind (a write would overwrite unread data). */
+  private conflict(): boolean {
+    return ((this.ring.cursor - this.ring.gatingSequence()) | 0) >= this.slotCount;
+  }
+
+  /**
+   * Repeats a write or a reservation while the ring is full: spins (the wait strategy's
+   * `spinTries`, without building errors), then sleeps until a reader reads.
+   */
   private retry(kind: number, data: ArrayBufferView | ArrayBuffer | SharedArrayBuffer | undefined, length: number, options: WaitOptions | undefined): void {
-    const deadline = deadlineOf(options, kind === WRITE ? 'write' : 'reserveWrite');
+    const what = kind === WRITE ? 'write' : 'reserveWrite';
+    const deadline = deadlineOf(options, what);
     const ctl = this.ctl;
-    for (;;) {
+    const spinTries = this.spinTries;
+    for (let spins = 0; ; spins++) {
+      if (!this.conflict() || Atomics.load(ctl, ACTIVE_INDEX) <= 0 || this.ring.closed) {
+        try {
+          if (kind === WRITE) this.tryWrite(data!);
+          else this.tryReserve(length);
+          return;
+        } catch (e) {
+          if (!(e instanceof WaitingForReaderError)) throw e; // lost a race with another writer
+        }
+      }
+      if (spins < spinTries) continue;
+      checkWait(deadline, options?.signal, what, options?.timeout);
       Atomics.add(ctl, READ_WAITERS_INDEX, 1);
       const observed = Atomics.load(ctl, READ_SIGNAL_INDEX);
-      try {
-        if (kind === WRITE) this.tryWrite(data!);
-        else this.tryReserve(length);
-        return;
-      } catch (e) {
-        if (!(e instanceof WaitingForReaderError)) throw e;
-        checkWait(deadline, options?.signal, kind === WRITE ? 'write' : 'reserveWrite', options?.timeout);
-        sleep(ctl, READ_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS));
-      } finally {
-        Atomics.sub(ctl, READ_WAITERS_INDEX, 1);
-      }
+      if (this.conflict()) sleep(ctl, READ_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS));
+      Atomics.sub(ctl, READ_WAITERS_INDEX, 1);
     }
   }
 
@@ -317,6 +334,10 @@ export class RingBuffer {
       c = this.ring.openConsumer(id as number);
       this.consumers.set(c.id, c);
       this.syncSeen.set(c.id, 0);
+    }
+    if (this.heldViews.delete(c.id)) {
+      c.release();
+      this.wakeWriters();
     }
     const epoch = Atomics.load(this.ctl, SYNC_EPOCH_INDEX);
     if (this.syncSeen.get(c.id) !== epoch) {
@@ -383,6 +404,29 @@ export class RingBuffer {
    *   {@link TimeoutError}; {@link AbortError}.
    */
   read(reader: RingBufferReader | number, options?: WaitOptions): Uint8Array {
+    return this.take(this.awaitItem(reader, options));
+  }
+
+  /**
+   * Zero-copy blocking read: like {@link read}, but returns a view of the item in the ring
+   * (read-only by contract). The reader holds the slot until its next read (of any kind) or
+   * {@link releaseView}; writers cannot reuse it meanwhile.
+   */
+  readView(reader: RingBufferReader | number, options?: WaitOptions): Uint8Array {
+    const c = this.awaitItem(reader, options);
+    const index = c.batch.index(0);
+    const start = index * this.slotBytes;
+    this.heldViews.add(c.id);
+    return this.payload.subarray(start, start + this.lengths[index]!);
+  }
+
+  /** Gives back the slot of the last {@link readView} (the next read does it by itself). */
+  releaseView(reader: RingBufferReader | number): void {
+    this.consumerOf(reader);
+  }
+
+  /** Waits for this reader's next item; on return it is the consumer's one-entry batch. */
+  private awaitItem(reader: RingBufferReader | number, options: WaitOptions | undefined): Consumer<SlotSchema> {
     const c = this.consumerOf(reader);
     let n = c.tryPoll(1);
     if (n === POLL_EMPTY) {
@@ -390,7 +434,7 @@ export class RingBuffer {
       n = c.poll({ ...options, max: 1 });
     }
     if (n === POLL_CLOSED) throw new WriterFinishedError('all writers are done and this reader has read everything');
-    return this.take(c);
+    return c;
   }
 
   /** Items written but not yet read by `reader` (bslatkin/ringbuffer#3). A query, from any thread. */

@@ -32,6 +32,8 @@ export interface PerfTask {
   writesPerSecond: number;
   burnMs: number;
   verify: boolean;
+  /** Readers look at items in place (readView) instead of copying them (read). */
+  zeroCopyReads: boolean;
   debug: boolean;
 }
 

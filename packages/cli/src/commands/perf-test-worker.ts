@@ -104,7 +104,7 @@ function reader(task: PerfTask, stats: Int32Array): void {
   for (;;) {
     let data: Uint8Array;
     try {
-      data = rb.read(id, { timeout: 1000 });
+      data = task.zeroCopyReads ? rb.readView(id, { timeout: 1000 }) : rb.read(id, { timeout: 1000 });
     } catch (e) {
       if (e instanceof WriterFinishedError) break;
       if (e instanceof TimeoutError) continue;

@@ -182,6 +182,21 @@ describe('RingBuffer: ring scenarios 15–29 of the reference test suite', () =>
     assert.throws(() => rb.read(r!, { timeout: 20 }), TimeoutError);
   });
 
+  it('readView reads in place and holds the slot until the next read or releaseView', () => {
+    const { rb, readers: [r] } = ring(2);
+    rb.tryWrite(enc.encode('a'));
+    rb.tryWrite(enc.encode('b'));
+    const view = rb.readView(r!);
+    assert.ok(view.buffer instanceof SharedArrayBuffer);
+    assert.equal(str(view.slice()), 'a');
+    assert.throws(() => rb.tryWrite(enc.encode('c')), WaitingForReaderError, 'the viewed slot is still held');
+    rb.releaseView(r!);
+    rb.tryWrite(enc.encode('c'));
+    assert.equal(str(rb.readView(r!).slice()), 'b');
+    assert.equal(str(rb.read(r!)), 'c', 'the next read releases the viewed slot first');
+    assert.equal(rb.lag(r!), 0);
+  });
+
   it('slots larger than 2^24 bytes live in a side area; bad sizes are refused with the option named', () => {
     const rb = new RingBuffer({ slotBytes: 2 ** 24 + 8, slotCount: 1 });
     const r = rb.newReader();
