@@ -1,4 +1,5 @@
 // bslatkin/ringbuffer's API on ringkit. Run: node docs/examples/ring-buffer.mjs
+import { TextDecoder, TextEncoder } from 'node:util';
 import { RingBuffer, WaitingForReaderError, WaitingForWriterError, WriterFinishedError } from '@ringkit/core';
 
 const text = (b) => new TextDecoder().decode(b);

@@ -1,4 +1,5 @@
 // Slot pool basics: states, references, generations. Run: node docs/examples/slot-pool.mjs
+import { TextDecoder } from 'node:util';
 import { SlotPool, StaleSlotError } from '@ringkit/core';
 
 const pool = SlotPool.create({ slotBytes: 4096, slotCount: 2, whenFull: 'overwrite' });
