@@ -83,3 +83,23 @@ test('RingBuffer: writer in this thread, 3 reader threads read every item in ord
     assert.equal(r.bytes, bytes);
   }
 });
+
+test('byte ring MP close race: producers write until closed; readers get exactly what each producer committed', { timeout: 60_000 }, async () => {
+  const seed = runSeed();
+  console.log(`# byte MP close race: seed=${seed}`);
+  const ring = ByteRing.create({ capacity: 4096, producer: 'multi' });
+  const ids = [ring.addReader().id, ring.addReader().id];
+  const readers = ids.map((readerId) => runBytesWorker({ role: 'byte-consume', descriptor: ring.descriptor, readerId, producers: 3, maxLength: 300, seed }));
+  const producers = [0, 1, 2].map((p) => runBytesWorker({ role: 'byte-produce', descriptor: ring.descriptor, producer: p, maxLength: 300, seed, untilClosed: true }));
+  // Close while the producers are busy: once a few laps have been written.
+  for (const start = Date.now(); ring.cursor < 64 * 4096 && Date.now() - start < 20_000;) await new Promise((r) => setTimeout(r, 5));
+  ring.close();
+  const committed = (await Promise.all(producers.map((w) => w.done))).map((r) => r.received);
+  for (const [i, w] of readers.entries()) {
+    const r = await w.done;
+    assert.deepEqual(r.errors, [], `reader ${i}`);
+    assert.deepEqual(r.perProducer, committed, `reader ${i} got exactly the committed records of each producer`);
+  }
+  console.log(`# committed per producer: ${committed.join(', ')}`);
+  assert.ok(committed.reduce((a, n) => a + n, 0) > 0);
+});
