@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every compiled test file (`packages/*/dist/test/**/*.test.js`) with Node's test runner.
+// Runs every compiled test file (`packages/*/dist/test/**/*.test.js`, `examples/*/dist/test/**/*.test.js`) with Node's test runner.
 // Usage: node scripts/run-tests.mjs [substring filters...]   e.g. `node scripts/run-tests.mjs core/`
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,9 +15,12 @@ function walk(dir) {
     else if (name.endsWith('.test.js')) files.push(p);
   }
 }
-for (const pkg of readdirSync(join(root, 'packages'))) {
-  const dir = join(root, 'packages', pkg, 'dist', 'test');
-  if (existsSync(dir)) walk(dir);
+for (const area of ['packages', 'examples']) {
+  if (!existsSync(join(root, area))) continue;
+  for (const pkg of readdirSync(join(root, area))) {
+    const dir = join(root, area, pkg, 'dist', 'test');
+    if (existsSync(dir)) walk(dir);
+  }
 }
 const selected = files.filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
 if (selected.length === 0) {

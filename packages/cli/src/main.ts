@@ -13,6 +13,7 @@ export interface Command {
 /** Every sub-command, by name, in the order `--help` lists them. */
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   'board': () => import('./commands/board.js'),
+  'perf-test': () => import('./commands/perf-test.js'),
 
 };
 

@@ -14,3 +14,17 @@ export { MultiProducerSequencer } from './multi-producer-sequencer.js';
 export { Consumer, Batch, POLL_EMPTY, POLL_CLOSED, type PollOptions, type ColumnSet } from './consumer.js';
 export { SequenceBarrier } from './barrier.js';
 export { RingControl } from './control.js';
+export { ByteRing, type ByteRingOptions, type ByteReaderOptions, type ByteRingAttachOptions } from './byte-ring.js';
+export { RECORD_HEADER_LENGTH, RECORD_ALIGNMENT, PADDING_FLAG, MIN_BYTE_CAPACITY } from './byte-record.js';
+export { ByteProducer } from './byte-producer.js';
+export { ByteReader, ByteBatch } from './byte-reader.js';
+export { type Codec, jsonCodec } from './codec.js';
+export {
+  RingBuffer, type RingBufferOptions, type RingBufferReader, type RingBufferDescriptor,
+  AlreadyClosedError, WaitingForReaderError, DataTooLargeError, WaitingForWriterError, WriterFinishedError,
+  MustCreateReadersBeforeWritingError,
+} from './ring-buffer.js';
+export {
+  SlotPool, StaleSlotError, SLOT_STATE, MAX_SLOT_READERS,
+  type SlotPoolOptions, type WritableSlot, type SlotHandle, type SlotPoolStats, type WhenFull,
+} from './slot-pool.js';

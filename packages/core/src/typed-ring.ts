@@ -408,6 +408,23 @@ export class Ring<S extends Schema = DefaultSchema> {
     return Atomics.load(this.control.ctl, CURSOR_INDEX);
   }
 
+  /**
+   * The slowest gating consumer's released sequence, or the cursor when no consumer gates.
+   * A query (stale as soon as it returns): how far producers may run ahead is `capacity` past it.
+   */
+  gatingSequence(): number {
+    return this.control.minimumGatingSequence(Atomics.load(this.control.ctl, CURSOR_INDEX));
+  }
+
+  /**
+   * The sequence consumer `id` has released up to, from any thread. A query.
+   * @throws {@link InvalidArgumentError} if `id` is not a registered consumer.
+   */
+  consumerSequence(id: number): number {
+    this.control.checkId(id, 'consumer id');
+    return Atomics.load(this.control.ctl, this.control.seqIndex(id));
+  }
+
   /** A human-readable dump of the header and control words (for logs and error reports). */
   describe(): string {
     return describeLayout(this.descriptor.buffer, this.descriptor.byteOffset);

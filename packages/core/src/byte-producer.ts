@@ -1,0 +1,259 @@
+import type { ByteRing } from './byte-ring.js';
+import { LENGTH_WORD, PADDING_FLAG, RECORD_ALIGNMENT, RECORD_HEADER_LENGTH, TAG_WORD } from './byte-record.js';
+import type { RingControl } from './control.js';
+import { InvalidArgumentError, InvalidStateError, RingClosedError } from './errors.js';
+import { CLAIM_INDEX, CLOSING_INDEX, CURSOR_INDEX, RELEASE_SIGNAL_INDEX, RELEASE_WAITERS_INDEX } from './layout.js';
+import { describe } from './schema.js';
+import { checkWait, deadlineOf, MAX_SLEEP_MS, sleep, sleepAsync, sleepMs, type WaitOptions } from './wait-strategy.js';
+
+const ALIGN_MASK = RECORD_ALIGNMENT - 1;
+
+/**
+ * The producer side of a byte ring, for one thread: claim a record of `n` bytes, write it in
+ * place, commit it. One claim at a time per producer. Single-producer rings claim with plain
+ * arithmetic and publish with one store at commit; multi-producer rings claim with a
+ * compare-and-swap on the shared cursor and publish through the frame header, so no producer
+ * waits for another.
+ */
+export class ByteProducer {
+  /** Offset in `ring.data` of the claimed record's payload (valid between a claim and its commit). */
+  offset = -1;
+  /** Payload length of the claimed record. */
+  length = 0;
+  private readonly ring: ByteRing;
+  private readonly control: RingControl;
+  private readonly words: Int32Array;
+  private readonly mask: number;
+  private readonly capacity: number;
+  private readonly multi: boolean;
+  /** Single producer: the claimed end position (thread-local). */
+  private tail: number;
+  /** Position of the claimed frame (valid while `pending`). */
+  private framePosition = 0;
+  private frameLength = 0;
+  private pending = false;
+  private closedHandle = false;
+  private cachedGating: number;
+
+  constructor(ring: ByteRing) {
+    this.ring = ring;
+    this.control = ring.control;
+    this.words = ring.words;
+    this.capacity = ring.capacity;
+    this.mask = ring.capacity - 1;
+    this.multi = ring.header.multiProducer;
+    this.tail = Atomics.load(this.control.ctl, CURSOR_INDEX);
+    this.cachedGating = this.control.minimumGatingSequence(this.tail);
+  }
+
+  /**
+   * Tries to claim a record of `length` payload bytes without waiting.
+   * @returns the payload's offset in `ring.data` (write `length` bytes there, then
+   *   {@link commit}), or -1 when readers have not released enough room.
+   * @throws {@link InvalidArgumentError} for a length outside [0, maxRecordLength];
+   *   {@link InvalidStateError} while a claim is pending; {@link RingClosedError} once closed.
+   */
+  tryClaimOffset(length: number): number {
+    this.checkLength(length);
+    const control = this.control;
+    const ctl = control.ctl;
+    const frame = RECORD_HEADER_LENGTH + length;
+    const aligned = (frame + ALIGN_MASK) & ~ALIGN_MASK;
+    for (;;) {
+      const current = this.multi ? Atomics.load(ctl, CURSOR_INDEX) : this.tail;
+      const offset = current & this.mask;
+      const padding = offset + aligned > this.capacity ? this.capacity - offset : 0;
+      const next = (current + padding + aligned) | 0;
+      if (!control.lossy) {
+        const wrapPoint = (next - this.capacity) | 0;
+        if (((wrapPoint - this.cachedGating) | 0) > 0) {
+          const min = control.minimumGatingSequence(current);
+          this.cachedGating = min;
+          if (((wrapPoint - min) | 0) > 0) return -1;
+        }
+      }
+      if (this.multi) {
+        if (Atomics.compareExchange(ctl, CURSOR_INDEX, current, next) !== current) continue;
+        if (Atomics.load(ctl, CLOSING_INDEX) !== 0 && ((next - control.waitForFinal()) | 0) > 0) {
+          // Outside the final range (final <= current): no reader goes there.
+          throw new RingClosedError('the byte ring was closed before this claim');
+        }
+      } else {
+        if (control.lossy) Atomics.store(ctl, CLAIM_INDEX, next); // announce the overwrite before writing
+        this.tail = next;
+      }
+      let p = current;
+      if (padding !== 0) {
+        this.writeFrame(p, PADDING_FLAG | padding, p);
+        p = (p + padding) | 0;
+      }
+      this.writeFrame(p, -frame, p);
+      this.framePosition = p;
+      this.frameLength = frame;
+      this.pending = true;
+      this.length = length;
+      this.offset = (p & this.mask) + RECORD_HEADER_LENGTH;
+      return this.offset;
+    }
+  }
+
+  /** Stores a frame header: LENGTH first, then TAG (readers load TAG first). */
+  private writeFrame(p: number, lengthWord: number, tag: number): void {
+    const w = (p & this.mask) >> 2;
+    Atomics.store(this.words, w + LENGTH_WORD, lengthWord);
+    Atomics.store(this.words, w + TAG_WORD, tag);
+  }
+
+  /**
+   * Like {@link tryClaimOffset}, but returns a writable view of the payload (allocates the view),
+   * or null when the ring is full.
+   */
+  tryClaim(length: number): Uint8Array | null {
+    const offset = this.tryClaimOffset(length);
+    return offset < 0 ? null : this.ring.data.subarray(offset, offset + length);
+  }
+
+  /**
+   * Claims a record of `length` bytes, waiting with the ring's wait strategy while it is full.
+   * @returns a writable view of the payload; write it, then {@link commit}.
+   * @throws {@link TimeoutError}, {@link AbortError}, {@link RingClosedError}, and as {@link tryClaimOffset}.
+   */
+  claim(length: number, options?: WaitOptions): Uint8Array {
+    const offset = this.claimOffset(length, options);
+    return this.ring.data.subarray(offset, offset + length);
+  }
+
+  /** Blocking form of {@link tryClaimOffset}: returns the payload offset in `ring.data`. */
+  claimOffset(length: number, options?: WaitOptions): number {
+    let offset = this.tryClaimOffset(length);
+    if (offset >= 0) return offset;
+    const deadline = deadlineOf(options, 'claim');
+    const signal = options?.signal;
+    const control = this.control;
+    const ctl = control.ctl;
+    const busy = control.strategy.kind === 'busySpin';
+    for (let spins = 1; ; spins++) {
+      offset = this.tryClaimOffset(length);
+      if (offset >= 0) return offset;
+      if (busy || spins <= control.strategy.spinTries) {
+        if ((spins & 1023) === 0) checkWait(deadline, signal, 'claim', options?.timeout);
+        continue;
+      }
+      checkWait(deadline, signal, 'claim', options?.timeout);
+      control.evictStale(this.blockingPosition(length));
+      Atomics.add(ctl, RELEASE_WAITERS_INDEX, 1);
+      const observed = Atomics.load(ctl, RELEASE_SIGNAL_INDEX);
+      offset = this.tryClaimOffset(length);
+      if (offset < 0) sleep(ctl, RELEASE_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS));
+      Atomics.sub(ctl, RELEASE_WAITERS_INDEX, 1);
+      if (offset >= 0) return offset;
+    }
+  }
+
+  /** Like {@link claim}, but waits with `Atomics.waitAsync` (keeps the event loop running). */
+  async claimAsync(length: number, options?: WaitOptions): Promise<Uint8Array> {
+    let offset = this.tryClaimOffset(length);
+    if (offset < 0) {
+      const deadline = deadlineOf(options, 'claimAsync');
+      const signal = options?.signal;
+      const ctl = this.control.ctl;
+      while (offset < 0) {
+        checkWait(deadline, signal, 'claimAsync', options?.timeout);
+        Atomics.add(ctl, RELEASE_WAITERS_INDEX, 1);
+        const observed = Atomics.load(ctl, RELEASE_SIGNAL_INDEX);
+        try {
+          offset = this.tryClaimOffset(length);
+          if (offset < 0) {
+            this.control.evictStale(this.blockingPosition(length));
+            await sleepAsync(ctl, RELEASE_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS), signal);
+          }
+        } finally {
+          Atomics.sub(ctl, RELEASE_WAITERS_INDEX, 1);
+        }
+      }
+    }
+    return this.ring.data.subarray(offset, offset + length);
+  }
+
+  /** Readers at or before this position block a claim of `length` bytes now. */
+  private blockingPosition(length: number): number {
+    const current = this.multi ? Atomics.load(this.control.ctl, CURSOR_INDEX) : this.tail;
+    return (current + 2 * (RECORD_HEADER_LENGTH + length) - this.capacity) | 0;
+  }
+
+  /**
+   * Publishes the claimed record: readers may read it once this returns.
+   * @throws {@link InvalidStateError} when nothing is claimed.
+   */
+  commit(): void {
+    this.finish(this.frameLength);
+  }
+
+  /** Gives the claimed record up: readers skip it (it becomes padding). */
+  abort(): void {
+    this.finish(PADDING_FLAG | ((this.frameLength + ALIGN_MASK) & ~ALIGN_MASK));
+  }
+
+  private finish(lengthWord: number): void {
+    if (!this.pending) throw new InvalidStateError('commit() or abort() without a claimed record: claim first');
+    this.pending = false;
+    this.offset = -1;
+    Atomics.store(this.words, ((this.framePosition & this.mask) >> 2) + LENGTH_WORD, lengthWord);
+    if (!this.multi) Atomics.store(this.control.ctl, CURSOR_INDEX, this.tail); // the release of the payload
+    this.control.signalPublished();
+  }
+
+  /**
+   * Copies `bytes` into a new record and commits it, waiting for room like {@link claim}.
+   */
+  write(bytes: Uint8Array, options?: WaitOptions): void {
+    this.checkBytes(bytes);
+    const offset = this.claimOffset(bytes.length, options);
+    this.ring.data.set(bytes, offset);
+    this.commit();
+  }
+
+  /** Copies `bytes` into a new record and commits it if there is room; false when full. */
+  tryWrite(bytes: Uint8Array): boolean {
+    this.checkBytes(bytes);
+    const offset = this.tryClaimOffset(bytes.length);
+    if (offset < 0) return false;
+    this.ring.data.set(bytes, offset);
+    this.commit();
+    return true;
+  }
+
+  /** Async form of {@link write}. */
+  async writeAsync(bytes: Uint8Array, options?: WaitOptions): Promise<void> {
+    this.checkBytes(bytes);
+    (await this.claimAsync(bytes.length, options)).set(bytes);
+    this.commit();
+  }
+
+  /**
+   * Closes this producer. Single producer: closes the ring after the last committed record.
+   * Multi producer: only this handle; close the ring with `ring.close()` once all are done.
+   * @throws {@link InvalidStateError} while a claim is pending.
+   */
+  close(): void {
+    if (this.closedHandle) return;
+    if (this.pending) throw new InvalidStateError('close() with a claimed record: commit() or abort() it first');
+    this.closedHandle = true;
+    if (!this.multi) this.control.closeAt(this.tail);
+  }
+
+  private checkBytes(bytes: unknown): void {
+    if (!(bytes instanceof Uint8Array)) {
+      throw new InvalidArgumentError(`write takes a Uint8Array: bytes=${describe(bytes)}`);
+    }
+  }
+
+  private checkLength(length: number): void {
+    if (!(length >= 0 && length <= this.ring.maxRecordLength && (length | 0) === length)) {
+      throw new InvalidArgumentError(`record length must be an integer in [0, maxRecordLength=${this.ring.maxRecordLength}] (capacity / 8 - 8): length=${describe(length)}`);
+    }
+    if (this.pending) throw new InvalidStateError('a record is already claimed: commit() or abort() it before claiming the next');
+    if (this.closedHandle) throw new RingClosedError('this producer is closed');
+    if (this.multi ? Atomics.load(this.control.ctl, CLOSING_INDEX) !== 0 : this.control.isClosed()) throw new RingClosedError();
+  }
+}

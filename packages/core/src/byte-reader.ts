@@ -1,0 +1,323 @@
+import { SequenceBarrier } from './barrier.js';
+import { LENGTH_WORD, PADDING_FLAG, RECORD_ALIGNMENT, RECORD_HEADER_LENGTH, TAG_WORD } from './byte-record.js';
+import type { ByteRing } from './byte-ring.js';
+import { POLL_CLOSED, POLL_EMPTY, type PollOptions } from './consumer.js';
+import type { RingControl } from './control.js';
+import { EvictedError, InvalidArgumentError, InvalidStateError, LappedError } from './errors.js';
+import { CLAIM_INDEX, CONSUMER_STATE, CURSOR_INDEX } from './layout.js';
+import { checkWait, deadlineOf, MAX_SLEEP_MS, sleep, sleepAsync, sleepMs } from './wait-strategy.js';
+
+const ALIGN_MASK = RECORD_ALIGNMENT - 1;
+
+/**
+ * The records a reader holds between a successful poll and its release. Records are views into
+ * the ring: read-only by contract, valid until the release. One object per reader, reused.
+ */
+export class ByteBatch {
+  /** Number of records. */
+  count = 0;
+  /** Lossy rings with `lossyPolicy: 'skip'`: bytes skipped just before this batch. */
+  lost = 0;
+  /** Position of the batch's first frame. */
+  lo = 0;
+  /** Position just after the batch's last frame. */
+  end = 0;
+  /** The ring's record space; record `i` is `data[offset(i) … offset(i) + length(i))`. */
+  readonly data: Uint8Array;
+  /** @internal */
+  readonly offsets: Int32Array;
+  /** @internal */
+  readonly lengths: Int32Array;
+
+  constructor(data: Uint8Array, maxBatch: number) {
+    this.data = data;
+    this.offsets = new Int32Array(maxBatch);
+    this.lengths = new Int32Array(maxBatch);
+  }
+
+  /** Offset in {@link data} of record `i`'s payload (0 ≤ i < count). Allocates nothing. */
+  offset(i: number): number {
+    return this.offsets[i]!;
+  }
+
+  /** Payload length of record `i`. */
+  length(i: number): number {
+    return this.lengths[i]!;
+  }
+
+  /** A zero-copy view of record `i` (allocates the view object; valid until the release). */
+  record(i: number): Uint8Array {
+    const o = this.offsets[i]!;
+    return this.data.subarray(o, o + this.lengths[i]!);
+  }
+
+  /** A copy of record `i` that outlives the batch. */
+  copy(i: number): Uint8Array {
+    const o = this.offsets[i]!;
+    return this.data.slice(o, o + this.lengths[i]!);
+  }
+}
+
+/**
+ * A broadcast reader of a byte ring: sees every committed record in order (after the readers it
+ * depends on), a batch at a time, and releases each batch with one store.
+ * Threading: one thread; open the same reader in another thread with `ring.openReader(id)`.
+ */
+export class ByteReader implements AsyncIterable<ByteBatch> {
+  /** Index in the ring's reader table (send it to another thread). */
+  readonly id: number;
+  /** The current batch (valid between a successful poll and the release). */
+  readonly batch: ByteBatch;
+  private readonly control: RingControl;
+  private readonly barrier: SequenceBarrier;
+  private readonly words: Int32Array;
+  private readonly mask: number;
+  private readonly capacity: number;
+  private readonly maxFrame: number;
+  private readonly seqIndex: number;
+  private readonly stateIndex: number;
+  private readonly heartbeatIndex: number;
+  private readonly skipLapped: boolean;
+  private readonly maxBatch: number;
+  /** Next position to read. */
+  private next: number;
+  private inBatch = false;
+  /** Lossy rings, `'skip'`: bytes skipped and not yet reported in a batch. */
+  private lostPending = 0;
+
+  constructor(ring: ByteRing, id: number, depsMask: number) {
+    const control = ring.control;
+    this.control = control;
+    this.id = id;
+    this.barrier = new SequenceBarrier(control, depsMask);
+    this.words = ring.words;
+    this.mask = ring.capacity - 1;
+    this.capacity = ring.capacity;
+    this.maxFrame = ring.maxRecordLength + RECORD_HEADER_LENGTH;
+    this.maxBatch = ring.maxBatch;
+    this.batch = new ByteBatch(ring.data, ring.maxBatch);
+    this.seqIndex = control.seqIndex(id);
+    this.stateIndex = control.infoIndex(id, 0);
+    this.heartbeatIndex = control.heartbeatIndex(id);
+    this.skipLapped = ring.header.lossySkip === true;
+    this.next = Atomics.load(control.ctl, this.seqIndex);
+  }
+
+  /**
+   * Takes the next batch of committed records without waiting (releasing the previous batch).
+   * @param max most records to take. Defaults to the ring's `maxBatch`.
+   * @returns the number of records (> 0, in {@link batch}); {@link POLL_EMPTY} when none is
+   *   committed yet; {@link POLL_CLOSED} when the ring is closed and everything was read.
+   * @throws {@link EvictedError}; {@link LappedError} (lossy rings, `lossyPolicy: 'error'`).
+   */
+  tryPoll(max = this.maxBatch): number {
+    if (this.inBatch) this.release();
+    const control = this.control;
+    const ctl = control.ctl;
+    if (Atomics.load(ctl, this.stateIndex) !== CONSUMER_STATE.active) this.throwInactive();
+    if (control.evictAfterMs > 0) Atomics.store(ctl, this.heartbeatIndex, control.nowMs());
+    if (max > this.maxBatch) max = this.maxBatch;
+    if (control.lossy) this.lostPending += this.checkLapped();
+    const limit = this.barrier.available(this.next);
+    const words = this.words;
+    const mask = this.mask;
+    const batch = this.batch;
+    const offsets = batch.offsets;
+    const lengths = batch.lengths;
+    let p = this.next;
+    let count = 0;
+    while (count < max && ((limit - p) | 0) > 0) {
+      const w = (p & mask) >> 2;
+      if (Atomics.load(words, w + TAG_WORD) !== p) break; // TAG first: LENGTH is then this lap's
+      const len = Atomics.load(words, w + LENGTH_WORD);
+      if (len <= 0) break; // still being written
+      if ((len & PADDING_FLAG) !== 0) {
+        p = (p + (len & ~PADDING_FLAG)) | 0;
+        continue;
+      }
+      if (len > this.maxFrame) break; // only a lapped (lossy) reader can see this; checked below
+      offsets[count] = (p & mask) + RECORD_HEADER_LENGTH;
+      lengths[count] = len - RECORD_HEADER_LENGTH;
+      count++;
+      p = (p + ((len + ALIGN_MASK) & ~ALIGN_MASK)) | 0;
+    }
+    if (count === 0) {
+      if (p !== this.next) this.advance(p); // skipped padding only
+      if (control.lossy) {
+        const lost = this.checkLapped();
+        if (lost !== 0) {
+          this.lostPending += lost;
+          return POLL_EMPTY;
+        }
+      }
+      if (control.isClosed() && ((p - control.finalSequence()) | 0) >= 0) return POLL_CLOSED;
+      return POLL_EMPTY;
+    }
+    batch.lo = this.next;
+    batch.end = p;
+    batch.count = count;
+    batch.lost = this.lostPending;
+    this.lostPending = 0;
+    this.inBatch = true;
+    return count;
+  }
+
+  /** Lossy rings: skips (or throws) when the producer has overwritten records not yet read. Returns bytes lost. */
+  private checkLapped(): number {
+    const oldest = this.oldestIntact();
+    if (((oldest - this.next) | 0) <= 0) return 0;
+    // Frames cannot be found inside overwritten space: resume at the newest claimed frame boundary.
+    const ctl = this.control.ctl;
+    const resume = Atomics.load(ctl, this.control.multiProducer ? CURSOR_INDEX : CLAIM_INDEX);
+    const lost = (resume - this.next) | 0;
+    this.advance(resume);
+    if (!this.skipLapped) throw new LappedError(lost, `the reader was lapped by the producer and lost records: lost=${lost} bytes`);
+    return lost;
+  }
+
+  /** Lossy rings: the oldest position no producer can be overwriting now. */
+  private oldestIntact(): number {
+    const ctl = this.control.ctl;
+    return (Atomics.load(ctl, this.control.multiProducer ? CURSOR_INDEX : CLAIM_INDEX) - this.capacity) | 0;
+  }
+
+  private advance(p: number): void {
+    this.next = p;
+    Atomics.store(this.control.ctl, this.seqIndex, p);
+    this.control.signalReleased();
+  }
+
+  private throwInactive(): never {
+    if (Atomics.load(this.control.ctl, this.stateIndex) === CONSUMER_STATE.evicted) throw new EvictedError(this.id);
+    throw new InvalidStateError(`reader ${this.id} was removed from the byte ring`);
+  }
+
+  /**
+   * Releases the current batch (one store): producers may reuse its space. Polling releases the
+   * previous batch by itself.
+   * @returns lossy rings: bytes of the batch overwritten while it was read (untrustworthy); else 0.
+   * @throws {@link LappedError} for such overwrites when `lossyPolicy` is `'error'`.
+   */
+  release(): number {
+    if (!this.inBatch) return 0;
+    this.inBatch = false;
+    this.advance(this.batch.end);
+    if (!this.control.lossy) return 0;
+    const torn = (this.oldestIntact() - this.batch.lo) | 0;
+    if (torn <= 0) return 0;
+    if (!this.skipLapped) throw new LappedError(torn, `records of the batch were overwritten while being read: lost=${torn} bytes`);
+    return torn;
+  }
+
+  /**
+   * Waits with the ring's wait strategy until records are committed, then takes a batch.
+   * @returns the number of records (> 0) or {@link POLL_CLOSED}.
+   * @throws {@link TimeoutError}, {@link AbortError}, {@link EvictedError}, {@link LappedError}.
+   */
+  poll(options?: PollOptions): number {
+    const max = this.checkMax(options);
+    let n = this.tryPoll(max);
+    if (n !== POLL_EMPTY) return n;
+    const deadline = deadlineOf(options, 'poll');
+    const signal = options?.signal;
+    const control = this.control;
+    const ctl = control.ctl;
+    const busy = control.strategy.kind === 'busySpin';
+    const { signalIndex, waitersIndex } = this.barrier;
+    for (let spins = 1; ; spins++) {
+      n = this.tryPoll(max);
+      if (n !== POLL_EMPTY) return n;
+      if (busy || spins <= control.strategy.spinTries) {
+        if ((spins & 1023) === 0) checkWait(deadline, signal, 'poll', options?.timeout);
+        continue;
+      }
+      checkWait(deadline, signal, 'poll', options?.timeout);
+      Atomics.add(ctl, waitersIndex, 1);
+      const observed = Atomics.load(ctl, signalIndex);
+      n = this.tryPoll(max);
+      if (n === POLL_EMPTY) sleep(ctl, signalIndex, observed, sleepMs(deadline, MAX_SLEEP_MS));
+      Atomics.sub(ctl, waitersIndex, 1);
+      if (n !== POLL_EMPTY) return n;
+    }
+  }
+
+  /** Like {@link poll}, but sleeps with `Atomics.waitAsync` (keeps the event loop running). */
+  async pollAsync(options?: PollOptions): Promise<number> {
+    const max = this.checkMax(options);
+    let n = this.tryPoll(max);
+    if (n !== POLL_EMPTY) return n;
+    const deadline = deadlineOf(options, 'pollAsync');
+    const signal = options?.signal;
+    const ctl = this.control.ctl;
+    const { signalIndex, waitersIndex } = this.barrier;
+    for (;;) {
+      checkWait(deadline, signal, 'pollAsync', options?.timeout);
+      Atomics.add(ctl, waitersIndex, 1);
+      const observed = Atomics.load(ctl, signalIndex);
+      try {
+        n = this.tryPoll(max);
+        if (n === POLL_EMPTY) await sleepAsync(ctl, signalIndex, observed, sleepMs(deadline, MAX_SLEEP_MS), signal);
+      } finally {
+        Atomics.sub(ctl, waitersIndex, 1);
+      }
+      if (n !== POLL_EMPTY) return n;
+    }
+  }
+
+  /**
+   * Copying helper: waits for the next record and returns a copy of it (releasing it at once),
+   * or null when the ring is closed and drained.
+   */
+  read(options?: Omit<PollOptions, 'max'>): Uint8Array | null {
+    const n = this.poll({ ...options, max: 1 });
+    if (n === POLL_CLOSED) return null;
+    const copy = this.batch.copy(0);
+    this.release();
+    return copy;
+  }
+
+  /** Copying helper without waiting: a copy of the next record, null when closed and drained, undefined when none is committed yet. */
+  tryRead(): Uint8Array | null | undefined {
+    const n = this.tryPoll(1);
+    if (n === POLL_CLOSED) return null;
+    if (n === POLL_EMPTY) return undefined;
+    const copy = this.batch.copy(0);
+    this.release();
+    return copy;
+  }
+
+  private checkMax(options: PollOptions | undefined): number {
+    const max = options?.max ?? this.maxBatch;
+    if (!(max >= 1 && (max | 0) === max)) throw new InvalidArgumentError(`options.max must be a positive integer: max=${String(max)}`);
+    return max;
+  }
+
+  /** Batches as an async iterator (each step releases the previous batch); ends when the ring is closed and drained. */
+  async *[Symbol.asyncIterator](): AsyncIterator<ByteBatch> {
+    try {
+      for (;;) {
+        const n = await this.pollAsync();
+        if (n === POLL_CLOSED) return;
+        yield this.batch;
+      }
+    } finally {
+      this.release();
+    }
+  }
+
+  /** The position this reader has released up to (a query). */
+  get position(): number {
+    return Atomics.load(this.control.ctl, this.seqIndex);
+  }
+
+  /** Bytes claimed or committed but not yet released by this reader (a query). */
+  lag(): number {
+    return (Atomics.load(this.control.ctl, CURSOR_INDEX) - this.position) | 0;
+  }
+
+  /** Stops gating the producers: this reader reads no more. Idempotent. */
+  remove(): void {
+    this.inBatch = false;
+    if (Atomics.load(this.control.ctl, this.stateIndex) === CONSUMER_STATE.active) this.control.remove(this.id);
+  }
+}

@@ -1,0 +1,261 @@
+import { ByteProducer } from './byte-producer.js';
+import { ByteReader } from './byte-reader.js';
+import { MIN_BYTE_CAPACITY, RECORD_ALIGNMENT, RECORD_HEADER_LENGTH } from './byte-record.js';
+import { RingControl } from './control.js';
+import { InvalidArgumentError, InvalidStateError, LayoutMismatchError } from './errors.js';
+import {
+  checkDescriptor, computeLayout, CONSUMER_ROLE, CURSOR_INDEX, describeLayout, INFO_DEPS, KIND, MAX_CONSUMERS,
+  OPEN_PRODUCERS_INDEX, PRODUCER_ATTACHED_INDEX, readHeader, schemaByteLength, writeHeader,
+  type Header, type RegionDescriptor, type RegionLayout,
+} from './layout.js';
+import { describe } from './schema.js';
+import { isPowerOfTwo } from './sequence.js';
+import { resolveWaitStrategy, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
+
+/** Options of {@link ByteRing.create}. */
+export interface ByteRingOptions {
+  /** Bytes of record space: a power of two in [256, 2^30]. Records are at most capacity / 8 - 8 bytes. Required. */
+  capacity: number;
+  /** `'single'` or `'multi'` producer. Defaults to `'single'`. */
+  producer?: 'single' | 'multi';
+  /** Size of the reader table (1 … 32). Defaults to 8. */
+  maxReaders?: number;
+  /** How blocked calls wait in this thread. Defaults to `'phased'`. */
+  waitStrategy?: WaitStrategyOption;
+  /** Producers never wait for readers; lapped readers are told (see `lossyPolicy`). Defaults to false. */
+  lossy?: boolean;
+  /** Lossy rings: a lapped reader gets a `LappedError` (`'error'`) or skips to the newest record with `batch.lost` (bytes) set (`'skip'`). Defaults to `'error'`. */
+  lossyPolicy?: 'error' | 'skip';
+  /** A producer blocked on a reader silent for longer than this may evict it; 0 = never. Defaults to 0. */
+  evictAfterMs?: number;
+  /** First record position (a multiple of 8; positions are Int32 and wrap). Defaults to 0. */
+  initialPosition?: number;
+  /** Most records per batch a reader collects. Defaults to 1024. */
+  maxBatch?: number;
+}
+
+/** Options of {@link ByteRing.addReader}. */
+export interface ByteReaderOptions {
+  /** Readers this one runs after (it sees a record only once they released it). */
+  after?: ReadonlyArray<ByteReader | number>;
+}
+
+/** What {@link ByteRing.attach} accepts. */
+export interface ByteRingAttachOptions {
+  /** Expected capacity (checked). */
+  capacity?: number;
+  /** How blocked calls wait in this thread. Defaults to `'phased'`. */
+  waitStrategy?: WaitStrategyOption;
+  /** Most records per batch a reader of this thread collects. Defaults to 1024. */
+  maxBatch?: number;
+}
+
+/** The schema text a byte ring stores in its header (it has no fields). */
+const BYTE_SCHEMA = 'bytes';
+
+function byteLayout(capacity: number, maxConsumers: number): RegionLayout {
+  // Never an availability array: multi-producer byte rings publish through the frame headers.
+  return computeLayout({ capacity, maxConsumers, multiProducer: false, schemaLength: schemaByteLength(BYTE_SCHEMA), columnBytes: [capacity] });
+}
+
+function checkMaxBatch(maxBatch: unknown): number {
+  const m = maxBatch ?? 1024;
+  if (typeof m !== 'number' || !Number.isInteger(m) || m < 1 || m > 2 ** 20) {
+    throw new InvalidArgumentError(`options.maxBatch must be an integer in [1, 2^20]: maxBatch=${describe(maxBatch)}`);
+  }
+  return m;
+}
+
+/**
+ * A ring of variable-length byte records in a `SharedArrayBuffer`: producers claim a record,
+ * write it in place (a `Uint8Array` view into the ring) and commit it; readers (broadcast, with
+ * dependencies) get batches of records as zero-copy views and release them. Records longer than
+ * {@link maxRecordLength} are refused. One object per thread: create once, send
+ * {@link descriptor}, {@link ByteRing.attach} in the other thread.
+ */
+export class ByteRing {
+  /** Structured-clonable: send it to a worker and `ByteRing.attach` it there. */
+  readonly descriptor: RegionDescriptor;
+  /** Bytes of record space. */
+  readonly capacity: number;
+  /** Longest payload a record may have: `capacity / 8 - 8`. */
+  readonly maxRecordLength: number;
+  /** The header as stored in the shared memory. */
+  readonly header: Header;
+  /** Byte length of the region. */
+  readonly byteLength: number;
+  /** The record space (`capacity` bytes); record payloads are sub-ranges of it. */
+  readonly data: Uint8Array;
+  /** @internal Int32 view of the record space (frame headers). */
+  readonly words: Int32Array;
+  /** @internal */
+  readonly control: RingControl;
+  /** @internal Most records per reader batch. */
+  readonly maxBatch: number;
+  private ownProducer: ByteProducer | undefined;
+
+  private constructor(d: RegionDescriptor, header: Header, layout: RegionLayout, strategy: WaitStrategy, maxBatch: number) {
+    this.descriptor = Object.freeze({ buffer: d.buffer, byteOffset: d.byteOffset });
+    this.header = header;
+    this.capacity = header.capacity;
+    this.maxRecordLength = header.capacity / 8 - RECORD_HEADER_LENGTH;
+    this.byteLength = layout.byteLength;
+    this.control = new RingControl(this.descriptor, header, layout, strategy);
+    this.data = new Uint8Array(d.buffer, d.byteOffset + layout.dataOffset, header.capacity);
+    this.words = new Int32Array(d.buffer, d.byteOffset + layout.dataOffset, header.capacity >> 2);
+    this.maxBatch = maxBatch;
+  }
+
+  /** Bytes a byte ring with these options occupies. */
+  static byteLength(options: Pick<ByteRingOptions, 'capacity' | 'maxReaders'>): number {
+    return byteLayout(options.capacity, options.maxReaders ?? 8).byteLength;
+  }
+
+  /**
+   * Creates a byte ring in a new `SharedArrayBuffer`.
+   * @throws {@link InvalidArgumentError} for a bad option, naming it.
+   */
+  static create(options: ByteRingOptions): ByteRing {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidArgumentError(`options must be an object with at least { capacity }: options=${describe(options)}`);
+    }
+    const { capacity } = options;
+    if (typeof capacity !== 'number' || !isPowerOfTwo(capacity) || capacity < MIN_BYTE_CAPACITY) {
+      throw new InvalidArgumentError(`options.capacity must be a power of two in [256, 2^30] bytes: capacity=${describe(capacity)}`);
+    }
+    const producer = options.producer ?? 'single';
+    if (producer !== 'single' && producer !== 'multi') {
+      throw new InvalidArgumentError(`options.producer must be 'single' or 'multi': producer=${describe(producer)}`);
+    }
+    const maxReaders = options.maxReaders ?? 8;
+    if (!Number.isInteger(maxReaders) || maxReaders < 1 || maxReaders > MAX_CONSUMERS) {
+      throw new InvalidArgumentError(`options.maxReaders must be an integer in [1, ${MAX_CONSUMERS}]: maxReaders=${describe(maxReaders)}`);
+    }
+    const lossy = options.lossy ?? false;
+    if (typeof lossy !== 'boolean') throw new InvalidArgumentError(`options.lossy must be a boolean: lossy=${describe(lossy)}`);
+    const policy = options.lossyPolicy ?? 'error';
+    if (policy !== 'error' && policy !== 'skip') {
+      throw new InvalidArgumentError(`options.lossyPolicy must be 'error' or 'skip': lossyPolicy=${describe(policy)}`);
+    }
+    const evictAfterMs = options.evictAfterMs ?? 0;
+    if (!Number.isInteger(evictAfterMs) || evictAfterMs < 0 || evictAfterMs > 2 ** 30) {
+      throw new InvalidArgumentError(`options.evictAfterMs must be an integer number of milliseconds in [0, 2^30] (0 = never): evictAfterMs=${describe(evictAfterMs)}`);
+    }
+    const initialPosition = options.initialPosition ?? 0;
+    if (!Number.isInteger(initialPosition) || initialPosition < -(2 ** 31) || initialPosition > 2 ** 31 - 1 || initialPosition % RECORD_ALIGNMENT !== 0) {
+      throw new InvalidArgumentError(`options.initialPosition must be an Int32 multiple of 8: initialPosition=${describe(initialPosition)}`);
+    }
+    const maxBatch = checkMaxBatch(options.maxBatch);
+    const strategy = resolveWaitStrategy(options.waitStrategy);
+    const layout = byteLayout(capacity, maxReaders);
+    const d = { buffer: new SharedArrayBuffer(layout.byteLength), byteOffset: 0 };
+    const header: Header = {
+      kind: KIND.byteRing,
+      capacity,
+      multiProducer: producer === 'multi',
+      maxConsumers: maxReaders,
+      lossy,
+      lossySkip: policy === 'skip',
+      initialSequence: initialPosition,
+      evictAfterMs,
+      byteLength: layout.byteLength,
+      schema: BYTE_SCHEMA,
+      epochMs: Date.now(),
+    };
+    writeHeader(d, header);
+    const ring = new ByteRing(d, header, layout, strategy, maxBatch);
+    ring.control.initialise();
+    return ring;
+  }
+
+  /**
+   * Attaches to a byte ring created in another thread.
+   * @throws {@link LayoutMismatchError} when the memory is not a byte ring or differs from `expected`.
+   */
+  static attach(descriptor: RegionDescriptor, expected: ByteRingAttachOptions = {}): ByteRing {
+    const d = checkDescriptor(descriptor);
+    const header = readHeader(d, KIND.byteRing);
+    if (expected.capacity !== undefined && expected.capacity !== header.capacity) {
+      throw new LayoutMismatchError('capacity', `the byte ring's capacity differs: capacity=${header.capacity}, expected ${expected.capacity}`);
+    }
+    const layout = byteLayout(header.capacity, header.maxConsumers);
+    if (layout.byteLength !== header.byteLength) {
+      throw new LayoutMismatchError('byteLength', `the byte ring's recorded length does not match its header: byteLength=${header.byteLength}, computed ${layout.byteLength}`);
+    }
+    return new ByteRing(d, header, layout, resolveWaitStrategy(expected.waitStrategy), checkMaxBatch(expected.maxBatch));
+  }
+
+  /**
+   * This thread's producer. `'single'` rings have one in all threads; `'multi'` one per thread.
+   * @throws {@link InvalidStateError} when a single-producer ring already has its producer.
+   */
+  producer(): ByteProducer {
+    if (this.ownProducer !== undefined) return this.ownProducer;
+    const ctl = this.control.ctl;
+    if (this.header.multiProducer) {
+      Atomics.add(ctl, OPEN_PRODUCERS_INDEX, 1);
+    } else if (Atomics.compareExchange(ctl, PRODUCER_ATTACHED_INDEX, 0, 1) !== 0) {
+      throw new InvalidStateError("this byte ring is single-producer and already has its producer; create it with producer: 'multi' for several");
+    }
+    this.ownProducer = new ByteProducer(this);
+    return this.ownProducer;
+  }
+
+  /**
+   * Registers a broadcast reader (sees every record committed from now on, after the readers in
+   * `options.after`) and opens it for this thread. Other threads use {@link openReader}`(reader.id)`.
+   * @throws {@link CapacityError} when the reader table is full.
+   */
+  addReader(options: ByteReaderOptions = {}): ByteReader {
+    let mask = 0;
+    if (options.after !== undefined) {
+      if (!Array.isArray(options.after)) throw new InvalidArgumentError(`options.after must be an array of readers or ids: after=${describe(options.after)}`);
+      for (const a of options.after) mask |= 1 << this.control.checkId(typeof a === 'number' ? a : a?.id, 'options.after entry');
+    }
+    return this.openReader(this.control.register(CONSUMER_ROLE.consumer, mask, -1, 0));
+  }
+
+  /**
+   * This thread's handle on reader `id` (registered by any thread).
+   * @throws {@link InvalidArgumentError} if `id` is not a registered reader.
+   */
+  openReader(id: number): ByteReader {
+    this.control.checkId(id, 'reader id');
+    return new ByteReader(this, id, Atomics.load(this.control.ctl, this.control.infoIndex(id, INFO_DEPS)));
+  }
+
+  /**
+   * Closes the ring: readers drain what was committed, then see the end. Single producer: call
+   * in the producer's thread (or before any producer exists); multi producer: any thread.
+   */
+  close(): void {
+    if (this.header.multiProducer) {
+      this.control.closeMulti();
+      return;
+    }
+    if (this.ownProducer !== undefined) {
+      this.ownProducer.close();
+      return;
+    }
+    if (Atomics.load(this.control.ctl, PRODUCER_ATTACHED_INDEX) === 0) {
+      this.control.closeAt(Atomics.load(this.control.ctl, CURSOR_INDEX));
+      return;
+    }
+    throw new InvalidStateError('a single-producer byte ring is closed by its producer: call producer.close() in the producer thread');
+  }
+
+  /** True once the ring is closed (a query: stale as soon as it returns). */
+  get closed(): boolean {
+    return this.control.isClosed();
+  }
+
+  /** Single producer: the committed end position; multi: the claimed end position. A query. */
+  get cursor(): number {
+    return Atomics.load(this.control.ctl, CURSOR_INDEX);
+  }
+
+  /** A human-readable dump of the header and control words. */
+  describe(): string {
+    return describeLayout(this.descriptor.buffer, this.descriptor.byteOffset);
+  }
+}

@@ -1,0 +1,481 @@
+import { POLL_CLOSED, POLL_EMPTY, type Consumer } from './consumer.js';
+import { InvalidArgumentError, InvalidStateError, LayoutMismatchError, RingClosedError } from './errors.js';
+import { alignTo, BLOCK_LENGTH, checkDescriptor, MAX_CONSUMERS } from './layout.js';
+import type { Producer } from './producer.js';
+import { bytes, describe, MAX_BYTES_FIELD_LENGTH, type BytesField } from './schema.js';
+import { MAX_CAPACITY } from './sequence.js';
+import { Ring } from './typed-ring.js';
+import { checkWait, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sleep, sleepMs, type WaitOptions, type WaitStrategyOption } from './wait-strategy.js';
+
+/*
+ * The `ringbuffer`-compatible facade (bslatkin/ringbuffer's API, lock-free). Memory layout of
+ * one facade, in one SharedArrayBuffer (byte offsets):
+ *
+ *      0  MAGIC          "RKRB" as a little-endian u32
+ *      4  SLOT_BYTES     u32
+ *      8  SLOT_COUNT     u32
+ *     12  PAYLOAD_OFFSET u32: 0 = payloads live in the ring's `data` bytes field; else the byte
+ *                        offset of a side area of capacity × SLOT_BYTES (slots over 2^24 bytes)
+ *    128  ACTIVE         Int32: writers registered and not done (the reference's `active`)
+ *    132  SYNC_EPOCH     Int32: bumped by forceReaderSync()
+ *    136  SYNC_TARGET    Int32: the ring cursor at the last forceReaderSync()
+ *    256  READ_SIGNAL    Int32: bumped by readers when READ_WAITERS != 0 (wakes blocked writers)
+ *    384  READ_WAITERS   Int32: writers asleep in write()
+ *    512  RING           a multi-producer typed ring { length: u32, data: bytes(SLOT_BYTES) }
+ *                        (or { length: u32 } with the side area), capacity = SLOT_COUNT
+ *                        rounded up to a power of two
+ *      …  PAYLOAD        side area (only for slots over 2^24 bytes), 128-aligned
+ */
+const MAGIC = 0x42524b52; // "RKRB"
+const SLOT_BYTES_WORD = 1;
+const SLOT_COUNT_WORD = 2;
+const PAYLOAD_OFFSET_WORD = 3;
+const ACTIVE_INDEX = 128 >> 2;
+const SYNC_EPOCH_INDEX = 132 >> 2;
+const SYNC_TARGET_INDEX = 136 >> 2;
+const READ_SIGNAL_INDEX = 256 >> 2;
+const READ_WAITERS_INDEX = 384 >> 2;
+const RING_OFFSET = 512;
+const WRITE = 0;
+const RESERVE = 1;
+
+/** Schema of the facade's ring. */
+type SlotSchema = { length: 'u32'; data: BytesField } | { length: 'u32' };
+
+/** `tryWrite` when no writer is registered (none yet, or all called `writerDone`). */
+export class AlreadyClosedError extends RingClosedError {}
+AlreadyClosedError.prototype.name = 'AlreadyClosedError';
+
+/** `tryWrite` when the slowest reader is `slotCount` items behind: the write would overwrite unread data. */
+export class WaitingForReaderError extends InvalidStateError {}
+WaitingForReaderError.prototype.name = 'WaitingForReaderError';
+
+/** `tryWrite` with more than `slotBytes` bytes. Message: `<n> bytes too big for slot`. */
+export class DataTooLargeError extends InvalidArgumentError {}
+DataTooLargeError.prototype.name = 'DataTooLargeError';
+
+/** `tryRead` with nothing new to read while at least one writer is active. */
+export class WaitingForWriterError extends InvalidStateError {}
+WaitingForWriterError.prototype.name = 'WaitingForWriterError';
+
+/** A read with nothing new to read and no active writer: everything was written and read. */
+export class WriterFinishedError extends RingClosedError {}
+WriterFinishedError.prototype.name = 'WriterFinishedError';
+
+/** `newReader` after the first write (readers must exist before writing to see every item). */
+export class MustCreateReadersBeforeWritingError extends InvalidStateError {}
+MustCreateReadersBeforeWritingError.prototype.name = 'MustCreateReadersBeforeWritingError';
+
+/** A reader's handle: structured-clonable (send it, or just its `id`, to the reader's thread). */
+export interface RingBufferReader {
+  /** The reader's id in the ring's consumer table. */
+  readonly id: number;
+}
+
+/** Options of `new RingBuffer(...)`. */
+export interface RingBufferOptions {
+  /** Most bytes per item: an integer in [1, 2^30]. */
+  slotBytes: number;
+  /** Items the ring holds: an integer in [1, 2^30] (memory is rounded up to a power of two). */
+  slotCount: number;
+  /** Most readers (1 … 32). Defaults to 32. */
+  maxReaders?: number;
+  /** How blocked calls wait in this thread. Defaults to `'phased'`. */
+  waitStrategy?: WaitStrategyOption;
+}
+
+/** Descriptor of a facade: structured-clonable; `RingBuffer.attach` it in another thread. */
+export interface RingBufferDescriptor {
+  readonly buffer: SharedArrayBuffer;
+}
+
+function nextPowerOfTwo(n: number): number {
+  return n <= 2 ? 2 : 2 ** Math.ceil(Math.log2(n));
+}
+
+function checkCount(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_CAPACITY) {
+    throw new InvalidArgumentError(`options.${name} must be an integer in [1, 2^30]: ${name}=${describe(v)}`);
+  }
+  return v;
+}
+
+/**
+ * bslatkin/ringbuffer's multi-reader ring of fixed-size byte slots, lock-free: every reader
+ * gets every item, writes never block (`tryWrite` fails with {@link WaitingForReaderError}
+ * instead), reads copy. The same error kinds, raised in the same order of checks. Added:
+ * blocking `write`/`read` with timeouts, zero-copy `reserveWrite`/`commitWrite` and `readView`, per-reader
+ * `lag`, `syncReader` and `forget`.
+ *
+ * One object per thread: construct it once, send {@link descriptor} to the other threads and
+ * {@link RingBuffer.attach} it there. Create all readers before the first write.
+ */
+export class RingBuffer {
+  /** Structured-clonable: `RingBuffer.attach(descriptor)` in another thread. */
+  readonly descriptor: RingBufferDescriptor;
+  /** Most bytes per item. */
+  readonly slotBytes: number;
+  /** Items the ring holds before a write waits for readers. */
+  readonly slotCount: number;
+  private readonly ring: Ring<SlotSchema>;
+  private readonly ctl: Int32Array;
+  private readonly lengths: Uint32Array;
+  private readonly payload: Uint8Array;
+  private readonly consumers = new Map<number, Consumer<SlotSchema>>();
+  private readonly syncSeen = new Map<number, number>();
+  /** Readers of this thread holding the slot of a `readView`. */
+  private readonly heldViews = new Set<number>();
+  /** Spins of a blocked write before it sleeps (from the wait strategy). */
+  private readonly spinTries: number;
+  private writerHandle: Producer<SlotSchema> | undefined;
+  /** Sequence taken by reserveWrite (valid while `hasReserved`). */
+  private reserved = 0;
+  private hasReserved = false;
+
+  constructor(options: RingBufferOptions | { attach: RingBufferDescriptor; waitStrategy?: WaitStrategyOption }) {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidArgumentError(`options must be an object { slotBytes, slotCount }: options=${describe(options)}`);
+    }
+    if ('attach' in options) {
+      const buffer = options.attach?.buffer;
+      checkDescriptor({ buffer, byteOffset: 0 }, 'descriptor');
+      const header = new Uint32Array(buffer, 0, 4);
+      if (header[0] !== MAGIC) throw new LayoutMismatchError('magic', `memory is not a RingBuffer: magic=0x${header[0]!.toString(16)}`);
+      this.descriptor = Object.freeze({ buffer });
+      this.slotBytes = header[SLOT_BYTES_WORD]!;
+      this.slotCount = header[SLOT_COUNT_WORD]!;
+      this.ring = Ring.attach<SlotSchema>({ buffer, byteOffset: RING_OFFSET }, { waitStrategy: options.waitStrategy ?? 'phased' });
+      const payloadOffset = header[PAYLOAD_OFFSET_WORD]!;
+      this.payload = payloadOffset === 0 ? (this.ring.columns as { data: Uint8Array }).data : new Uint8Array(buffer, payloadOffset, this.ring.capacity * this.slotBytes);
+    } else {
+      const slotBytes = checkCount('slotBytes', options.slotBytes);
+      const slotCount = checkCount('slotCount', options.slotCount);
+      const maxReaders = options.maxReaders ?? MAX_CONSUMERS;
+      if (!Number.isInteger(maxReaders) || maxReaders < 1 || maxReaders > MAX_CONSUMERS) {
+        throw new InvalidArgumentError(`options.maxReaders must be an integer in [1, ${MAX_CONSUMERS}]: maxReaders=${describe(maxReaders)}`);
+      }
+      const capacity = nextPowerOfTwo(slotCount);
+      const inRing = slotBytes <= MAX_BYTES_FIELD_LENGTH;
+      const schema: SlotSchema = inRing ? { length: 'u32', data: bytes(slotBytes) } : { length: 'u32' };
+      const ringOptions = { capacity, schema, producer: 'multi' as const, maxConsumers: maxReaders };
+      const ringEnd = alignTo(RING_OFFSET + Ring.byteLength(ringOptions), BLOCK_LENGTH);
+      const payloadBytes = inRing ? 0 : capacity * slotBytes;
+      if (ringEnd + payloadBytes > 2 ** 32) {
+        throw new InvalidArgumentError(`options.slotBytes × slotCount is too large (at most 4 GiB in all): slotBytes=${slotBytes}, slotCount=${slotCount}`);
+      }
+      const buffer = new SharedArrayBuffer(ringEnd + payloadBytes);
+      const header = new Uint32Array(buffer, 0, 4);
+      header[0] = MAGIC;
+      header[SLOT_BYTES_WORD] = slotBytes;
+      header[SLOT_COUNT_WORD] = slotCount;
+      header[PAYLOAD_OFFSET_WORD] = inRing ? 0 : ringEnd;
+      this.descriptor = Object.freeze({ buffer });
+      this.slotBytes = slotBytes;
+      this.slotCount = slotCount;
+      this.ring = Ring.create<SlotSchema>({ ...ringOptions, buffer, byteOffset: RING_OFFSET, waitStrategy: options.waitStrategy });
+      this.payload = inRing ? (this.ring.columns as { data: Uint8Array }).data : new Uint8Array(buffer, ringEnd, payloadBytes);
+    }
+    this.ctl = new Int32Array(this.descriptor.buffer, 0, RING_OFFSET >> 2);
+    this.spinTries = resolveWaitStrategy(options.waitStrategy).spinTries;
+    this.lengths = this.ring.columns.length as Uint32Array;
+  }
+
+  /** This thread's view of a RingBuffer created in another thread. */
+  static attach(descriptor: RingBufferDescriptor, options: { waitStrategy?: WaitStrategyOption } = {}): RingBuffer {
+    return new RingBuffer({ attach: descriptor, ...options });
+  }
+
+  /**
+   * Registers a reader. Every reader gets every item written after it was created.
+   * @throws {@link MustCreateReadersBeforeWritingError} after the first write.
+   */
+  newReader(): RingBufferReader {
+    if (this.ring.cursor !== -1) throw new MustCreateReadersBeforeWritingError('readers must be created before the first write: newReader() after a write');
+    const c = this.ring.addConsumer();
+    this.consumers.set(c.id, c);
+    this.syncSeen.set(c.id, Atomics.load(this.ctl, SYNC_EPOCH_INDEX));
+    return Object.freeze({ id: c.id });
+  }
+
+  /**
+   * Registers a writer; match every call with one {@link writerDone}.
+   * @throws {@link AlreadyClosedError} once all writers were done (the ring is finished for good).
+   */
+  newWriter(): void {
+    if (this.ring.closed) throw new AlreadyClosedError('all writers are done: the ring is finished and cannot take new writers');
+    Atomics.add(this.ctl, ACTIVE_INDEX, 1);
+  }
+
+  /**
+   * A writer is done. When the last one is, readers drain what is left and then get
+   * {@link WriterFinishedError}.
+   * @throws {@link InvalidStateError} when called more often than {@link newWriter}.
+   */
+  writerDone(): void {
+    for (;;) {
+      const active = Atomics.load(this.ctl, ACTIVE_INDEX);
+      if (active <= 0) throw new InvalidStateError(`writerDone() called more often than newWriter(): active writers=${active}`);
+      if (Atomics.compareExchange(this.ctl, ACTIVE_INDEX, active, active - 1) === active) {
+        if (active === 1) this.ring.close();
+        return;
+      }
+    }
+  }
+
+  /** Checks closed → waiting for reader → type → size, in the reference's order; returns the bytes. */
+  private checkWrite(data: unknown, length: number): void {
+    if (Atomics.load(this.ctl, ACTIVE_INDEX) <= 0 || this.ring.closed) throw new AlreadyClosedError('no active writer: call newWriter() before writing (or the writers are done)');
+    if (this.conflict()) {
+      throw new WaitingForReaderError(`write ${(this.ring.cursor + 1) | 0} is waiting for readers: the slowest reader is slotCount=${this.slotCount} items behind`);
+    }
+    if (data !== undefined && !ArrayBuffer.isView(data) && !(data instanceof ArrayBuffer) && !(data instanceof SharedArrayBuffer)) {
+      throw new InvalidArgumentError(`tryWrite takes bytes (a Uint8Array or another ArrayBufferView, or an ArrayBuffer): data=${describe(data)}`);
+    }
+    if (length > this.slotBytes) throw new DataTooLargeError(`${length} bytes too big for slot`);
+  }
+
+  private producer(): Producer<SlotSchema> {
+    return (this.writerHandle ??= this.ring.producer());
+  }
+
+  /**
+   * Writes one item (a copy of `data`) without waiting.
+   * @throws in this order: {@link AlreadyClosedError}, {@link WaitingForReaderError},
+   *   {@link InvalidArgumentError} (not bytes), {@link DataTooLargeError}.
+   */
+  tryWrite(data: ArrayBufferView | ArrayBuffer | SharedArrayBuffer): void {
+    const view = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : data instanceof ArrayBuffer || data instanceof SharedArrayBuffer ? new Uint8Array(data) : undefined;
+    this.checkWrite(data ?? null, view === undefined ? 0 : view.length);
+    const p = this.producer();
+    if (!p.tryClaim(1)) throw new WaitingForReaderError('the write is waiting for readers: the ring is full');
+    const index = p.hi & this.ring.mask;
+    this.lengths[index] = view!.length;
+    this.payload.set(view!, index * this.slotBytes);
+    p.publish(p.hi);
+  }
+
+  /**
+   * Zero-copy write (bslatkin/ringbuffer#1): reserves the next slot and returns a writable view
+   * of `length` bytes in it; fill it, then {@link commitWrite}. Same checks as {@link tryWrite}.
+   * With `options`, waits for room like {@link write} instead of throwing {@link WaitingForReaderError}.
+   */
+  reserveWrite(length: number, options?: WaitOptions): Uint8Array {
+    if (this.hasReserved) throw new InvalidStateError('a slot is already reserved: commitWrite() it first');
+    if (!Number.isInteger(length) || length < 0) throw new InvalidArgumentError(`length must be a non-negative integer: length=${describe(length)}`);
+    if (options !== undefined) this.retry(RESERVE, undefined, length, options);
+    else this.tryReserve(length);
+    const index = this.reserved & this.ring.mask;
+    return this.payload.subarray(index * this.slotBytes, index * this.slotBytes + length);
+  }
+
+  private tryReserve(length: number): void {
+    this.checkWrite(undefined, length);
+    const p = this.producer();
+    if (!p.tryClaim(1)) throw new WaitingForReaderError('the write is waiting for readers: the ring is full');
+    this.lengths[p.hi & this.ring.mask] = length;
+    this.reserved = p.hi;
+    this.hasReserved = true;
+  }
+
+  /** Publishes the slot taken by {@link reserveWrite}. */
+  commitWrite(): void {
+    if (!this.hasReserved) throw new InvalidStateError('commitWrite() without reserveWrite()');
+    this.hasReserved = false;
+    this.producer().publish(this.reserved);
+  }
+
+  /**
+   * Blocking write: like {@link tryWrite}, but waits (up to `options.timeout` ms) while the
+   * slowest reader is a full ring behind.
+   * @throws {@link TimeoutError}, {@link AbortError}, and {@link tryWrite}'s other errors.
+   */
+  write(data: ArrayBufferView | ArrayBuffer | SharedArrayBuffer, options?: WaitOptions): void {
+    this.retry(WRITE, data, 0, options);
+  }
+
+  /** True when the slowest reader is `slotCount` items behind (a write would overwrite unread data). */
+  private conflict(): boolean {
+    return ((this.ring.cursor - this.ring.gatingSequence()) | 0) >= this.slotCount;
+  }
+
+  /**
+   * Repeats a write or a reservation while the ring is full: spins (the wait strategy's
+   * `spinTries`, without building errors), then sleeps until a reader reads.
+   */
+  private retry(kind: number, data: ArrayBufferView | ArrayBuffer | SharedArrayBuffer | undefined, length: number, options: WaitOptions | undefined): void {
+    const what = kind === WRITE ? 'write' : 'reserveWrite';
+    const deadline = deadlineOf(options, what);
+    const ctl = this.ctl;
+    const spinTries = this.spinTries;
+    for (let spins = 0; ; spins++) {
+      if (!this.conflict() || Atomics.load(ctl, ACTIVE_INDEX) <= 0 || this.ring.closed) {
+        try {
+          if (kind === WRITE) this.tryWrite(data!);
+          else this.tryReserve(length);
+          return;
+        } catch (e) {
+          if (!(e instanceof WaitingForReaderError)) throw e; // lost a race with another writer
+        }
+      }
+      if (spins < spinTries) continue;
+      checkWait(deadline, options?.signal, what, options?.timeout);
+      Atomics.add(ctl, READ_WAITERS_INDEX, 1);
+      const observed = Atomics.load(ctl, READ_SIGNAL_INDEX);
+      if (this.conflict()) sleep(ctl, READ_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS));
+      Atomics.sub(ctl, READ_WAITERS_INDEX, 1);
+    }
+  }
+
+  private consumerOf(reader: RingBufferReader | number): Consumer<SlotSchema> {
+    const id = typeof reader === 'number' ? reader : reader?.id;
+    let c = this.consumers.get(id as number);
+    if (c === undefined) {
+      c = this.ring.openConsumer(id as number);
+      this.consumers.set(c.id, c);
+      this.syncSeen.set(c.id, 0);
+    }
+    if (this.heldViews.delete(c.id)) {
+      c.release();
+      this.wakeWriters();
+    }
+    const epoch = Atomics.load(this.ctl, SYNC_EPOCH_INDEX);
+    if (this.syncSeen.get(c.id) !== epoch) {
+      this.syncSeen.set(c.id, epoch);
+      this.skip(c, Atomics.load(this.ctl, SYNC_TARGET_INDEX));
+    }
+    return c;
+  }
+
+  /** Releases everything up to `target` (or everything published when `target` is undefined). */
+  private skip(c: Consumer<SlotSchema>, target: number | undefined): void {
+    for (;;) {
+      const left = target === undefined ? this.ring.capacity : (target - c.sequence) | 0;
+      if (left <= 0 || c.tryPoll(left) <= 0) break;
+      c.release();
+    }
+    this.wakeWriters();
+  }
+
+  private wakeWriters(): void {
+    if (Atomics.load(this.ctl, READ_WAITERS_INDEX) !== 0) signalAll(this.ctl, READ_SIGNAL_INDEX);
+  }
+
+  /** Copies the item in the consumer's current batch (one entry) and releases it. */
+  private take(c: Consumer<SlotSchema>): Uint8Array {
+    const index = c.batch.index(0);
+    const start = index * this.slotBytes;
+    const out = this.payload.slice(start, start + this.lengths[index]!);
+    c.release();
+    this.wakeWriters();
+    return out;
+  }
+
+  private emptyError(): Error {
+    return Atomics.load(this.ctl, ACTIVE_INDEX) <= 0
+      ? new WriterFinishedError('no new data and no active writer')
+      : new WaitingForWriterError('no new data yet: waiting for a writer');
+  }
+
+  /**
+   * Reads this reader's next item (a copy) without waiting.
+   * @throws {@link WaitingForWriterError} (nothing new, a writer is active) or
+   *   {@link WriterFinishedError} (nothing new, no writer active).
+   */
+  tryRead(reader: RingBufferReader | number): Uint8Array {
+    const c = this.consumerOf(reader);
+    const n = c.tryPoll(1);
+    if (n > 0) return this.take(c);
+    if (n === POLL_CLOSED) throw new WriterFinishedError('all writers are done and this reader has read everything');
+    throw this.emptyError();
+  }
+
+  /** Reads every item available to this reader now (copies), at least one; same errors as {@link tryRead}. */
+  tryReadAll(reader: RingBufferReader | number): Uint8Array[] {
+    const out = [this.tryRead(reader)];
+    const c = this.consumerOf(reader);
+    while (c.tryPoll(1) > 0) out.push(this.take(c));
+    return out;
+  }
+
+  /**
+   * Blocking read: waits (up to `options.timeout` ms) for this reader's next item.
+   * @throws {@link WriterFinishedError} once all writers are done and everything was read;
+   *   {@link TimeoutError}; {@link AbortError}.
+   */
+  read(reader: RingBufferReader | number, options?: WaitOptions): Uint8Array {
+    return this.take(this.awaitItem(reader, options));
+  }
+
+  /**
+   * Zero-copy blocking read: like {@link read}, but returns a view of the item in the ring
+   * (read-only by contract). The reader holds the slot until its next read (of any kind) or
+   * {@link releaseView}; writers cannot reuse it meanwhile.
+   */
+  readView(reader: RingBufferReader | number, options?: WaitOptions): Uint8Array {
+    const c = this.awaitItem(reader, options);
+    const index = c.batch.index(0);
+    const start = index * this.slotBytes;
+    this.heldViews.add(c.id);
+    return this.payload.subarray(start, start + this.lengths[index]!);
+  }
+
+  /** Gives back the slot of the last {@link readView} (the next read does it by itself). */
+  releaseView(reader: RingBufferReader | number): void {
+    this.consumerOf(reader);
+  }
+
+  /** Waits for this reader's next item; on return it is the consumer's one-entry batch. */
+  private awaitItem(reader: RingBufferReader | number, options: WaitOptions | undefined): Consumer<SlotSchema> {
+    const c = this.consumerOf(reader);
+    let n = c.tryPoll(1);
+    if (n === POLL_EMPTY) {
+      if (Atomics.load(this.ctl, ACTIVE_INDEX) <= 0 && !this.ring.closed) throw this.emptyError();
+      n = c.poll({ ...options, max: 1 });
+    }
+    if (n === POLL_CLOSED) throw new WriterFinishedError('all writers are done and this reader has read everything');
+    return c;
+  }
+
+  /** Items written but not yet read by `reader` (bslatkin/ringbuffer#3). A query, from any thread. */
+  lag(reader: RingBufferReader | number): number {
+    const id = typeof reader === 'number' ? reader : reader?.id;
+    return (this.ring.cursor - this.ring.consumerSequence(id as number)) | 0;
+  }
+
+  /**
+   * Moves `reader` forward to the newest item, skipping what it has not read
+   * (bslatkin/ringbuffer#4). Call in the reader's thread.
+   */
+  syncReader(reader: RingBufferReader | number): void {
+    this.skip(this.consumerOf(reader), undefined);
+  }
+
+  /**
+   * Moves every reader to the writer's position (the reference's `force_reader_sync`). Each
+   * reader skips at its next read; until then it still holds its slots.
+   */
+  forceReaderSync(): void {
+    Atomics.store(this.ctl, SYNC_TARGET_INDEX, this.ring.cursor);
+    Atomics.add(this.ctl, SYNC_EPOCH_INDEX, 1);
+  }
+
+  /** Drops `reader` for good: it no longer holds writers back (any thread). Idempotent. */
+  forget(reader: RingBufferReader | number): void {
+    const id = typeof reader === 'number' ? reader : reader?.id;
+    const c = this.consumers.get(id as number) ?? this.ring.openConsumer(id as number);
+    c.remove();
+    this.consumers.delete(id as number);
+    this.wakeWriters();
+  }
+
+  /** Writers registered and not yet done. A query. */
+  get activeWriters(): number {
+    return Atomics.load(this.ctl, ACTIVE_INDEX);
+  }
+
+  /** Items written so far (the reference's writer counter, modulo 2^32). A query. */
+  get writes(): number {
+    return (this.ring.cursor + 1) >>> 0;
+  }
+}

@@ -1,0 +1,391 @@
+import { CapacityError, InvalidArgumentError, InvalidStateError, LayoutMismatchError } from './errors.js';
+import {
+  alignTo, BLOCK_LENGTH, checkDescriptor, KIND, readHeader, SCHEMA_OFFSET, schemaByteLength, writeHeader,
+  type Header, type RegionDescriptor,
+} from './layout.js';
+import { describe } from './schema.js';
+import { checkWait, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sleep, sleepMs, type WaitOptions, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
+
+/*
+ * Slot pool memory layout (byte offsets from the region start), everything in shared memory:
+ *
+ *        0  HEADER        core region header: kind = slot pool, capacity = slot count,
+ *                         schema text = "slotBytes=<n>,whenFull=<policy>"
+ *     1024  SCHEMA        the schema text, padded to a block
+ *        A  NEXT          Int32: allocation counter (round-robin start, and each slot's age)
+ *    A+128  FREE_SIGNAL   Int32: bumped when a slot becomes FREE and FREE_WAITERS != 0
+ *    A+256  FREE_WAITERS  Int32: threads asleep in allocate()
+ *    A+384  COUNTERS      BigInt64 × 8: bytes written | bytes read | allocations |
+ *                         overwrites | full (allocations refused or waited for)
+ *    A+512  SLOTS         slot count × 16 bytes: STATE | LENGTH | AGE | reserved
+ *        D  DATA          slot count × stride (slot bytes rounded up to 128)
+ *
+ * STATE = generation << 12 | state, moved only by compare-and-swap, so a state change and a
+ * generation check are one atomic step. state: 0 FREE, 1 WRITING, 2 READY (the producer's
+ * implicit reference), 2 + k READY with k readers. The generation (20 bits, wraps) is bumped
+ * each time the slot is taken for writing: a handle from an earlier use no longer matches.
+ */
+const STATE_BITS = 12;
+const STATE_MASK = (1 << STATE_BITS) - 1;
+const GENERATION_MASK = (1 << (32 - STATE_BITS)) - 1;
+/** Slot states (the low 12 bits of a slot's STATE word). */
+export const SLOT_STATE = { free: 0, writing: 1, ready: 2 } as const;
+/** Most readers one slot may have at once. */
+export const MAX_SLOT_READERS = STATE_MASK - SLOT_STATE.ready;
+const SLOT_ENTRY_WORDS = 4;
+const COUNTER = { bytesWritten: 0, bytesRead: 1, allocations: 2, overwrites: 3, full: 4 } as const;
+
+/** What `allocate` does when no slot is free. */
+export type WhenFull = 'wait' | 'fail' | 'overwrite';
+
+/** Options of {@link SlotPool.create}. */
+export interface SlotPoolOptions {
+  /** Bytes per slot: an integer in [1, 2^30]. */
+  slotBytes: number;
+  /** Number of slots: an integer in [1, 65536]. */
+  slotCount: number;
+  /**
+   * When no slot is free: `'wait'` (default; `allocate` waits up to its timeout, `tryAllocate`
+   * returns null), `'fail'` (`allocate` throws {@link CapacityError} at once), or `'overwrite'`
+   * (take the oldest READY slot nobody has acquired; its handle becomes stale; counted in
+   * `stats().overwrites`; waits like `'wait'` if every slot is being written or read).
+   */
+  whenFull?: WhenFull;
+  /** How blocked calls wait in this thread. Defaults to `'phased'`. */
+  waitStrategy?: WaitStrategyOption;
+}
+
+/** A slot being written: `view` is the whole slot, writable. Pass it to `markReady` (or `release` to abort). */
+export interface WritableSlot {
+  readonly slot: number;
+  readonly generation: number;
+  readonly view: Uint8Array;
+}
+
+/** A ready slot's handle: structured-clonable; another thread acquires it with `pool.acquire(handle)`. */
+export interface SlotHandle {
+  readonly slot: number;
+  readonly generation: number;
+  /** Bytes of data in the slot. */
+  readonly length: number;
+}
+
+/** Byte and event counters of a pool (all threads). */
+export interface SlotPoolStats {
+  bytesWritten: number;
+  bytesRead: number;
+  allocations: number;
+  /** READY slots overwritten by `whenFull: 'overwrite'` (their data was dropped unread). */
+  overwrites: number;
+  /** Allocations that found no slot (refused, waited, or overwrote). */
+  full: number;
+}
+
+/** A handle names a slot that was reused (or freed) since the handle was made. */
+export class StaleSlotError extends InvalidStateError {}
+StaleSlotError.prototype.name = 'StaleSlotError';
+
+function parseSchema(text: string): { slotBytes: number; whenFull: WhenFull } {
+  const m = /^slotBytes=(\d+),whenFull=(wait|fail|overwrite)$/.exec(text);
+  if (m === null) throw new LayoutMismatchError('schema', `not a slot pool description: schema=${text}`);
+  return { slotBytes: Number(m[1]), whenFull: m[2] as WhenFull };
+}
+
+function geometry(slotBytes: number, slotCount: number, schema: string): { ctlOffset: number; dataOffset: number; stride: number; byteLength: number } {
+  const ctlOffset = alignTo(SCHEMA_OFFSET + schemaByteLength(schema), BLOCK_LENGTH);
+  const dataOffset = alignTo(ctlOffset + 512 + slotCount * SLOT_ENTRY_WORDS * 4, BLOCK_LENGTH);
+  const stride = alignTo(slotBytes, BLOCK_LENGTH);
+  return { ctlOffset, dataOffset, stride, byteLength: dataOffset + stride * slotCount };
+}
+
+/**
+ * A pool of fixed-size byte slots in shared memory (enrgdaq's shared ring, done right): a
+ * producer allocates a slot, writes it in place and marks it ready; readers in any thread
+ * acquire it by handle (reference counted), read it in place and release it; the slot is free
+ * again after the producer's release plus one per acquire. Slot states, generations and
+ * counters all live in the shared memory and move by compare-and-swap.
+ */
+export class SlotPool {
+  /** Structured-clonable: `SlotPool.attach(descriptor)` in another thread. */
+  readonly descriptor: RegionDescriptor;
+  readonly slotBytes: number;
+  readonly slotCount: number;
+  readonly whenFull: WhenFull;
+  /** The whole data area; slot i starts at `i × stride`. */
+  readonly data: Uint8Array;
+  /** Bytes between slot starts (slotBytes rounded up to 128). */
+  readonly stride: number;
+  private readonly ctl: Int32Array;
+  private readonly counters: BigInt64Array;
+  private readonly slotBase: number;
+  private readonly strategy: WaitStrategy;
+  private static readonly NEXT = 0;
+  private static readonly FREE_SIGNAL = 128 >> 2;
+  private static readonly FREE_WAITERS = 256 >> 2;
+
+  private constructor(d: RegionDescriptor, header: Header, strategy: WaitStrategy) {
+    const { slotBytes, whenFull } = parseSchema(header.schema);
+    const g = geometry(slotBytes, header.capacity, header.schema);
+    if (g.byteLength !== header.byteLength) throw new LayoutMismatchError('byteLength', `the pool's recorded length does not match its header: byteLength=${header.byteLength}, computed ${g.byteLength}`);
+    this.descriptor = Object.freeze({ buffer: d.buffer, byteOffset: d.byteOffset });
+    this.slotBytes = slotBytes;
+    this.slotCount = header.capacity;
+    this.whenFull = whenFull;
+    this.stride = g.stride;
+    this.ctl = new Int32Array(d.buffer, d.byteOffset + g.ctlOffset, (g.dataOffset - g.ctlOffset) >> 2);
+    this.counters = new BigInt64Array(d.buffer, d.byteOffset + g.ctlOffset + 384, 8);
+    this.slotBase = 512 >> 2;
+    this.data = new Uint8Array(d.buffer, d.byteOffset + g.dataOffset, g.stride * header.capacity);
+    this.strategy = strategy;
+  }
+
+  /** Creates a pool in a new `SharedArrayBuffer`. @throws {@link InvalidArgumentError} naming the bad option. */
+  static create(options: SlotPoolOptions): SlotPool {
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`options must be an object { slotBytes, slotCount }: options=${describe(options)}`);
+    const { slotBytes, slotCount } = options;
+    if (typeof slotBytes !== 'number' || !Number.isInteger(slotBytes) || slotBytes < 1 || slotBytes > 2 ** 30) {
+      throw new InvalidArgumentError(`options.slotBytes must be an integer in [1, 2^30]: slotBytes=${describe(slotBytes)}`);
+    }
+    if (typeof slotCount !== 'number' || !Number.isInteger(slotCount) || slotCount < 1 || slotCount > 65536) {
+      throw new InvalidArgumentError(`options.slotCount must be an integer in [1, 65536]: slotCount=${describe(slotCount)}`);
+    }
+    const whenFull = options.whenFull ?? 'wait';
+    if (whenFull !== 'wait' && whenFull !== 'fail' && whenFull !== 'overwrite') {
+      throw new InvalidArgumentError(`options.whenFull must be 'wait', 'fail' or 'overwrite': whenFull=${describe(whenFull)}`);
+    }
+    const schema = `slotBytes=${slotBytes},whenFull=${whenFull}`;
+    const g = geometry(slotBytes, slotCount, schema);
+    if (g.byteLength > 2 ** 32) throw new InvalidArgumentError(`the pool would exceed 4 GiB: slotBytes=${slotBytes}, slotCount=${slotCount}`);
+    const d = { buffer: new SharedArrayBuffer(g.byteLength), byteOffset: 0 };
+    const header: Header = {
+      kind: KIND.slotPool, capacity: slotCount, multiProducer: true, maxConsumers: 0, lossy: whenFull === 'overwrite',
+      initialSequence: 0, evictAfterMs: 0, byteLength: g.byteLength, schema, epochMs: Date.now(),
+    };
+    writeHeader(d, header);
+    return new SlotPool(d, header, resolveWaitStrategy(options.waitStrategy));
+  }
+
+  /** Attaches to a pool created in another thread. @throws {@link LayoutMismatchError} when it is not a slot pool. */
+  static attach(descriptor: RegionDescriptor, options: { waitStrategy?: WaitStrategyOption } = {}): SlotPool {
+    const d = checkDescriptor(descriptor);
+    return new SlotPool(d, readHeader(d, KIND.slotPool), resolveWaitStrategy(options.waitStrategy));
+  }
+
+  private stateIndex(slot: number): number {
+    return this.slotBase + slot * SLOT_ENTRY_WORDS;
+  }
+
+  private count(counter: number, n: number): void {
+    Atomics.add(this.counters, counter, BigInt(n));
+  }
+
+  private checkSize(size: number): void {
+    if (!(Number.isInteger(size) && size >= 0 && size <= this.slotBytes)) {
+      throw new InvalidArgumentError(`allocate(size) needs an integer size in [0, slotBytes=${this.slotBytes}]: size=${describe(size)}`);
+    }
+  }
+
+  /** Takes `slot` from `word` to WRITING with the next generation; returns the writable slot or null if the CAS lost. */
+  private take(slot: number, word: number): WritableSlot | null {
+    const generation = ((word >>> STATE_BITS) + 1) & GENERATION_MASK;
+    const index = this.stateIndex(slot);
+    if (Atomics.compareExchange(this.ctl, index, word, (generation << STATE_BITS) | SLOT_STATE.writing) !== word) return null;
+    Atomics.store(this.ctl, index + 2, Atomics.add(this.ctl, SlotPool.NEXT, 1)); // AGE
+    this.count(COUNTER.allocations, 1);
+    const start = slot * this.stride;
+    return Object.freeze({ slot, generation, view: this.data.subarray(start, start + this.slotBytes) });
+  }
+
+  /**
+   * Takes a free slot for writing without waiting. With `whenFull: 'overwrite'` and no free
+   * slot, takes the oldest READY slot that has no readers (its earlier handle becomes stale).
+   * @returns the slot, or null when none qualifies.
+   * @throws {@link InvalidArgumentError} for a size outside [0, slotBytes].
+   */
+  tryAllocate(size: number): WritableSlot | null {
+    this.checkSize(size);
+    return this.attempt(true);
+  }
+
+  /** One allocation attempt; `countFull` counts a failure to find a free slot in `stats().full`. */
+  private attempt(countFull: boolean): WritableSlot | null {
+    const ctl = this.ctl;
+    const start = Atomics.load(ctl, SlotPool.NEXT);
+    for (let k = 0; k < this.slotCount; k++) {
+      const slot = (((start + k) % this.slotCount) + this.slotCount) % this.slotCount;
+      const word = Atomics.load(ctl, this.stateIndex(slot));
+      if ((word & STATE_MASK) === SLOT_STATE.free) {
+        const got = this.take(slot, word);
+        if (got !== null) return got;
+      }
+    }
+    if (countFull) this.count(COUNTER.full, 1);
+    if (this.whenFull !== 'overwrite') return null;
+    for (;;) {
+      let oldest = -1;
+      let oldestWord = 0;
+      let oldestAge = 0;
+      for (let slot = 0; slot < this.slotCount; slot++) {
+        const word = Atomics.load(ctl, this.stateIndex(slot));
+        if ((word & STATE_MASK) !== SLOT_STATE.ready) continue;
+        const age = Atomics.load(ctl, this.stateIndex(slot) + 2);
+        if (oldest < 0 || ((age - oldestAge) | 0) < 0) {
+          oldest = slot;
+          oldestWord = word;
+          oldestAge = age;
+        }
+      }
+      if (oldest < 0) return null;
+      const got = this.take(oldest, oldestWord);
+      if (got !== null) {
+        this.count(COUNTER.overwrites, 1);
+        return got;
+      }
+    }
+  }
+
+  /**
+   * Takes a slot for writing; when none is free, does what `whenFull` says: waits (up to
+   * `options.timeout`), throws {@link CapacityError} (`'fail'`), or overwrites the oldest ready slot.
+   * @throws {@link TimeoutError}, {@link AbortError}, {@link CapacityError}.
+   */
+  allocate(size: number, options?: WaitOptions): WritableSlot {
+    const got = this.tryAllocate(size);
+    if (got !== null) return got;
+    if (this.whenFull === 'fail') throw new CapacityError(`no free slot in the pool (whenFull: 'fail'): slotCount=${this.slotCount}`);
+    const deadline = deadlineOf(options, 'allocate');
+    const ctl = this.ctl;
+    for (;;) {
+      checkWait(deadline, options?.signal, 'allocate', options?.timeout);
+      Atomics.add(ctl, SlotPool.FREE_WAITERS, 1);
+      const observed = Atomics.load(ctl, SlotPool.FREE_SIGNAL);
+      const slot = this.attempt(false);
+      if (slot === null && this.strategy.kind !== 'busySpin') sleep(ctl, SlotPool.FREE_SIGNAL, observed, sleepMs(deadline, MAX_SLEEP_MS));
+      Atomics.sub(ctl, SlotPool.FREE_WAITERS, 1);
+      if (slot !== null) return slot;
+    }
+  }
+
+  /**
+   * Publishes a written slot with `length` bytes of data; returns its handle (send it to readers).
+   * The producer keeps one reference: `release` it when it no longer needs the slot.
+   * @throws {@link StaleSlotError} if the slot is not this writer's WRITING slot any more.
+   */
+  markReady(slot: WritableSlot, length: number): SlotHandle {
+    if (!(Number.isInteger(length) && length >= 0 && length <= this.slotBytes)) {
+      throw new InvalidArgumentError(`markReady length must be an integer in [0, slotBytes=${this.slotBytes}]: length=${describe(length)}`);
+    }
+    const index = this.stateIndex(this.checkSlot(slot?.slot));
+    const writing = (slot.generation << STATE_BITS) | SLOT_STATE.writing;
+    Atomics.store(this.ctl, index + 1, length);
+    if (Atomics.compareExchange(this.ctl, index, writing, (slot.generation << STATE_BITS) | SLOT_STATE.ready) !== writing) {
+      throw new StaleSlotError(`markReady on a slot that is not being written by this handle: slot=${slot.slot}, generation=${slot.generation}`);
+    }
+    this.count(COUNTER.bytesWritten, length);
+    return Object.freeze({ slot: slot.slot, generation: slot.generation, length });
+  }
+
+  private checkSlot(slot: unknown): number {
+    if (typeof slot !== 'number' || !Number.isInteger(slot) || slot < 0 || slot >= this.slotCount) {
+      throw new InvalidArgumentError(`handle.slot must be an integer in [0, ${this.slotCount - 1}]: slot=${describe(slot)}`);
+    }
+    return slot;
+  }
+
+  /**
+   * Takes a reader's reference on a ready slot and returns a view of its data (zero-copy; valid
+   * until this reader's `release`).
+   * @throws {@link StaleSlotError} when the slot was reused or freed since the handle was made.
+   */
+  acquire(handle: SlotHandle): Uint8Array {
+    const index = this.stateIndex(this.checkSlot(handle?.slot));
+    const ctl = this.ctl;
+    for (;;) {
+      const word = Atomics.load(ctl, index);
+      const state = word & STATE_MASK;
+      if (word >>> STATE_BITS !== handle.generation || state < SLOT_STATE.ready) {
+        throw new StaleSlotError(
+          `the slot was reused or freed since this handle was made: slot=${handle.slot}, handle generation=${handle.generation}, ` +
+          `slot generation=${word >>> STATE_BITS}, state=${state}`,
+        );
+      }
+      if (state === STATE_MASK) throw new CapacityError(`too many readers on one slot (at most ${MAX_SLOT_READERS}): slot=${handle.slot}`);
+      if (Atomics.compareExchange(ctl, index, word, word + 1) === word) break;
+    }
+    return this.dataOf(handle.slot);
+  }
+
+  /** The data of a slot this thread holds a reference on (counted as read). */
+  private dataOf(slot: number): Uint8Array {
+    const length = Atomics.load(this.ctl, this.stateIndex(slot) + 1);
+    this.count(COUNTER.bytesRead, length);
+    const start = slot * this.stride;
+    return this.data.subarray(start, start + length);
+  }
+
+  /**
+   * A view of a ready slot's data without taking a reference: for a thread that was handed a
+   * reference already acquired for it (then it calls `release` once done).
+   * @throws {@link StaleSlotError} when the slot was reused or freed since the handle was made.
+   */
+  view(handle: SlotHandle): Uint8Array {
+    const word = Atomics.load(this.ctl, this.stateIndex(this.checkSlot(handle?.slot)));
+    if (word >>> STATE_BITS !== handle.generation || (word & STATE_MASK) < SLOT_STATE.ready) {
+      throw new StaleSlotError(`the slot was reused or freed since this handle was made: slot=${handle.slot}, handle generation=${handle.generation}, slot generation=${word >>> STATE_BITS}`);
+    }
+    return this.dataOf(handle.slot);
+  }
+
+  /**
+   * Drops one reference: a reader's (after `acquire`), or the producer's (after `markReady`);
+   * releasing a WRITING slot aborts the write. The slot is free once every reference is gone.
+   * @throws {@link StaleSlotError} when the handle's generation no longer matches (nothing released).
+   */
+  release(handle: SlotHandle | WritableSlot): void {
+    const index = this.stateIndex(this.checkSlot(handle?.slot));
+    const ctl = this.ctl;
+    for (;;) {
+      const word = Atomics.load(ctl, index);
+      const state = word & STATE_MASK;
+      if (word >>> STATE_BITS !== handle.generation) {
+        throw new StaleSlotError(`release of a reused slot (nothing released): slot=${handle.slot}, handle generation=${handle.generation}, slot generation=${word >>> STATE_BITS}`);
+      }
+      if (state === SLOT_STATE.free) return;
+      const nextState = state === SLOT_STATE.ready || state === SLOT_STATE.writing ? SLOT_STATE.free : state - 1;
+      if (Atomics.compareExchange(ctl, index, word, (word & ~STATE_MASK) | nextState) !== word) continue;
+      if (nextState === SLOT_STATE.free && Atomics.load(ctl, SlotPool.FREE_WAITERS) !== 0) signalAll(ctl, SlotPool.FREE_SIGNAL);
+      return;
+    }
+  }
+
+  /** Readers holding `handle`'s slot now (0 when not ready or reused). A query. */
+  readers(handle: SlotHandle): number {
+    const word = Atomics.load(this.ctl, this.stateIndex(this.checkSlot(handle?.slot)));
+    const state = word & STATE_MASK;
+    return word >>> STATE_BITS === handle.generation && state > SLOT_STATE.ready ? state - SLOT_STATE.ready : 0;
+  }
+
+  /** Slots by state: free, being written, ready (with or without readers). A query. */
+  occupancy(): { free: number; writing: number; ready: number } {
+    const out = { free: 0, writing: 0, ready: 0 };
+    for (let slot = 0; slot < this.slotCount; slot++) {
+      const state = Atomics.load(this.ctl, this.stateIndex(slot)) & STATE_MASK;
+      if (state === SLOT_STATE.free) out.free++;
+      else if (state === SLOT_STATE.writing) out.writing++;
+      else out.ready++;
+    }
+    return out;
+  }
+
+  /** Counters of all threads. A query. */
+  stats(): SlotPoolStats {
+    const c = this.counters;
+    return {
+      bytesWritten: Number(Atomics.load(c, COUNTER.bytesWritten)),
+      bytesRead: Number(Atomics.load(c, COUNTER.bytesRead)),
+      allocations: Number(Atomics.load(c, COUNTER.allocations)),
+      overwrites: Number(Atomics.load(c, COUNTER.overwrites)),
+      full: Number(Atomics.load(c, COUNTER.full)),
+    };
+  }
+}
