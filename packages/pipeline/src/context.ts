@@ -33,6 +33,8 @@ export interface StageContext {
   readonly paused: boolean;
   /** Resolves when the stage is not paused (or stop was requested). */
   waitWhilePaused(): Promise<void>;
+  /** Source stages: counts `entries` produced in `busyMs` into the stage's telemetry (consumer stages are counted by the runtime). */
+  record(entries: number, busyMs: number): void;
   /** Asks the main thread to stop the whole pipeline (steady_state's `request_shutdown`). */
   requestShutdown(): void;
   /** Waits until `pipeline.notify(this)` or `pipeline.notifyLevel(level)` rings, or `timeoutMs` passes. Resolves true when notified. */

@@ -8,3 +8,6 @@ export * from './spec.js';
 export type { StageContext, StageHandler, StageInput } from './context.js';
 export { Pipeline, type PipelineResult } from './pipeline.js';
 export { serveTelemetry, human, type PipelineSnapshot, type RingSnapshot, type StageSnapshot, type TelemetryServer, type TelemetrySource } from './telemetry.js';
+export { startDemo, demoSpec, type DemoOptions, type DemoResult, type DemoHandle } from './fizzbuzz/demo.js';
+export { startRespServer, startPlainRespServer, respSpec, type RespServer, type RespServerOptions } from './resp/server.js';
+export { RespParser, execute } from './resp/protocol.js';

@@ -149,15 +149,20 @@ export class Pipeline extends EventEmitter {
     return r;
   }
 
+  /** The output ring of `stage`, viewed from the main thread (read its columns for a {@link tap}). */
+  output(stage: string): Ring<Schema> {
+    const r = this.outputs.get(stage);
+    if (r === undefined) throw new InvalidArgumentError(`stage "${stage}" has no output ring; stages with one: ${[...this.outputs.keys()].join(', ') || '(none)'}`);
+    return r;
+  }
+
   /**
    * A consumer of `stage`'s output ring in the main thread (e.g. a listener writing replies to
    * sockets). Call before `start()`; read it until it reports closed, or the stage will block.
    */
   tap(stage: string): Consumer<Schema> {
     if (this.state !== 'new') throw new InvalidStateError(`tap() must be called before start(): state=${this.state}`);
-    const r = this.outputs.get(stage);
-    if (r === undefined) throw new InvalidArgumentError(`stage "${stage}" has no output ring; stages with one: ${[...this.outputs.keys()].join(', ') || '(none)'}`);
-    const c = r.addConsumer();
+    const c = this.output(stage).addConsumer();
     this.consumerIds.get(stage)!.set('main', c.id);
     this.telemetry.addConsumer(`${stage}.out`, 'main', c.id);
     return c;

@@ -71,6 +71,9 @@ const ctx: StageContext = {
       if (r.async) await r.value;
     }
   },
+  record(entries: number, busyMs: number) {
+    account(entries, busyMs);
+  },
   requestShutdown() {
     post({ type: 'shutdown' });
   },
