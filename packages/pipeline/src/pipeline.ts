@@ -54,6 +54,7 @@ export class Pipeline extends EventEmitter {
   private readonly telemetry: Telemetry;
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed' = 'new';
   private startedAt = 0;
+  private stopAfterStart = false;
   private stopping: Promise<PipelineResult> | undefined;
   private failure: Error | undefined;
   private settle!: { resolve: (r: PipelineResult) => void; reject: (e: Error) => void };
@@ -183,6 +184,7 @@ export class Pipeline extends EventEmitter {
     if (this.failure !== undefined) throw this.failure;
     this.state = 'running';
     this.telemetry.start();
+    if (this.stopAfterStart) this.stop().catch(() => undefined);
   }
 
   private launch(st: RunningStage, selfInputs: Record<string, RegionDescriptor>): void {
@@ -233,6 +235,7 @@ export class Pipeline extends EventEmitter {
       } else if (m.type === 'shutdown') {
         this.emit('shutdown', s.name);
         if (this.state === 'running') this.stop().catch(() => undefined);
+        else if (this.state === 'starting') this.stopAfterStart = true;
       }
     });
     w.on('error', (e) => this.fail(st, e));

@@ -20,6 +20,16 @@ const tb = boot.stageSlot * TEL_WORDS;
 const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2, useWebAssembly: false });
 let lastPercentiles = 0;
 
+/** `Atomics.waitAsync` does not keep a thread alive: hold a timer while waiting. */
+async function keepAlive<T>(p: Promise<T>, ms: number): Promise<T> {
+  const t = setTimeout(() => undefined, ms + 10);
+  try {
+    return await p;
+  } finally {
+    clearTimeout(t);
+  }
+}
+
 function sleepMs(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -68,7 +78,7 @@ const ctx: StageContext = {
   async waitWhilePaused() {
     while (Atomics.load(ctl, base + CTL_PAUSE) !== 0 && Atomics.load(ctl, base + CTL_STOP) === 0) {
       const r = Atomics.waitAsync(ctl, base + CTL_PAUSE, 1, 100);
-      if (r.async) await r.value;
+      if (r.async) await keepAlive(r.value, 100);
     }
   },
   record(entries: number, busyMs: number) {
@@ -83,7 +93,7 @@ const ctx: StageContext = {
     const a = Atomics.waitAsync(ctl, base + CTL_DOORBELL, bell, timeoutMs);
     const b = Atomics.waitAsync(block.levelBells, boot.level, levelBell, timeoutMs);
     if (!a.async || !b.async) return true;
-    const r = await Promise.race([a.value, b.value]);
+    const r = await keepAlive(Promise.race([a.value, b.value]), timeoutMs);
     return r === 'ok';
   },
   owns(key: number, position = 0) {

@@ -34,7 +34,7 @@ export class RespParser {
     const eol = b.indexOf(CRLF, pos);
     if (eol < 0) return b.length > 64 ? this.fail('invalid multibulk length', b.length) : undefined;
     const n = Number(b.toString('latin1', 1, eol));
-    if (!Number.isInteger(n) || n > MAX_ARGS) return this.fail('invalid multibulk length', eol + 2);
+    if (!Number.isInteger(n) || n > MAX_ARGS) return this.fail('invalid multibulk length', eol);
     pos = eol + 2;
     if (n <= 0) {
       this.buf = b.subarray(pos);
@@ -47,7 +47,7 @@ export class RespParser {
       const e = b.indexOf(CRLF, pos);
       if (e < 0) return b.length - pos > 64 ? this.fail('invalid bulk length', b.length) : undefined;
       const len = Number(b.toString('latin1', pos + 1, e));
-      if (!Number.isInteger(len) || len < 0 || len > MAX_BULK) return this.fail('invalid bulk length', e + 2);
+      if (!Number.isInteger(len) || len < 0 || len > MAX_BULK) return this.fail('invalid bulk length', e);
       const start = e + 2;
       if (start + len + 2 > b.length) return undefined;
       if (b[start + len] !== 0x0d || b[start + len + 1] !== 0x0a) return this.fail('bulk string not terminated by CRLF', start + len);
@@ -69,9 +69,9 @@ export class RespParser {
     return { argv: parts.map((p) => Buffer.from(p, 'latin1')) };
   }
 
-  /** Drops input up to the next line end after `from` and reports a protocol error. */
+  /** Drops input up to the first line end at or after `from` and reports a protocol error. */
   private fail(why: string, from: number): ParseResult {
-    const e = this.buf.indexOf(CRLF, Math.max(0, from - 1));
+    const e = this.buf.indexOf(CRLF, from);
     this.buf = e < 0 ? Buffer.alloc(0) : this.buf.subarray(e + 2);
     return { error: `-ERR Protocol error: ${why}\r\n` };
   }
