@@ -3,6 +3,7 @@
 // single-thread Node server (same parser and commands, no rings) and Debian's redis-server.
 // Usage: node packages/pipeline/bench/resp-compare.mjs [requests=200000]   (build first: npx tsc -b)
 import { spawn, spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startPlainRespServer, startRespServer } from '@ringkit/pipeline';
 
 const n = process.argv[2] ?? '200000';
@@ -29,7 +30,7 @@ await plain.close();
 if (spawnSync('redis-server', ['--version']).status === 0) {
   const port = 6399;
   const rs = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   rows[`redis-server ${spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.match(/v=(\S+)/)?.[1] ?? ''}`] = parse(await bench(port));
   rs.kill();
 }
