@@ -12,6 +12,8 @@ export interface Command {
 
 /** Every sub-command, by name, in the order `--help` lists them. */
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+  'demo': () => import('./commands/demo.js'),
+  'example': () => import('./commands/example.js'),
   'board': () => import('./commands/board.js'),
   'perf-test': () => import('./commands/perf-test.js'),
 

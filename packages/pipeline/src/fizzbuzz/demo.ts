@@ -1,0 +1,120 @@
+import { InvalidArgumentError } from '@ringkit/core';
+import { Pipeline } from '../pipeline.js';
+import type { PipelineSpec } from '../spec.js';
+
+/** Options of {@link startDemo}. */
+export interface DemoOptions {
+  /** Heartbeat period in ms (steady_state `--rate`). Defaults to 2. */
+  rateMs?: number;
+  /** Heartbeats before the demo stops itself (steady_state `--beats`). Defaults to 30,000 (with `seconds`: unlimited). */
+  beats?: number;
+  /** Stop after this many seconds (whichever comes first with `beats`). */
+  seconds?: number;
+  /** Ring capacity (power of two). Defaults to 2^20. */
+  capacity?: number;
+  /** Telemetry sample period, ms. Defaults to 250. */
+  telemetryIntervalMs?: number;
+}
+
+/** The demo's final figures (the `--json` fields plus heartbeats). */
+export interface DemoResult {
+  generated: number;
+  processed: number;
+  fizz: number;
+  buzz: number;
+  fizzbuzz: number;
+  value: number;
+  msgsPerSec: number;
+  seconds: number;
+  heartbeats: number;
+}
+
+/** A running demo. `pause`/`resume` pause the generator (a shared Int32 flag it checks per half ring). */
+export interface DemoHandle {
+  pipeline: Pipeline;
+  pause(): void;
+  resume(): void;
+  stop(): Promise<DemoResult>;
+  done: Promise<DemoResult>;
+}
+
+/** The FizzBuzz pipeline: heartbeat + generator (level 0) → worker (level 1) → logger (level 2). */
+export function demoSpec(options: DemoOptions = {}): PipelineSpec {
+  const rateMs = options.rateMs ?? 2;
+  const beats = options.beats ?? (options.seconds !== undefined ? Number.MAX_SAFE_INTEGER : 30_000);
+  const capacity = options.capacity ?? 2 ** 20;
+  if (!(rateMs > 0 && rateMs <= 60_000)) throw new InvalidArgumentError(`rate must be a number of milliseconds in (0, 60000]: rate=${String(rateMs)}`);
+  if (!(Number.isInteger(beats) && beats >= 1)) throw new InvalidArgumentError(`beats must be a positive integer: beats=${String(beats)}`);
+  if (options.seconds !== undefined && !(options.seconds > 0)) throw new InvalidArgumentError(`seconds must be a positive number: seconds=${String(options.seconds)}`);
+  if (!(Number.isInteger(capacity) && capacity >= 16 && capacity <= 2 ** 26 && (capacity & (capacity - 1)) === 0)) {
+    throw new InvalidArgumentError(`capacity must be a power of two in [16, 2^26]: capacity=${String(capacity)}`);
+  }
+  const module = new URL('./stages.js', import.meta.url);
+  return {
+    telemetryIntervalMs: options.telemetryIntervalMs ?? 250,
+    stopTimeoutMs: 20_000,
+    levels: [
+      {
+        stages: [
+          { name: 'heartbeat', module, export: 'heartbeat', options: { rateMs, beats }, output: { schema: { beat: 'f64' }, capacity: 1024 } },
+          { name: 'generator', module, export: 'generator', output: { schema: { value: 'f64' }, capacity } },
+        ],
+      },
+      {
+        stages: [{
+          name: 'worker', module, export: 'worker', maxBatch: capacity >>> 1,
+          inputs: [{ from: 'heartbeat', schema: { beat: 'f64' } }, { from: 'generator', schema: { value: 'f64' } }],
+          output: { schema: { msg: 'f64' }, capacity },
+        }],
+      },
+      { stages: [{ name: 'logger', module, export: 'logger', inputs: [{ from: 'worker', schema: { msg: 'f64' } }] }] },
+    ],
+  };
+}
+
+function resultOf(results: Record<string, unknown>, seconds: number): DemoResult {
+  const g = results.generator as { generated: number };
+  const w = results.worker as { processed: number };
+  const l = results.logger as { fizz: number; buzz: number; fizzbuzz: number; value: number };
+  const h = results.heartbeat as { beats: number };
+  return {
+    generated: g.generated,
+    processed: w.processed,
+    fizz: l.fizz,
+    buzz: l.buzz,
+    fizzbuzz: l.fizzbuzz,
+    value: l.value,
+    msgsPerSec: Math.round(w.processed / seconds),
+    seconds,
+    heartbeats: h.beats,
+  };
+}
+
+/**
+ * Starts the FizzBuzz demo; resolves once every stage is ready. It stops by itself after
+ * `beats` heartbeats or `seconds`, or when `stop()` is called; `done` then resolves with the counts.
+ */
+export async function startDemo(options: DemoOptions = {}): Promise<DemoHandle> {
+  const pipeline = new Pipeline(demoSpec(options));
+  let timer: NodeJS.Timeout | undefined;
+  const done = pipeline.done.then((r) => {
+    clearTimeout(timer);
+    return resultOf(r.results, r.seconds);
+  }, (e: unknown) => {
+    clearTimeout(timer);
+    throw e;
+  });
+  done.catch(() => undefined);
+  await pipeline.start();
+  if (options.seconds !== undefined) timer = setTimeout(() => void pipeline.stop().catch(() => undefined), options.seconds * 1000);
+  return {
+    pipeline,
+    pause: () => pipeline.pause('generator'),
+    resume: () => pipeline.resume('generator'),
+    stop: async () => {
+      await pipeline.stop().catch(() => undefined);
+      return done;
+    },
+    done,
+  };
+}

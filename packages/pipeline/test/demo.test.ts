@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { serveTelemetry, startDemo } from '../src/index.js';
+
+const BIN = fileURLToPath(new URL('../../../cli/bin/ringkit.js', import.meta.url));
+
+/** Exact FizzBuzz counts for the values 0 … n-1 (0 counts as FizzBuzz). */
+function expected(n: number): { fizz: number; buzz: number; fizzbuzz: number; value: number } {
+  const upTo = (r: number): number => (n > r ? Math.floor((n - 1 - r) / 15) + 1 : 0);
+  const fizz = upTo(3) + upTo(6) + upTo(9) + upTo(12);
+  const buzz = upTo(5) + upTo(10);
+  const fizzbuzz = upTo(0);
+  return { fizz, buzz, fizzbuzz, value: n - fizz - buzz - fizzbuzz };
+}
+
+test('expected() matches a direct count', () => {
+  const c = { fizz: 0, buzz: 0, fizzbuzz: 0, value: 0 };
+  for (let v = 0; v < 1000; v++) {
+    const r = v % 15;
+    if (r === 0) c.fizzbuzz++;
+    else if (r % 3 === 0) c.fizz++;
+    else if (r % 5 === 0) c.buzz++;
+    else c.value++;
+  }
+  assert.deepEqual(expected(1000), c);
+});
+
+test('FizzBuzz demo: exact counts for a fixed number of beats; pause/resume; telemetry', async () => {
+  const demo = await startDemo({ beats: 150, rateMs: 2, capacity: 2 ** 16, telemetryIntervalMs: 50 });
+  demo.pause();
+  await new Promise((r) => setTimeout(r, 60));
+  demo.resume();
+  const r = await demo.done;
+  assert.equal(r.heartbeats, 150);
+  assert.ok(r.generated > 0);
+  assert.equal(r.processed, r.generated);
+  assert.deepEqual({ fizz: r.fizz, buzz: r.buzz, fizzbuzz: r.fizzbuzz, value: r.value }, expected(r.generated));
+  const s = demo.pipeline.snapshot();
+  const gen = s.rings.find((x) => x.name === 'generator.out')!;
+  assert.equal(gen.published, r.generated);
+  assert.equal(gen.capacity, 2 ** 16);
+  assert.equal(s.stages.find((x) => x.name === 'logger')!.entries, r.generated);
+});
+
+test('telemetry server: /graph.dot parses with Graphviz, /metrics is Prometheus text', async () => {
+  const demo = await startDemo({ seconds: 0.4, capacity: 2 ** 16, telemetryIntervalMs: 50 });
+  const server = await serveTelemetry(demo.pipeline, 0);
+  try {
+    await new Promise((r) => setTimeout(r, 150));
+    const base = `http://127.0.0.1:${server.port}`;
+    const dot = await (await fetch(`${base}/graph.dot`)).text();
+    assert.match(dot, /^digraph pipeline \{/);
+    assert.match(dot, /"generator" -> "worker" \[label="generator\.out\\n\d+[KMB]? per\/sec\\nfilled \d+ %\\nCapacity: 65536 Total: [\d,]+"/);
+    const hasDot = spawnSync('dot', ['-V']).status === 0;
+    if (hasDot) {
+      const svg = execFileSync('dot', ['-Tsvg'], { input: dot }).toString();
+      assert.match(svg, /<svg/);
+    }
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const sample = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? -?[0-9.e+-]+$/;
+    for (const line of metrics.trim().split('\n')) {
+      if (line === '') continue;
+      if (line.startsWith('#')) assert.match(line, /^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$/);
+      else assert.match(line, sample, line);
+    }
+    assert.match(metrics, /ringkit_ring_published_total\{ring="generator.out",from="generator"\} \d+/);
+    assert.match(metrics, /ringkit_stage_batch_latency_microseconds\{stage="worker",quantile="0.99"\} \d+/);
+    assert.match(await (await fetch(base)).text(), /<title>Telemetry<\/title>/);
+    const snap = await (await fetch(`${base}/snapshot.json`)).json() as { t: number; stages: unknown[] };
+    assert.equal(snap.stages.length, 4);
+  } finally {
+    await server.close();
+    await demo.done;
+  }
+});
+
+test('ringkit demo --json prints the final figures; bad flags exit 2', () => {
+  const r = spawnSync(process.execPath, [BIN, 'demo', '--beats', '100', '--capacity', '65536', '--json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as Record<string, number>;
+  assert.deepEqual(Object.keys(j), ['generated', 'processed', 'fizz', 'buzz', 'fizzbuzz', 'value', 'msgsPerSec', 'seconds']);
+  assert.deepEqual({ fizz: j.fizz, buzz: j.buzz, fizzbuzz: j.fizzbuzz, value: j.value }, expected(j.generated!));
+  const bad = spawnSync(process.execPath, [BIN, 'demo', '--rate', 'fast'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--rate must be a number of milliseconds/);
+  const unknown = spawnSync(process.execPath, [BIN, 'demo', '--bogus'], { encoding: 'utf8' });
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /bogus/);
+});
