@@ -153,6 +153,29 @@ export function serializeError(error: unknown): SerializedError {
   return { code: 'ERR_UNKNOWN', name: 'Error', message: String(error) };
 }
 
+/** Rebuilds an error of a registered class from its serialized form (see {@link registerErrorClass}). */
+export type ErrorReviver = (data: SerializedError, options: { cause?: unknown } | undefined) => Error;
+
+const revivers = new Map<string, ErrorReviver>();
+
+/**
+ * Lets {@link reviveError} rebuild another package's {@link RingkitError} subclass (e.g. the
+ * pipeline's `StageFailedError`) after it crossed a thread: register it once, at module load,
+ * under its code. The core's own codes cannot be registered again.
+ * @throws {@link InvalidArgumentError} for a code that is not `ERR_<NAME>` or is the core's.
+ */
+export function registerErrorClass(code: RingkitErrorCode, revive: ErrorReviver): void {
+  if (typeof code !== 'string' || !/^ERR_[A-Z0-9_]+$/.test(code) || CORE_CODES.has(code)) {
+    throw new InvalidArgumentError(`registerErrorClass(code) takes a new code of the form ERR_<NAME> (not a core code): code=${JSON.stringify(code)}`);
+  }
+  revivers.set(code, revive);
+}
+
+const CORE_CODES: ReadonlySet<string> = new Set<CoreErrorCode>([
+  'ERR_INVALID_ARGUMENT', 'ERR_INVALID_STATE', 'ERR_LAYOUT_MISMATCH', 'ERR_RING_CLOSED', 'ERR_TIMEOUT',
+  'ERR_ABORTED', 'ERR_LAPPED', 'ERR_EVICTED', 'ERR_CAPACITY',
+]);
+
 /** Rebuilds the right {@link RingkitError} subclass (by `code`) from {@link serializeError}'s output. */
 export function reviveError(data: SerializedError): Error {
   const cause = data.cause !== undefined ? reviveError(data.cause as SerializedError) : undefined;
@@ -168,12 +191,18 @@ export function reviveError(data: SerializedError): Error {
     case 'ERR_ABORTED': e = new AbortError(data.message, opts); break;
     case 'ERR_LAPPED': e = new LappedError(Number(data.lost ?? 0), data.message); break;
     case 'ERR_EVICTED': e = new EvictedError(Number(data.consumerId ?? -1), data.message); break;
-    default:
-      // Another package's class (or a plain error): keep its code and name so callers can still match it.
+    default: {
+      const revive = revivers.get(data.code);
+      if (revive !== undefined) {
+        e = revive(data, opts);
+        break;
+      }
+      // An unregistered package's class (or a plain error): keep its code and name so callers can still match it.
       e = data.code.startsWith('ERR_') && data.code !== 'ERR_UNKNOWN'
         ? new RingkitError(data.code as RingkitErrorCode, data.message, opts)
         : new Error(data.message, opts);
       e.name = data.name;
+    }
   }
   if (data.stack !== undefined) e.stack = data.stack;
   return e;

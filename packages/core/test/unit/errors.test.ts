@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
-import { LappedError, reviveError, RingkitError, serializeError, TimeoutError, type SerializedError } from '../../src/index.js';
+import { InvalidArgumentError, LappedError, registerErrorClass, reviveError, RingkitError, serializeError, TimeoutError, type SerializedError } from '../../src/index.js';
 
 function throughPort(e: unknown): Error {
   const { port1, port2 } = new MessageChannel();
@@ -35,4 +35,18 @@ test("another package's RingkitError subclass keeps its code and name; plain err
   const plain = throughPort(new RangeError('x'));
   assert.ok(!(plain instanceof RingkitError));
   assert.equal(plain.name, 'RangeError');
+});
+
+test('a registered class is revived as itself; core codes and malformed codes cannot be registered', () => {
+  class DataTooLargeError extends RingkitError {
+    readonly limit: number;
+    constructor(limit: number, message: string) { super('ERR_TEST_DATA_TOO_LARGE', message); this.limit = limit; }
+  }
+  DataTooLargeError.prototype.name = 'DataTooLargeError';
+  registerErrorClass('ERR_TEST_DATA_TOO_LARGE', (d) => new DataTooLargeError(64, d.message));
+  const e = throughPort(new DataTooLargeError(64, 'record of 100 bytes; at most 64'));
+  assert.ok(e instanceof DataTooLargeError);
+  assert.equal(e.message, 'record of 100 bytes; at most 64');
+  assert.throws(() => registerErrorClass('ERR_TIMEOUT', (d) => new Error(d.message)), InvalidArgumentError);
+  assert.throws(() => registerErrorClass('oops' as never, (d) => new Error(d.message)), InvalidArgumentError);
 });
