@@ -2,7 +2,7 @@
 // worker threads + the board bound to it), driven from Debian's Chromium via playwright-core.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { telemetryButtonId } from '../src/telemetry.js';
@@ -116,4 +116,20 @@ test('ringkit demo --board: a button per stage and ring with moving sparklines; 
   assert.equal(r.fizz, multiples(3) - multiples(15));
   assert.equal(r.buzz, multiples(5) - multiples(15));
   assert.equal(r.fizz + r.buzz + r.fizzbuzz + r.value, n);
+});
+
+test('ringkit demo board flags: bad values and board flags without --board exit 2 naming the flag', () => {
+  for (const [args, re] of [
+    [['--board-port', '8001'], /--board-port, --board-host and --token need --board/],
+    [['--board', '--board-port', 'x'], /--board-port must be an integer in \[0, 65535\]: --board-port=x/],
+    [['--board', '--token', 'short'], /--token \(or RINGKIT_BOARD_TOKEN\) must be at least 8 characters long/],
+    [['--board', '--board-host', '0.0.0.0', '--beats', '1'], /refusing to bind a non-loopback address without a token: host=0\.0\.0\.0/],
+  ] as const) {
+    const r = spawnSync(process.execPath, [BIN, 'demo', ...args], { encoding: 'utf8', env: { ...process.env, RINGKIT_BOARD_TOKEN: '' } });
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+  }
+  const help = spawnSync(process.execPath, [BIN, 'demo', '--help'], { encoding: 'utf8' });
+  assert.match(help.stdout, /--board {16}also serve the control board/);
+  assert.match(help.stdout, /Without\s+--beats or --seconds the demo then runs until Stop or Ctrl-C/);
 });
