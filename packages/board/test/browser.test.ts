@@ -2,48 +2,11 @@
 // /usr/bin/chromium is missing: install it with `apt-get install -y chromium`.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { bindTelemetry, type Board } from '../src/index.js';
+import { assertNonBlank, launchChromium, saveShot } from './browser-helpers.js';
 import { FakePipeline } from './fake-source.js';
 import { startBoard } from './helpers.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// Screenshots go to packages/board/docs/ with RINGKIT_UPDATE_DOCS=1 (to refresh the README's
-// pictures), else to a temporary directory so a test run leaves the tree clean.
-const DOCS = process.env.RINGKIT_UPDATE_DOCS === '1' ? fileURLToPath(new URL('../../docs/', import.meta.url)) : `${mkdtempSync(join(tmpdir(), 'ringkit-board-shots-'))}/`;
-
-/** Counts pixels that differ from the top-left one, by drawing the PNG into a canvas. */
-async function nonBlankPixels(page: Page, png: Buffer): Promise<{ differing: number; total: number; colours: number }> {
-  return page.evaluate(async (b64) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.width;
-    c.height = img.height;
-    const ctx = c.getContext('2d')!;
-    ctx.drawImage(img, 0, 0);
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let differing = 0;
-    const colours = new Set<number>();
-    for (let i = 0; i < d.length; i += 4) {
-      if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) differing++;
-      if (i % 64 === 0) colours.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
-    }
-    return { differing, total: d.length / 4, colours: colours.size };
-  }, png.toString('base64'));
-}
-
-async function assertNonBlank(page: Page, png: Buffer): Promise<void> {
-  const blank = await page.context().newPage();
-  const r = await nonBlankPixels(blank, png);
-  await blank.close();
-  assert.ok(r.differing > r.total * 0.05 && r.colours > 10, `screenshot looks blank: ${JSON.stringify(r)}`);
-}
 
 describe('board in a real browser (Debian Chromium)', () => {
   let board: Board;
@@ -52,9 +15,8 @@ describe('board in a real browser (Debian Chromium)', () => {
   let page: Page;
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run apt-get install -y chromium (browser tests never skip)`);
     ({ board } = await startBoard());
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
     ctx = await browser.newContext({ viewport: { width: 1100, height: 700 } });
     page = await ctx.newPage();
     await page.goto(board.loginUrl());
@@ -129,8 +91,7 @@ describe('board in a real browser (Debian Chromium)', () => {
     await page.locator('#toast-message.show').waitFor();
     const png = await page.screenshot({ fullPage: true });
     await assertNonBlank(page, png);
-    mkdirSync(DOCS, { recursive: true });
-    writeFileSync(`${DOCS}board.png`, png);
+    saveShot('board.png', png);
   });
 
   test('stage → banner appears live on every page; apply refreshes a second open page', async () => {
@@ -195,7 +156,7 @@ describe('board in a real browser (Debian Chromium)', () => {
       await page.locator('#toast-message.show', { hasText: 'stage parse:' }).waitFor();
       const png = await page.screenshot({ fullPage: true });
       await assertNonBlank(page, png);
-      writeFileSync(`${DOCS}pipeline-page.png`, png);
+      saveShot('pipeline-page.png', png);
       assert.deepEqual(src.calls, ['pause', 'resume']);
     } finally {
       binding.unbind();

@@ -25,6 +25,15 @@ export async function startBoard(opts: BoardOptions = {}): Promise<{ board: Boar
   return { board, url };
 }
 
+/**
+ * fast-check run parameters with an explicit seed, so a check made after `fc.assert` can name
+ * it too (fast-check prints it for a failing property). `RINGKIT_FC_SEED=<n>` replays a run.
+ */
+export function fcParams(numRuns: number): { numRuns: number; seed: number } {
+  const env = process.env.RINGKIT_FC_SEED;
+  return { numRuns, seed: env !== undefined && env !== '' ? Number(env) : (Math.random() * 2 ** 31) | 0 };
+}
+
 /** POSTs JSON with the token. */
 export async function post(url: string, body?: unknown, headers: Record<string, string> = AUTH): Promise<{ status: number; text: string; headers: Headers; json: () => unknown }> {
   const r = await fetch(url, { method: 'POST', headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });

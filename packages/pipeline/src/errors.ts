@@ -1,8 +1,8 @@
-import { RingkitError, type RingkitErrorCode } from '@ringkit/core';
+import { registerErrorClass, RingkitError, type SerializedError } from '@ringkit/core';
 
 /**
- * Error codes added by `@ringkit/pipeline`. Core's `RingkitErrorCode` is a closed union, so the
- * pipeline codes are cast where they are passed to the base class (see the package README).
+ * Error codes added by `@ringkit/pipeline`. Each class is registered with core's
+ * `registerErrorClass`, so `reviveError` rebuilds it after a `postMessage`.
  */
 export type PipelineErrorCode = 'ERR_STAGE_FAILED' | 'ERR_TOPOLOGY' | 'ERR_STOP_TIMEOUT';
 
@@ -12,7 +12,7 @@ export class StageFailedError extends RingkitError {
   readonly stage: string;
   constructor(stage: string, cause: unknown) {
     const why = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-    super('ERR_STAGE_FAILED' as RingkitErrorCode, `stage "${stage}" failed and stopped the pipeline: ${why}`, { cause });
+    super('ERR_STAGE_FAILED', `stage "${stage}" failed and stopped the pipeline: ${why}`, { cause });
     this.stage = stage;
   }
 }
@@ -21,7 +21,7 @@ StageFailedError.prototype.name = 'StageFailedError';
 /** The pipeline description is not a valid topology (cycle, unknown stage, schema mismatch, ...). Nothing was started. */
 export class TopologyError extends RingkitError {
   constructor(message: string) {
-    super('ERR_TOPOLOGY' as RingkitErrorCode, message);
+    super('ERR_TOPOLOGY', message);
   }
 }
 TopologyError.prototype.name = 'TopologyError';
@@ -32,10 +32,25 @@ export class StopTimeoutError extends RingkitError {
   readonly stages: readonly string[];
   constructor(stages: readonly string[], timeoutMs: number, level: number) {
     super(
-      'ERR_STOP_TIMEOUT' as RingkitErrorCode,
+      'ERR_STOP_TIMEOUT',
       `pipeline stop timed out after ${timeoutMs} ms: stage${stages.length > 1 ? 's' : ''} ${stages.map((s) => `"${s}"`).join(', ')} (level ${level}) did not finish; the pipeline was aborted`,
     );
     this.stages = stages;
   }
 }
 StopTimeoutError.prototype.name = 'StopTimeoutError';
+
+/** The constructors compose their messages: a revived error keeps the one it was sent with. */
+function withMessage<E extends Error>(e: E, data: SerializedError): E {
+  e.message = data.message;
+  return e;
+}
+
+registerErrorClass('ERR_STAGE_FAILED', (d, o) => withMessage(new StageFailedError(String(d.stage ?? 'unknown'), o?.cause), d));
+registerErrorClass('ERR_TOPOLOGY', (d) => new TopologyError(d.message));
+// Core's serializeError carries `stage` but not `stages`: they are read back from the message.
+registerErrorClass('ERR_STOP_TIMEOUT', (d) => {
+  const names = /stages? ((?:"[^"]*"(?:, )?)+) \(level (\d+)\)/.exec(d.message);
+  const stages = names === null ? [] : [...names[1]!.matchAll(/"([^"]*)"/g)].map((m) => m[1]!);
+  return withMessage(new StopTimeoutError(stages, Number(/after (\d+) ms/.exec(d.message)?.[1] ?? 0), Number(names?.[2] ?? 0)), d);
+});

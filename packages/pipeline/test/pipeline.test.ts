@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { MessageChannel } from 'node:worker_threads';
+import { reviveError, serializeError, type SerializedError } from '@ringkit/core';
 import { Pipeline, StageFailedError, StopTimeoutError, TopologyError, type PipelineSpec } from '../src/index.js';
 
 const mod = new URL('./fixtures/stages.js', import.meta.url);
@@ -136,4 +138,33 @@ test('shutdown veto: stop waits for the veto; a stage that never agrees times ou
     assert.match(e.message, /stage "mule" \(level 1\) did not finish/);
     return true;
   });
+});
+
+test('pipeline errors survive a postMessage: reviveError rebuilds StageFailedError, TopologyError and StopTimeoutError', async () => {
+  const hop = async (e: Error): Promise<Error> => {
+    const { port1, port2 } = new MessageChannel();
+    const got = new Promise<SerializedError>((resolve) => port2.once('message', resolve));
+    port1.postMessage(serializeError(e));
+    const data = await got;
+    port1.close();
+    return reviveError(data);
+  };
+  const failed = await hop(new StageFailedError('parse', new RangeError('bad byte at 7')));
+  assert.ok(failed instanceof StageFailedError);
+  assert.equal(failed.code, 'ERR_STAGE_FAILED');
+  assert.equal(failed.stage, 'parse');
+  assert.equal(failed.message, 'stage "parse" failed and stopped the pipeline: RangeError: bad byte at 7');
+  assert.equal((failed.cause as Error).message, 'bad byte at 7');
+  assert.equal((failed.cause as Error).name, 'RangeError');
+  // A cause that is not an Error: the message is the one that was sent, not recomposed.
+  assert.equal((await hop(new StageFailedError('s', 'plain text'))).message, 'stage "s" failed and stopped the pipeline: plain text');
+  const topo = await hop(new TopologyError('duplicate stage name "a" (levels 0 and 1)'));
+  assert.ok(topo instanceof TopologyError);
+  assert.equal(topo.message, 'duplicate stage name "a" (levels 0 and 1)');
+  for (const stages of [['linger'], ['a.b', 'c-d']]) {
+    const late = await hop(new StopTimeoutError(stages, 250, 2));
+    assert.ok(late instanceof StopTimeoutError);
+    assert.deepEqual(late.stages, stages);
+    assert.equal(late.message, new StopTimeoutError(stages, 250, 2).message);
+  }
 });

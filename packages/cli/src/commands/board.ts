@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
+import { checkBoardFlags, startBoardServer } from './board-start.js';
 
 const HELP = `Usage: ringkit board [--port N] [--host H] [--token T] [--config DIR]
 
@@ -44,28 +45,11 @@ export const command: Command = {
       process.stdout.write(HELP);
       return 0;
     }
-    const port = values.port === undefined ? 8000 : Number(values.port);
-    if (!/^\d+$/.test(values.port ?? '8000') || port > 65535) return fail(`--port must be an integer in [0, 65535]: --port=${values.port}`);
-    const token = values.token ?? (process.env.RINGKIT_BOARD_TOKEN || undefined);
-    if (token !== undefined && token.length < 8) return fail('--token (or RINGKIT_BOARD_TOKEN) must be at least 8 characters long');
-    const { Board } = await import('@ringkit/board');
-    let board: Awaited<ReturnType<typeof Board.create>>;
-    try {
-      board = await Board.create({ port, host: values.host, token, configDir: values.config, log: (l) => process.stderr.write(`${l}\n`) });
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      process.stderr.write(`ringkit board: ${msg}\n`);
-      return msg.startsWith('refusing') ? 2 : 1;
-    }
-    const url = await board.listen();
-    process.stdout.write([
-      `ringkit board listening on ${url}`,
-      `  open in a browser (one-time login link): ${board.loginUrl()}`,
-      board.tokenGenerated ? `  API token (generated; set --token or RINGKIT_BOARD_TOKEN to choose one): ${board.token}` : '  API token: as given (--token / RINGKIT_BOARD_TOKEN)',
-      `  try: curl -H "Authorization: Bearer <token>" ${url}api/v1/config`,
-      'Press Ctrl-C to stop.',
-      '',
-    ].join('\n'));
+    const flags = checkBoardFlags({ ...values, configDir: values.config }, 'ringkit board');
+    if ('code' in flags) return flags.code;
+    const started = await startBoardServer(flags, process.stdout, 'ringkit board', 'Press Ctrl-C to stop.');
+    if ('code' in started) return started.code;
+    const { board } = started;
     await new Promise<void>((resolve) => {
       const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
       process.on('SIGINT', stop);

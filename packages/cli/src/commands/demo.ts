@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { human, serveTelemetry, startDemo, type DemoOptions, type PipelineSnapshot, type TelemetryServer } from '@ringkit/pipeline';
+import type { Board, TelemetryBinding } from '@ringkit/board';
 import type { Command } from '../main.js';
+import { checkBoardFlags, startBoardServer } from './board-start.js';
 
 const HELP = `Usage: ringkit demo [options]
 
@@ -10,11 +12,20 @@ and the final counts (value mod 15; 0 counts as FizzBuzz).
 
 Options:
   -r, --rate <ms>            heartbeat period in milliseconds (default 2)
-  -b, --beats <n>            heartbeats before the demo stops itself (default 30000)
+  -b, --beats <n>            heartbeats before the demo stops itself (default 30000;
+                             with --board or --seconds: unlimited)
   -s, --seconds <s>          stop after this many seconds (whichever comes first)
       --capacity <n>         ring capacity, a power of two (default 1048576)
       --json                 print the final figures as one JSON object on stdout
       --telemetry-port <p>   serve /graph.dot, /metrics and /snapshot.json on 127.0.0.1:<p>
+      --board                also serve the control board bound to the demo: a Pipeline tab
+                             with a button per stage and ring (live sparklines of rate and
+                             fill) and Pause / Resume generator and Stop pipeline buttons. The
+                             board URL and a one-time login link are printed on stderr. Without
+                             --beats or --seconds the demo then runs until Stop or Ctrl-C.
+      --board-port <p>       board port (default 8000; 0 picks a free port)
+      --board-host <h>       board address (default 127.0.0.1; non-loopback needs a token)
+      --token <t>            board API token (default $RINGKIT_BOARD_TOKEN, else random)
   -h, --help                 show this help
 `;
 
@@ -49,13 +60,17 @@ export const command: Command = {
           capacity: { type: 'string' },
           json: { type: 'boolean' },
           'telemetry-port': { type: 'string' },
+          board: { type: 'boolean' },
+          'board-port': { type: 'string' },
+          'board-host': { type: 'string' },
+          token: { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
         strict: true,
         allowPositionals: false,
       }).values;
     } catch (e) {
-      process.stderr.write(`ringkit demo: ${(e as Error).message}; allowed: --rate --beats --seconds --capacity --json --telemetry-port --help\n`);
+      process.stderr.write(`ringkit demo: ${(e as Error).message}; allowed: --rate --beats --seconds --capacity --json --telemetry-port --board --board-port --board-host --token --help\n`);
       return 2;
     }
     if (values.help === true) {
@@ -74,12 +89,31 @@ export const command: Command = {
       process.stderr.write(`ringkit demo: ${(e as Error).message}\n`);
       return 2;
     }
+    if (values.board !== true && (values['board-port'] ?? values['board-host'] ?? values.token) !== undefined) {
+      process.stderr.write('ringkit demo: --board-port, --board-host and --token need --board\n');
+      return 2;
+    }
+    const boardFlags = checkBoardFlags({ port: values['board-port'], host: values['board-host'], token: values.token, portFlag: '--board-port' }, 'ringkit demo');
+    if ('code' in boardFlags) return boardFlags.code;
+    // With a board to watch, run until stopped unless --beats / --seconds say otherwise.
+    if (values.board === true && options.beats === undefined && options.seconds === undefined) options.beats = Number.MAX_SAFE_INTEGER;
     for (const k of Object.keys(options) as Array<keyof DemoOptions>) if (options[k] === undefined) delete options[k];
     const demo = await startDemo(options);
     let server: TelemetryServer | undefined;
     if (port !== undefined) {
       server = await serveTelemetry(demo.pipeline, port);
-      process.stderr.write(`telemetry: http://127.0.0.1:${server.port}/graph.dot  http://127.0.0.1:${server.port}/metrics\n`);
+      process.stderr.write(`telemetry: http://127.0.0.1:${server.port}/graph.dot  http://127.0.0.1:${server.port}/metrics  http://127.0.0.1:${server.port}/snapshot.json\n`);
+    }
+    let board: { board: Board; binding: TelemetryBinding } | undefined;
+    if (values.board === true) {
+      const started = await startBoardServer(boardFlags, process.stderr, 'ringkit demo', 'The demo runs until its beats/seconds end, the Stop pipeline button or Ctrl-C.');
+      if ('code' in started) {
+        await demo.stop().catch(() => undefined);
+        await server?.close();
+        return started.code;
+      }
+      const { bindTelemetry } = await import('@ringkit/board');
+      board = { board: started.board, binding: bindTelemetry(started.board, demo.pipeline, demo) };
     }
     const tty = process.stderr.isTTY === true;
     let lastLine = 0;
@@ -88,8 +122,9 @@ export const command: Command = {
       lastLine = s.t;
       process.stderr.write(tty ? `\r${liveLine(s)}\x1b[K` : `${liveLine(s)}\n`);
     });
-    const onSigint = (): void => void demo.stop();
-    process.once('SIGINT', onSigint);
+    const onSignal = (): void => void demo.stop();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     try {
       const r = await demo.done;
       if (tty) process.stderr.write('\n');
@@ -109,7 +144,10 @@ export const command: Command = {
       process.stderr.write(`\nringkit demo: ${(e as Error).message}\n`);
       return 1;
     } finally {
-      process.off('SIGINT', onSigint);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      board?.binding.unbind();
+      await board?.board.close();
       await server?.close();
     }
   },

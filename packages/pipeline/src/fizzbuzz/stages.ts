@@ -28,8 +28,10 @@ export function heartbeat(ctx: StageContext): StageHandler {
         next += rateMs;
         if (ctx.stopRequested) break;
         const hi = await p.claimAsync(1);
+        const t0 = performance.now();
         col[hi & mask] = count;
         p.publish(hi);
+        ctx.record(1, performance.now() - t0);
         count++;
         if (count === beats) ctx.requestShutdown();
       }

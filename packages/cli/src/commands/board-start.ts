@@ -1,0 +1,69 @@
+/**
+ * Board start-up shared by `ringkit board` and `ringkit demo --board`: validates the port and
+ * token flags, creates the board, listens, and prints its URL, a one-time login link and the
+ * API token.
+ */
+import type { Board } from '@ringkit/board';
+
+/** Raw board flag values, and the flag names they came from (for the error messages). */
+export interface BoardFlagValues {
+  port?: string | undefined;
+  host?: string | undefined;
+  token?: string | undefined;
+  configDir?: string | undefined;
+  /** The port flag as the command spells it (default `--port`; the demo's is `--board-port`). */
+  portFlag?: string;
+}
+
+/** Board options checked by {@link checkBoardFlags}. */
+export interface BoardFlags {
+  port: number;
+  host: string | undefined;
+  token: string | undefined;
+  configDir: string | undefined;
+}
+
+function fail(prefix: string, message: string, code: number, hint: string): { code: number } {
+  process.stderr.write(`${prefix}: ${message}\n${hint}`);
+  return { code };
+}
+
+/**
+ * Checks the port and token flags (the token defaults to `$RINGKIT_BOARD_TOKEN`); on a bad value
+ * prints why on stderr, prefixed with `prefix` (e.g. `ringkit board`), and gives exit code 2.
+ */
+export function checkBoardFlags(v: BoardFlagValues, prefix: string): BoardFlags | { code: number } {
+  const portFlag = v.portFlag ?? '--port';
+  const hint = `Run \`${prefix} --help\` for the options.\n`;
+  const port = v.port === undefined ? 8000 : Number(v.port);
+  if (!/^\d+$/.test(v.port ?? '8000') || port > 65535) return fail(prefix, `${portFlag} must be an integer in [0, 65535]: ${portFlag}=${v.port}`, 2, hint);
+  const token = v.token ?? (process.env.RINGKIT_BOARD_TOKEN || undefined);
+  if (token !== undefined && token.length < 8) return fail(prefix, '--token (or RINGKIT_BOARD_TOKEN) must be at least 8 characters long', 2, hint);
+  return { port, host: v.host, token, configDir: v.configDir };
+}
+
+/**
+ * Starts the board and prints how to reach it on `out` (URL, one-time login link, API token);
+ * `footer` is the last line (how to stop). When the board cannot start, prints why on stderr
+ * and gives the exit code: 2 for a refused non-loopback bind without a token, else 1.
+ */
+export async function startBoardServer(f: BoardFlags, out: NodeJS.WritableStream, prefix: string, footer: string): Promise<{ board: Board; url: string } | { code: number }> {
+  const { Board } = await import('@ringkit/board');
+  let board: Board;
+  try {
+    board = await Board.create({ port: f.port, host: f.host, token: f.token, configDir: f.configDir, log: (l) => process.stderr.write(`${l}\n`) });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    return fail(prefix, msg, msg.startsWith('refusing') ? 2 : 1, '');
+  }
+  const url = await board.listen();
+  out.write([
+    `ringkit board listening on ${url}`,
+    `  open in a browser (one-time login link): ${board.loginUrl()}`,
+    board.tokenGenerated ? `  API token (generated; set --token or RINGKIT_BOARD_TOKEN to choose one): ${board.token}` : '  API token: as given (--token / RINGKIT_BOARD_TOKEN)',
+    `  try: curl -H "Authorization: Bearer <token>" ${url}api/v1/config`,
+    footer,
+    '',
+  ].join('\n'));
+  return { board, url };
+}
