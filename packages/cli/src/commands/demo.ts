@@ -136,7 +136,7 @@ export const command: Command = {
           `Generator: ${r.generated.toLocaleString('en-US')} generated\n` +
           `Worker: ${r.processed.toLocaleString('en-US')} processed, ${r.heartbeats} heartbeats\n` +
           `Logger: F:${r.fizz} B:${r.buzz} FB:${r.fizzbuzz} V:${r.value}\n` +
-          `${human(r.msgsPerSec)} msgs/s end to end (${r.msgsPerSec.toLocaleString('en-US')} over ${r.seconds} s)\n`,
+          `${human(r.msgsPerSec)} msgs/s end to end (${r.processed.toLocaleString('en-US')} messages in ${r.seconds} s)\n`,
         );
       }
       return 0;
