@@ -143,14 +143,22 @@ export function serializeError(error: unknown): SerializedError {
       message: error.message,
       stack: error.stack,
     };
-    for (const key of ['lost', 'consumerId', 'field', 'stage'] as const) {
-      const v = (error as unknown as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = v;
+    // The error's own data fields (`lost`, `consumerId`, a package's `stage`, ...) travel too,
+    // when they are plain values that survive structured cloning.
+    for (const [key, v] of Object.entries(error)) {
+      if (key in out || key === 'cause') continue;
+      if (isPlainData(v)) out[key] = v;
     }
     if (error.cause !== undefined) out.cause = serializeError(error.cause);
     return out;
   }
   return { code: 'ERR_UNKNOWN', name: 'Error', message: String(error) };
+}
+
+function isPlainData(v: unknown): boolean {
+  const t = typeof v;
+  if (t === 'string' || t === 'number' || t === 'boolean' || t === 'bigint') return true;
+  return Array.isArray(v) && v.length <= 1024 && v.every((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean');
 }
 
 /** Rebuilds an error of a registered class from its serialized form (see {@link registerErrorClass}). */

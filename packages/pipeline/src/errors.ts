@@ -30,12 +30,18 @@ TopologyError.prototype.name = 'TopologyError';
 export class StopTimeoutError extends RingkitError {
   /** Names of the stages that had not finished. */
   readonly stages: readonly string[];
+  /** How long `stop()` waited. */
+  readonly timeoutMs: number;
+  /** The level that was draining. */
+  readonly level: number;
   constructor(stages: readonly string[], timeoutMs: number, level: number) {
     super(
       'ERR_STOP_TIMEOUT',
       `pipeline stop timed out after ${timeoutMs} ms: stage${stages.length > 1 ? 's' : ''} ${stages.map((s) => `"${s}"`).join(', ')} (level ${level}) did not finish; the pipeline was aborted`,
     );
     this.stages = stages;
+    this.timeoutMs = timeoutMs;
+    this.level = level;
   }
 }
 StopTimeoutError.prototype.name = 'StopTimeoutError';
@@ -48,9 +54,7 @@ function withMessage<E extends Error>(e: E, data: SerializedError): E {
 
 registerErrorClass('ERR_STAGE_FAILED', (d, o) => withMessage(new StageFailedError(String(d.stage ?? 'unknown'), o?.cause), d));
 registerErrorClass('ERR_TOPOLOGY', (d) => new TopologyError(d.message));
-// Core's serializeError carries `stage` but not `stages`: they are read back from the message.
 registerErrorClass('ERR_STOP_TIMEOUT', (d) => {
-  const names = /stages? ((?:"[^"]*"(?:, )?)+) \(level (\d+)\)/.exec(d.message);
-  const stages = names === null ? [] : [...names[1]!.matchAll(/"([^"]*)"/g)].map((m) => m[1]!);
-  return withMessage(new StopTimeoutError(stages, Number(/after (\d+) ms/.exec(d.message)?.[1] ?? 0), Number(names?.[2] ?? 0)), d);
+  const stages = Array.isArray(d.stages) ? d.stages.map(String) : [];
+  return withMessage(new StopTimeoutError(stages, Number(d.timeoutMs ?? 0), Number(d.level ?? 0)), d);
 });

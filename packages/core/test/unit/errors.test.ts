@@ -50,3 +50,20 @@ test('a registered class is revived as itself; core codes and malformed codes ca
   assert.throws(() => registerErrorClass('ERR_TIMEOUT', (d) => new Error(d.message)), InvalidArgumentError);
   assert.throws(() => registerErrorClass('oops' as never, (d) => new Error(d.message)), InvalidArgumentError);
 });
+
+test("a subclass's own plain data fields travel with it; functions and objects do not", () => {
+  class StopTimeout extends RingkitError {
+    readonly stages: string[];
+    readonly waitedMs: number;
+    readonly hook: () => void;
+    constructor(stages: string[], waitedMs: number) { super('ERR_TEST_STOP_TIMEOUT', `stages ${stages.join(', ')} did not finish`); this.stages = stages; this.waitedMs = waitedMs; this.hook = () => undefined; }
+  }
+  const data = serializeError(new StopTimeout(['parse', 'reply'], 5000));
+  assert.deepEqual(data.stages, ['parse', 'reply']);
+  assert.equal(data.waitedMs, 5000);
+  assert.equal(data.hook, undefined);
+  const { port1, port2 } = new MessageChannel();
+  port1.postMessage(data); // must be structured-clonable
+  assert.deepEqual((receiveMessageOnPort(port2)!.message as SerializedError).stages, ['parse', 'reply']);
+  port1.close();
+});
