@@ -1,6 +1,6 @@
 import { ByteProducer } from './byte-producer.js';
 import { ByteReader } from './byte-reader.js';
-import { MIN_BYTE_CAPACITY, RECORD_ALIGNMENT, RECORD_HEADER_LENGTH } from './byte-record.js';
+import { CLEANING_INDEX, CLEAN_LIMIT_INDEX, MIN_BYTE_CAPACITY, RECORD_ALIGNMENT, RECORD_HEADER_LENGTH } from './byte-record.js';
 import { RingControl } from './control.js';
 import { InvalidArgumentError, InvalidStateError, LayoutMismatchError } from './errors.js';
 import {
@@ -165,6 +165,12 @@ export class ByteRing {
     writeHeader(d, header);
     const ring = new ByteRing(d, header, layout, strategy, maxBatch);
     ring.control.initialise();
+    if (header.multiProducer) {
+      // A new SharedArrayBuffer is zero: the whole first lap is clean (see byte-record.ts).
+      const ctl = ring.control.ctl;
+      Atomics.store(ctl, CLEANING_INDEX, (initialPosition + capacity) | 0);
+      Atomics.store(ctl, CLEAN_LIMIT_INDEX, (initialPosition + capacity) | 0);
+    }
     return ring;
   }
 
