@@ -7,6 +7,8 @@ import { describe } from './schema.js';
 import { checkWait, deadlineOf, MAX_SLEEP_MS, sleep, sleepAsync, sleepMs, type WaitOptions } from './wait-strategy.js';
 
 const ALIGN_MASK = RECORD_ALIGNMENT - 1;
+/** Multi producer: at most this many bytes are zeroed ahead of the claims (see `clean`). */
+const CLEAN_CHUNK = 32 * 1024;
 
 /**
  * The producer side of a byte ring, for one thread: claim a record of `n` bytes, write it in
@@ -41,6 +43,8 @@ export class ByteProducer {
   private readonly cleanAhead: number;
   /** Lossy multi producer: bytes zeroed past the claim at a time. */
   private readonly lossyChunk: number;
+  /** The record space as 8-byte words, for zeroing. */
+  private readonly cleanWords: Float64Array;
 
   constructor(ring: ByteRing) {
     this.ring = ring;
@@ -52,8 +56,9 @@ export class ByteProducer {
     this.tail = Atomics.load(this.control.ctl, CURSOR_INDEX);
     this.cachedGating = this.control.minimumGatingSequence(this.tail);
     this.cleanLimit = Atomics.load(this.control.ctl, CLEAN_LIMIT_INDEX);
-    this.cleanAhead = this.control.lossy ? 0 : ring.capacity / 4;
+    this.cleanAhead = this.control.lossy ? 0 : Math.min(ring.capacity / 4, CLEAN_CHUNK);
     this.lossyChunk = ring.capacity / 8;
+    this.cleanWords = new Float64Array(ring.data.buffer, ring.data.byteOffset, ring.capacity >> 3);
   }
 
   /** Position (Int32 byte counter) of the claimed record's frame; valid between a claim and its commit. */
@@ -134,17 +139,24 @@ export class ByteProducer {
     } else {
       const min = control.minimumGatingSequence(current);
       target = (min + this.capacity) | 0;
-      if (((target - limit) | 0) <= 0) return; // the readers have released nothing new
+      // Zero a chunk ahead at a time (the next claim that ends within cleanAhead of the limit
+      // zeroes the next one): the producers then write the zeroed lines while still cached.
+      const ahead = (next + 2 * this.cleanAhead) | 0;
+      if (((target - ahead) | 0) > 0) target = ahead;
+      // Nothing new released, or another producer already zeroed past `ahead`: the limit never moves back.
+      if (((target - limit) | 0) <= 0) return;
     }
     if (Atomics.compareExchange(ctl, CLEANING_INDEX, limit, target) !== limit) return;
-    const from = limit & this.mask;
-    const to = from + ((target - limit) | 0);
-    const data = this.ring.data;
-    if (to <= this.capacity) {
-      data.fill(0, from, to);
+    // In 8-byte words: Float64Array.fill(0) on shared memory runs ~10x faster than Uint8Array's.
+    const from = (limit & this.mask) >> 3;
+    const to = from + (((target - limit) | 0) >> 3);
+    const words = this.cleanWords;
+    const n = words.length;
+    if (to <= n) {
+      words.fill(0, from, to);
     } else {
-      data.fill(0, from, this.capacity);
-      data.fill(0, 0, to - this.capacity);
+      words.fill(0, from, n);
+      words.fill(0, 0, to - n);
     }
     Atomics.store(ctl, CLEAN_LIMIT_INDEX, target);
     this.cleanLimit = target;

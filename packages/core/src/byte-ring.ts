@@ -18,7 +18,7 @@ export interface ByteRingOptions {
   capacity: number;
   /** `'single'` or `'multi'` producer. Defaults to `'single'`. */
   producer?: 'single' | 'multi';
-  /** Size of the reader table (1 … 32). Defaults to 8. */
+  /** Size of the reader table (1 … 128; `after` may name ids 0 … 31). Defaults to 8. */
   maxReaders?: number;
   /** How blocked calls wait in this thread. Defaults to `'phased'`. */
   waitStrategy?: WaitStrategyOption;
@@ -213,12 +213,7 @@ export class ByteRing {
    * @throws {@link CapacityError} when the reader table is full.
    */
   addReader(options: ByteReaderOptions = {}): ByteReader {
-    let mask = 0;
-    if (options.after !== undefined) {
-      if (!Array.isArray(options.after)) throw new InvalidArgumentError(`options.after must be an array of readers or ids: after=${describe(options.after)}`);
-      for (const a of options.after) mask |= 1 << this.control.checkId(typeof a === 'number' ? a : a?.id, 'options.after entry');
-    }
-    return this.openReader(this.control.register(CONSUMER_ROLE.consumer, mask, -1, 0));
+    return this.openReader(this.control.register(CONSUMER_ROLE.consumer, this.control.dependencyMask(options.after), -1, 0));
   }
 
   /**
