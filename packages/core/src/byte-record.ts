@@ -34,17 +34,18 @@
  *   header. The record space a producer may claim is therefore zero beforehand. Two words of the
  *   CLAIM block (unused by multi-producer byte rings otherwise) hold the CLEAN LIMIT (producers
  *   never claim past it) and the CLEANING end (how far zeroing has been claimed). Invariant: every
- *   byte of [CURSOR, CLEAN LIMIT) is zero. A producer near the limit tries to extend it: it reads
- *   LIMIT = L, sees CLEANING == L (nobody zeroing), computes T = slowest gating reader + capacity
- *   (the previous lap's bytes below T are released by every reader, and their producers are done
- *   with them because readers never pass an uncommitted frame), wins a compare-and-swap of
- *   CLEANING from L to T (exactly one producer does), zeroes [L, T) and only then stores
- *   LIMIT = T. Nobody else writes [L, T) meanwhile: claims stop at L and the previous lap is done.
+ *   byte of [CURSOR, CLEAN LIMIT) is zero. A producer whose claim ends within c = min(capacity/4,
+ *   32 KiB) of the limit tries to extend it: it reads LIMIT = L, sees CLEANING == L (nobody
+ *   zeroing), computes T = min(slowest gating reader + capacity, claim end + 2c) (the previous
+ *   lap's bytes below the first bound are released by every reader, and their producers are done
+ *   with them because readers never pass an uncommitted frame), and only if T > L (the limit
+ *   never moves back) wins a compare-and-swap of CLEANING from L to T (exactly one producer
+ *   does), zeroes [L, T) and only then stores LIMIT = T. Nobody else writes [L, T) meanwhile: claims stop at L and the previous lap is done.
  *   So between a claim and its header store the reader at `p` loads LENGTH 0 (or TAG 0 ≠ p for
  *   p ≠ 0) and waits, whatever the previous lap's payload held. Ordering: the zeroing
  *   happens-before the LIMIT store, which the claiming producer loads before its CURSOR
  *   compare-and-swap, which the reader loads before the header (all `Atomics`, sequentially
- *   consistent). Cost: each byte is zeroed once per lap, by `fill(0)` in large chunks, and a
+ *   consistent). Cost: each byte is zeroed once per lap, by `fill(0)` in chunks of about c, and a
  *   claim waits for the zeroing only when it reaches LIMIT while another producer is zeroing.
  *   Lossy multi-producer rings zero a chunk of capacity / 8 past the claim instead (no readers
  *   gate them); readers treat everything below CLEANING - capacity as overwritten.
