@@ -75,9 +75,9 @@ describe('ringkit perf-test', () => {
     const missing = ringkit(['--slots', '4', '--duration-seconds', '1', '--writes-per-second', '1', '--readers', '1']);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--slot-bytes is required: an integer in \[1, 1073741824\]/);
-    const bad = ringkit(['--slot-bytes', '10', '--slots', '4', '--duration-seconds', '1', '--writes-per-second', '1', '--readers', '33']);
+    const bad = ringkit(['--slot-bytes', '10', '--slots', '4', '--duration-seconds', '1', '--writes-per-second', '1', '--readers', '129']);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--readers must be an integer in \[1, 32\]: --readers=33/);
+    assert.match(bad.stderr, /--readers must be an integer in \[1, 128\]: --readers=129/);
     const unknown = ringkit(['--slot_bytes', '10']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /slot_bytes.*ringkit perf-test --help/);

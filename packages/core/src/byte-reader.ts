@@ -45,6 +45,12 @@ export class ByteBatch {
     return this.lengths[i]!;
   }
 
+  /** Position (Int32 byte counter) of record `i`'s frame: the one the producer claimed. */
+  position(i: number): number {
+    const mask = this.data.length - 1;
+    return (this.lo + ((this.offsets[i]! - RECORD_HEADER_LENGTH - this.lo) & mask)) | 0;
+  }
+
   /** A zero-copy view of record `i` (allocates the view object; valid until the release). */
   record(i: number): Uint8Array {
     const o = this.offsets[i]!;
@@ -175,10 +181,12 @@ export class ByteReader implements AsyncIterable<ByteBatch> {
     return lost;
   }
 
-  /** Lossy rings: the oldest position no producer can be overwriting now. */
+  /**
+   * Lossy rings: the oldest position nobody can be overwriting now: a lap before the claimed end
+   * (single producer: CLAIM) or before the zeroed end (multi producer: CLEANING, the same word).
+   */
   private oldestIntact(): number {
-    const ctl = this.control.ctl;
-    return (Atomics.load(ctl, this.control.multiProducer ? CURSOR_INDEX : CLAIM_INDEX) - this.capacity) | 0;
+    return (Atomics.load(this.control.ctl, CLAIM_INDEX) - this.capacity) | 0;
   }
 
   private advance(p: number): void {

@@ -22,12 +22,37 @@
  * A reader trusts the frame at `p` only when `p` is before CURSOR, TAG == p (loaded first) and
  * LENGTH > 0 (loaded second). The producer stores LENGTH = -length, then TAG = p when it
  * claims, and LENGTH = +length when it commits (after the payload), all with `Atomics.store`.
- * Single producer: CURSOR moves only at commit, so a reader never looks at a frame before its
- * header is written. Multi producer: CURSOR moves at the claim; for the moment between the
- * claim and the header store a reader sees the previous lap's bytes at `p`, which it rejects
- * because their TAG differs from `p` — unless the previous lap's payload happens to hold the
- * Int32 `p` at that spot followed by a valid length (documented in docs/bytes.md).
+ *
+ * Why a reader never takes stale bytes for a frame:
+ *
+ * - Single producer: CURSOR moves only at commit, after the frame's header and payload are
+ *   stored (and, in order, every earlier frame's), so every frame start below CURSOR holds this
+ *   lap's committed header. No zeroing is needed; the single-producer path is unchanged.
+ *
+ * - Multi producer (clean limit, as Aeron's publication limit over cleaned term space): CURSOR
+ *   moves at the claim, so a reader can reach a claimed frame before its producer stored the
+ *   header. The record space a producer may claim is therefore zero beforehand. Two words of the
+ *   CLAIM block (unused by multi-producer byte rings otherwise) hold the CLEAN LIMIT (producers
+ *   never claim past it) and the CLEANING end (how far zeroing has been claimed). Invariant: every
+ *   byte of [CURSOR, CLEAN LIMIT) is zero. A producer whose claim ends within c = min(capacity/4,
+ *   32 KiB) of the limit tries to extend it: it reads LIMIT = L, sees CLEANING == L (nobody
+ *   zeroing), computes T = min(slowest gating reader + capacity, claim end + 2c) (the previous
+ *   lap's bytes below the first bound are released by every reader, and their producers are done
+ *   with them because readers never pass an uncommitted frame), and only if T > L (the limit
+ *   never moves back) wins a compare-and-swap of CLEANING from L to T (exactly one producer
+ *   does), zeroes [L, T) and only then stores LIMIT = T. Nobody else writes [L, T) meanwhile: claims stop at L and the previous lap is done.
+ *   So between a claim and its header store the reader at `p` loads LENGTH 0 (or TAG 0 ≠ p for
+ *   p ≠ 0) and waits, whatever the previous lap's payload held. Ordering: the zeroing
+ *   happens-before the LIMIT store, which the claiming producer loads before its CURSOR
+ *   compare-and-swap, which the reader loads before the header (all `Atomics`, sequentially
+ *   consistent). Cost: each byte is zeroed once per lap, by `fill(0)` in chunks of about c, and a
+ *   claim waits for the zeroing only when it reaches LIMIT while another producer is zeroing.
+ *   Lossy multi-producer rings zero a chunk of capacity / 8 past the claim instead (no readers
+ *   gate them); readers treat everything below CLEANING - capacity as overwritten.
  */
+import { CLAIM_INDEX } from './layout.js';
+
+/** Bytes of a frame header (LENGTH, TAG). */
 export const RECORD_HEADER_LENGTH = 8;
 /** Frames start on multiples of this many bytes. */
 export const RECORD_ALIGNMENT = 8;
@@ -40,3 +65,7 @@ export const PADDING_FLAG = 0x40000000;
 /** Smallest byte ring capacity. */
 export const MIN_BYTE_CAPACITY = 256;
 
+/** Multi producer: end of the record space claimed for zeroing (moved by compare-and-swap). Single: CLAIM. */
+export const CLEANING_INDEX = CLAIM_INDEX;
+/** Multi producer: end of the zeroed record space producers may claim; second cache line of the CLAIM block. */
+export const CLEAN_LIMIT_INDEX = CLAIM_INDEX + (64 >> 2);

@@ -1,6 +1,6 @@
 import { ByteProducer } from './byte-producer.js';
 import { ByteReader } from './byte-reader.js';
-import { MIN_BYTE_CAPACITY, RECORD_ALIGNMENT, RECORD_HEADER_LENGTH } from './byte-record.js';
+import { CLEANING_INDEX, CLEAN_LIMIT_INDEX, MIN_BYTE_CAPACITY, RECORD_ALIGNMENT, RECORD_HEADER_LENGTH } from './byte-record.js';
 import { RingControl } from './control.js';
 import { InvalidArgumentError, InvalidStateError, LayoutMismatchError } from './errors.js';
 import {
@@ -18,7 +18,7 @@ export interface ByteRingOptions {
   capacity: number;
   /** `'single'` or `'multi'` producer. Defaults to `'single'`. */
   producer?: 'single' | 'multi';
-  /** Size of the reader table (1 … 32). Defaults to 8. */
+  /** Size of the reader table (1 … 128; `after` may name ids 0 … 31). Defaults to 8. */
   maxReaders?: number;
   /** How blocked calls wait in this thread. Defaults to `'phased'`. */
   waitStrategy?: WaitStrategyOption;
@@ -165,6 +165,12 @@ export class ByteRing {
     writeHeader(d, header);
     const ring = new ByteRing(d, header, layout, strategy, maxBatch);
     ring.control.initialise();
+    if (header.multiProducer) {
+      // A new SharedArrayBuffer is zero: the whole first lap is clean (see byte-record.ts).
+      const ctl = ring.control.ctl;
+      Atomics.store(ctl, CLEANING_INDEX, (initialPosition + capacity) | 0);
+      Atomics.store(ctl, CLEAN_LIMIT_INDEX, (initialPosition + capacity) | 0);
+    }
     return ring;
   }
 
@@ -207,12 +213,7 @@ export class ByteRing {
    * @throws {@link CapacityError} when the reader table is full.
    */
   addReader(options: ByteReaderOptions = {}): ByteReader {
-    let mask = 0;
-    if (options.after !== undefined) {
-      if (!Array.isArray(options.after)) throw new InvalidArgumentError(`options.after must be an array of readers or ids: after=${describe(options.after)}`);
-      for (const a of options.after) mask |= 1 << this.control.checkId(typeof a === 'number' ? a : a?.id, 'options.after entry');
-    }
-    return this.openReader(this.control.register(CONSUMER_ROLE.consumer, mask, -1, 0));
+    return this.openReader(this.control.register(CONSUMER_ROLE.consumer, this.control.dependencyMask(options.after), -1, 0));
   }
 
   /**

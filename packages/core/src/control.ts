@@ -2,7 +2,7 @@ import { CapacityError, InvalidArgumentError } from './errors.js';
 import { describe } from './schema.js';
 import {
   CLAIM_INDEX, CLOSED_INDEX, CLOSING_INDEX, CONSUMER_INFO_LENGTH, CONSUMER_ROLE, CONSUMER_SEQ_LENGTH, CONSUMER_STATE,
-  CURSOR_INDEX, FINAL_SEQUENCE_INDEX, HEARTBEAT_WORD, INFO_DEPS, INFO_GROUP, INFO_MEMBERS, INFO_ROLE, INFO_STATE,
+  CURSOR_INDEX, FINAL_SEQUENCE_INDEX, HEARTBEAT_WORD, INFO_DEPS, MAX_CONSUMERS, MAX_DEPENDENCY_IDS, INFO_GROUP, INFO_MEMBERS, INFO_ROLE, INFO_STATE,
   PUBLISH_SIGNAL_INDEX, PUBLISH_WAITERS_INDEX, RELEASE_SIGNAL_INDEX, RELEASE_WAITERS_INDEX, SEQ_WORD,
   TOPOLOGY_EPOCH_INDEX, type Header, type RegionDescriptor, type RegionLayout,
 } from './layout.js';
@@ -114,6 +114,25 @@ export class RingControl {
     return id;
   }
 
+  /**
+   * The dependency mask of an `after` list (consumers, work groups, readers or their ids).
+   * @throws {@link InvalidArgumentError} for an entry that is not registered or whose id is not
+   *   below {@link MAX_DEPENDENCY_IDS}.
+   */
+  dependencyMask(after: unknown): number {
+    if (after === undefined) return 0;
+    if (!Array.isArray(after)) throw new InvalidArgumentError(`options.after must be an array of consumers, work groups, readers or ids: after=${describe(after)}`);
+    let mask = 0;
+    for (const a of after as unknown[]) {
+      const id = this.checkId(typeof a === 'number' ? a : (a as { id?: unknown } | null)?.id, 'options.after entry');
+      if (id >= MAX_DEPENDENCY_IDS) {
+        throw new InvalidArgumentError(`options.after entries must have ids below ${MAX_DEPENDENCY_IDS} (a dependency mask is one Int32; register the consumers others run after first): id=${id}`);
+      }
+      mask |= 1 << id;
+    }
+    return mask;
+  }
+
   /** The highest sequence published so far for a new consumer without dependencies to start after. */
   startSequence(depsMask: number): number {
     if (depsMask !== 0) return this.minimumOf(this.resolveDeps(depsMask), Atomics.load(this.ctl, CURSOR_INDEX));
@@ -142,7 +161,7 @@ export class RingControl {
       Atomics.store(ctl, this.seqIndex(id), this.startSequence(depsMask));
       return id;
     }
-    throw new CapacityError(`the consumer table is full: maxConsumers=${this.maxConsumers}; create the ring with a larger options.maxConsumers (at most 32)`);
+    throw new CapacityError(`the consumer table is full: maxConsumers=${this.maxConsumers}; create the ring with a larger options.maxConsumers (at most ${MAX_CONSUMERS})`);
   }
 
   /** Removes entry `id` from gating for good (a consumer that is done, or a group and its members). */
@@ -173,7 +192,7 @@ export class RingControl {
     const out: number[] = [];
     const seen = new Set<number>();
     const visit = (mask: number): void => {
-      for (let id = 0; id < this.maxConsumers; id++) {
+      for (let id = 0; id < this.maxConsumers && id < MAX_DEPENDENCY_IDS; id++) {
         if ((mask & (1 << id)) === 0 || seen.has(id)) continue;
         seen.add(id);
         const state = this.state(id);

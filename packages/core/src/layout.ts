@@ -113,7 +113,7 @@ export const CLOSING_INDEX = CLOSING_OFFSET >> 2;
  * One CONSUMER_INFO entry (cold, 32 bytes; written at registration, eviction and removal):
  * ```
  *  +0  state        CONSUMER_STATE
- *  +4  deps         bit i set → this consumer runs after table entry i
+ *  +4  deps         bit i set → this consumer runs after table entry i (i < MAX_DEPENDENCY_IDS)
  *  +8  group        table index of the work group this member belongs to, or -1
  *  +12 members      for a group entry: number of members
  *  +16 role         CONSUMER_ROLE
@@ -134,8 +134,13 @@ export const HEARTBEAT_WORD = 64 >> 2;
 export const CONSUMER_STATE = { free: 0, reserved: 1, active: 2, evicted: 3, removed: 4 } as const;
 /** Role of a table entry: a consumer, a work group's shared work sequence, or a group member. */
 export const CONSUMER_ROLE = { consumer: 0, group: 1, member: 2 } as const;
-/** Most consumers a ring may have (the dependency mask is one Int32). */
-export const MAX_CONSUMERS = 32;
+/** Most consumers a ring may have (table entries: consumers, work groups and their members). */
+export const MAX_CONSUMERS = 128;
+/**
+ * Dependencies (`after`) may name only table ids below this: a dependency mask is one Int32.
+ * Register the consumers others run after first (ids are handed out lowest first).
+ */
+export const MAX_DEPENDENCY_IDS = 32;
 
 /** Offsets of one region, computed once from its parameters. */
 export interface RegionLayout {

@@ -1,5 +1,5 @@
 import { POLL_CLOSED, POLL_EMPTY, type Consumer } from './consumer.js';
-import { InvalidArgumentError, InvalidStateError, LayoutMismatchError, RingClosedError } from './errors.js';
+import { InvalidArgumentError, InvalidStateError, LayoutMismatchError, registerErrorClass, RingClosedError, type RingkitError } from './errors.js';
 import { alignTo, BLOCK_LENGTH, checkDescriptor, MAX_CONSUMERS } from './layout.js';
 import type { Producer } from './producer.js';
 import { bytes, describe, MAX_BYTES_FIELD_LENGTH, type BytesField } from './schema.js';
@@ -42,29 +42,50 @@ const RESERVE = 1;
 /** Schema of the facade's ring. */
 type SlotSchema = { length: 'u32'; data: BytesField } | { length: 'u32' };
 
-/** `tryWrite` when no writer is registered (none yet, or all called `writerDone`). */
-export class AlreadyClosedError extends RingClosedError {}
-AlreadyClosedError.prototype.name = 'AlreadyClosedError';
+/**
+ * @internal Names an error class of the facade or the slot pool and registers it under its own
+ * code, so {@link reviveError} rebuilds it as itself after it crossed a thread.
+ */
+export function revivable(cls: new (message: string) => RingkitError, name: string, code: `ERR_${string}`): void {
+  cls.prototype.name = name;
+  registerErrorClass(code, (data) => new cls(data.message));
+}
 
-/** `tryWrite` when the slowest reader is `slotCount` items behind: the write would overwrite unread data. */
-export class WaitingForReaderError extends InvalidStateError {}
-WaitingForReaderError.prototype.name = 'WaitingForReaderError';
+/** `tryWrite` when no writer is registered (none yet, or all called `writerDone`). Code `ERR_ALREADY_CLOSED`. */
+export class AlreadyClosedError extends RingClosedError {
+  override readonly code = 'ERR_ALREADY_CLOSED';
+}
+revivable(AlreadyClosedError, 'AlreadyClosedError', 'ERR_ALREADY_CLOSED');
 
-/** `tryWrite` with more than `slotBytes` bytes. Message: `<n> bytes too big for slot`. */
-export class DataTooLargeError extends InvalidArgumentError {}
-DataTooLargeError.prototype.name = 'DataTooLargeError';
+/** `tryWrite` when the slowest reader is `slotCount` items behind: the write would overwrite unread data. Code `ERR_WAITING_FOR_READER`. */
+export class WaitingForReaderError extends InvalidStateError {
+  override readonly code = 'ERR_WAITING_FOR_READER';
+}
+revivable(WaitingForReaderError, 'WaitingForReaderError', 'ERR_WAITING_FOR_READER');
 
-/** `tryRead` with nothing new to read while at least one writer is active. */
-export class WaitingForWriterError extends InvalidStateError {}
-WaitingForWriterError.prototype.name = 'WaitingForWriterError';
+/** `tryWrite` with more than `slotBytes` bytes. Message: `<n> bytes too big for slot`. Code `ERR_DATA_TOO_LARGE`. */
+export class DataTooLargeError extends InvalidArgumentError {
+  override readonly code = 'ERR_DATA_TOO_LARGE';
+}
+revivable(DataTooLargeError, 'DataTooLargeError', 'ERR_DATA_TOO_LARGE');
 
-/** A read with nothing new to read and no active writer: everything was written and read. */
-export class WriterFinishedError extends RingClosedError {}
-WriterFinishedError.prototype.name = 'WriterFinishedError';
+/** `tryRead` with nothing new to read while at least one writer is active. Code `ERR_WAITING_FOR_WRITER`. */
+export class WaitingForWriterError extends InvalidStateError {
+  override readonly code = 'ERR_WAITING_FOR_WRITER';
+}
+revivable(WaitingForWriterError, 'WaitingForWriterError', 'ERR_WAITING_FOR_WRITER');
 
-/** `newReader` after the first write (readers must exist before writing to see every item). */
-export class MustCreateReadersBeforeWritingError extends InvalidStateError {}
-MustCreateReadersBeforeWritingError.prototype.name = 'MustCreateReadersBeforeWritingError';
+/** A read with nothing new to read and no active writer: everything was written and read. Code `ERR_WRITER_FINISHED`. */
+export class WriterFinishedError extends RingClosedError {
+  override readonly code = 'ERR_WRITER_FINISHED';
+}
+revivable(WriterFinishedError, 'WriterFinishedError', 'ERR_WRITER_FINISHED');
+
+/** `newReader` after the first write (readers must exist before writing to see every item). Code `ERR_MUST_CREATE_READERS_BEFORE_WRITING`. */
+export class MustCreateReadersBeforeWritingError extends InvalidStateError {
+  override readonly code = 'ERR_MUST_CREATE_READERS_BEFORE_WRITING';
+}
+revivable(MustCreateReadersBeforeWritingError, 'MustCreateReadersBeforeWritingError', 'ERR_MUST_CREATE_READERS_BEFORE_WRITING');
 
 /** A reader's handle: structured-clonable (send it, or just its `id`, to the reader's thread). */
 export interface RingBufferReader {
@@ -78,7 +99,7 @@ export interface RingBufferOptions {
   slotBytes: number;
   /** Items the ring holds: an integer in [1, 2^30] (memory is rounded up to a power of two). */
   slotCount: number;
-  /** Most readers (1 … 32). Defaults to 32. */
+  /** Most readers (1 … 128). Defaults to 128. */
   maxReaders?: number;
   /** How blocked calls wait in this thread. Defaults to `'phased'`. */
   waitStrategy?: WaitStrategyOption;

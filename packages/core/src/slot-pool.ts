@@ -3,6 +3,7 @@ import {
   alignTo, BLOCK_LENGTH, checkDescriptor, KIND, readHeader, SCHEMA_OFFSET, schemaByteLength, writeHeader,
   type Header, type RegionDescriptor,
 } from './layout.js';
+import { revivable } from './ring-buffer.js';
 import { describe } from './schema.js';
 import { checkWait, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sleep, sleepMs, type WaitOptions, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
 
@@ -81,9 +82,11 @@ export interface SlotPoolStats {
   full: number;
 }
 
-/** A handle names a slot that was reused (or freed) since the handle was made. */
-export class StaleSlotError extends InvalidStateError {}
-StaleSlotError.prototype.name = 'StaleSlotError';
+/** A handle names a slot that was reused (or freed) since the handle was made. Code `ERR_STALE_SLOT`. */
+export class StaleSlotError extends InvalidStateError {
+  override readonly code = 'ERR_STALE_SLOT';
+}
+revivable(StaleSlotError, 'StaleSlotError', 'ERR_STALE_SLOT');
 
 function parseSchema(text: string): { slotBytes: number; whenFull: WhenFull } {
   const m = /^slotBytes=(\d+),whenFull=(wait|fail|overwrite)$/.exec(text);

@@ -26,7 +26,7 @@ export interface RingOptions<S extends Schema = DefaultSchema> {
   schema?: S;
   /** `'single'` (one producer thread: plain cursor store) or `'multi'`. Defaults to `'single'`. */
   producer?: 'single' | 'multi';
-  /** Size of the consumer table (consumers + work groups + their members), 1 … 32. Defaults to 8. */
+  /** Size of the consumer table (consumers + work groups + their members), 1 … 128 (`after` may name ids 0 … 31). Defaults to 8. */
   maxConsumers?: number;
   /** How blocked calls wait in this thread. Defaults to `'phased'`. */
   waitStrategy?: WaitStrategyOption;
@@ -307,17 +307,6 @@ export class Ring<S extends Schema = DefaultSchema> {
     return this.ownProducer;
   }
 
-  private depsMaskOf(after: ConsumerOptions['after']): number {
-    if (after === undefined) return 0;
-    if (!Array.isArray(after)) throw new InvalidArgumentError(`options.after must be an array of consumers, work groups or ids: after=${describe(after)}`);
-    let mask = 0;
-    for (const a of after) {
-      const id = typeof a === 'number' ? a : (a as { id?: unknown })?.id;
-      mask |= 1 << this.control.checkId(id, 'options.after entry');
-    }
-    return mask;
-  }
-
   /**
    * Registers a broadcast consumer (it sees every entry published from now on, after the
    * consumers in `options.after`) and returns it for this thread. Register consumers before
@@ -325,7 +314,7 @@ export class Ring<S extends Schema = DefaultSchema> {
    * @throws {@link CapacityError} when the consumer table is full.
    */
   addConsumer(options: ConsumerOptions = {}): Consumer<S> {
-    const deps = this.depsMaskOf(options.after);
+    const deps = this.control.dependencyMask(options.after);
     const id = this.control.register(CONSUMER_ROLE.consumer, deps, -1, 0);
     return this.openConsumer(id);
   }
@@ -340,7 +329,7 @@ export class Ring<S extends Schema = DefaultSchema> {
     if (!Number.isInteger(members) || members < 1 || members > MAX_CONSUMERS - 1) {
       throw new InvalidArgumentError(`options.members must be an integer in [1, ${MAX_CONSUMERS - 1}]: members=${describe(members)}`);
     }
-    const deps = this.depsMaskOf(options.after);
+    const deps = this.control.dependencyMask(options.after);
     const group = this.control.register(CONSUMER_ROLE.group, deps, -1, members);
     const memberIds: number[] = [];
     try {

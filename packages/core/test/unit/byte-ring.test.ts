@@ -175,7 +175,7 @@ describe('byte ring options, attach and codecs', () => {
     assert.throws(() => ByteRing.create({ capacity: 128 }), /capacity=128/);
     assert.throws(() => ByteRing.create({ capacity: 1024, producer: 'many' as 'single' }), /options.producer/);
     assert.throws(() => ByteRing.create({ capacity: 1024, initialPosition: 3 }), /initialPosition must be an Int32 multiple of 8/);
-    assert.throws(() => ByteRing.create({ capacity: 1024, maxReaders: 33 }), /maxReaders/);
+    assert.throws(() => ByteRing.create({ capacity: 1024, maxReaders: 129 }), /options.maxReaders must be an integer in \[1, 128\]: maxReaders=129/);
     assert.throws(() => ByteRing.create({ capacity: 1024, maxBatch: 0 }), /maxBatch/);
   });
 

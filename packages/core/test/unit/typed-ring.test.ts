@@ -86,7 +86,7 @@ describe('Ring', () => {
     assert.throws(() => Ring.create({ capacity: 8, schema: { x: 'f128' as 'f64' } }), {
       name: 'InvalidArgumentError', message: 'unknown type for schema field "x"; allowed: i8 u8 i16 u16 i32 u32 f32 f64 i64 u64 or bytes(n): type="f128"',
     });
-    assert.throws(() => Ring.create({ capacity: 8, maxConsumers: 33 }), { message: 'options.maxConsumers must be an integer in [1, 32]: maxConsumers=33' });
+    assert.throws(() => Ring.create({ capacity: 8, maxConsumers: 129 }), { message: 'options.maxConsumers must be an integer in [1, 128]: maxConsumers=129' });
     assert.throws(() => Ring.create({ capacity: 8, producer: 'many' as 'multi' }), { message: `options.producer must be 'single' or 'multi': producer="many"` });
     assert.throws(() => Ring.create({ capacity: 8, waitStrategy: 'yield' as 'phased' }), { name: 'InvalidArgumentError' });
     assert.throws(() => bytes(0), { message: 'bytes(length) must be an integer in [1, 2^24]: length=0' });
