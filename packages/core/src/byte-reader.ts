@@ -1,11 +1,10 @@
 import { SequenceBarrier } from './barrier.js';
 import { LENGTH_WORD, PADDING_FLAG, RECORD_ALIGNMENT, RECORD_HEADER_LENGTH, TAG_WORD } from './byte-record.js';
 import type { ByteRing } from './byte-ring.js';
-import { POLL_CLOSED, POLL_EMPTY, type PollOptions } from './consumer.js';
+import { POLL_CLOSED, POLL_EMPTY, pollMax, pollWaiting, pollWaitingAsync, type PollOptions } from './poll-loop.js';
 import type { RingControl } from './control.js';
-import { EvictedError, InvalidArgumentError, InvalidStateError, LappedError } from './errors.js';
+import { EvictedError, InvalidStateError, LappedError } from './errors.js';
 import { CLAIM_INDEX, CONSUMER_STATE, CURSOR_INDEX } from './layout.js';
-import { checkWait, deadlineOf, MAX_SLEEP_MS, sleep, sleepAsync, sleepMs } from './wait-strategy.js';
 
 const ALIGN_MASK = RECORD_ALIGNMENT - 1;
 
@@ -117,6 +116,7 @@ export class ByteReader implements AsyncIterable<ByteBatch> {
    * @throws {@link EvictedError}; {@link LappedError} (lossy rings, `lossyPolicy: 'error'`).
    */
   tryPoll(max = this.maxBatch): number {
+    if (typeof max !== 'number' || (max | 0) !== max || max < 1) pollMax({ max }, 0);
     if (this.inBatch) this.release();
     const control = this.control;
     const ctl = control.ctl;
@@ -223,53 +223,16 @@ export class ByteReader implements AsyncIterable<ByteBatch> {
    * @throws {@link TimeoutError}, {@link AbortError}, {@link EvictedError}, {@link LappedError}.
    */
   poll(options?: PollOptions): number {
-    const max = this.checkMax(options);
-    let n = this.tryPoll(max);
-    if (n !== POLL_EMPTY) return n;
-    const deadline = deadlineOf(options, 'poll');
-    const signal = options?.signal;
-    const control = this.control;
-    const ctl = control.ctl;
-    const busy = control.strategy.kind === 'busySpin';
-    const { signalIndex, waitersIndex } = this.barrier;
-    for (let spins = 1; ; spins++) {
-      n = this.tryPoll(max);
-      if (n !== POLL_EMPTY) return n;
-      if (busy || spins <= control.strategy.spinTries) {
-        if ((spins & 1023) === 0) checkWait(deadline, signal, 'poll', options?.timeout);
-        continue;
-      }
-      checkWait(deadline, signal, 'poll', options?.timeout);
-      Atomics.add(ctl, waitersIndex, 1);
-      const observed = Atomics.load(ctl, signalIndex);
-      n = this.tryPoll(max);
-      if (n === POLL_EMPTY) sleep(ctl, signalIndex, observed, sleepMs(deadline, MAX_SLEEP_MS));
-      Atomics.sub(ctl, waitersIndex, 1);
-      if (n !== POLL_EMPTY) return n;
-    }
+    const max = pollMax(options, this.maxBatch);
+    const n = this.tryPoll(max);
+    return n !== POLL_EMPTY ? n : pollWaiting(this, max, this.control, this.barrier, options);
   }
 
   /** Like {@link poll}, but sleeps with `Atomics.waitAsync` (keeps the event loop running). */
   async pollAsync(options?: PollOptions): Promise<number> {
-    const max = this.checkMax(options);
-    let n = this.tryPoll(max);
-    if (n !== POLL_EMPTY) return n;
-    const deadline = deadlineOf(options, 'pollAsync');
-    const signal = options?.signal;
-    const ctl = this.control.ctl;
-    const { signalIndex, waitersIndex } = this.barrier;
-    for (;;) {
-      checkWait(deadline, signal, 'pollAsync', options?.timeout);
-      Atomics.add(ctl, waitersIndex, 1);
-      const observed = Atomics.load(ctl, signalIndex);
-      try {
-        n = this.tryPoll(max);
-        if (n === POLL_EMPTY) await sleepAsync(ctl, signalIndex, observed, sleepMs(deadline, MAX_SLEEP_MS), signal);
-      } finally {
-        Atomics.sub(ctl, waitersIndex, 1);
-      }
-      if (n !== POLL_EMPTY) return n;
-    }
+    const max = pollMax(options, this.maxBatch);
+    const n = this.tryPoll(max);
+    return n !== POLL_EMPTY ? n : pollWaitingAsync(this, max, this.control, this.barrier, options);
   }
 
   /**
@@ -292,12 +255,6 @@ export class ByteReader implements AsyncIterable<ByteBatch> {
     const copy = this.batch.copy(0);
     this.release();
     return copy;
-  }
-
-  private checkMax(options: PollOptions | undefined): number {
-    const max = options?.max ?? this.maxBatch;
-    if (!(max >= 1 && (max | 0) === max)) throw new InvalidArgumentError(`options.max must be a positive integer: max=${String(max)}`);
-    return max;
   }
 
   /** Batches as an async iterator (each step releases the previous batch); ends when the ring is closed and drained. */

@@ -1,14 +1,9 @@
 import type { SequenceBarrier } from './barrier.js';
 import type { RingControl } from './control.js';
-import { EvictedError, InvalidArgumentError, InvalidStateError, LappedError } from './errors.js';
+import { EvictedError, InvalidStateError, LappedError } from './errors.js';
 import { CLAIM_INDEX, CONSUMER_STATE, CURSOR_INDEX } from './layout.js';
-import { describe, type ColumnOf, type Schema } from './schema.js';
-import { checkWait, deadlineOf, MAX_SLEEP_MS, sleep, sleepAsync, sleepMs, type WaitOptions } from './wait-strategy.js';
-
-/** `tryPoll`/`poll` result: nothing to read yet. */
-export const POLL_EMPTY = 0;
-/** `tryPoll`/`poll` result: the ring is closed and this consumer has read everything. */
-export const POLL_CLOSED = -1;
+import type { ColumnOf, Schema } from './schema.js';
+import { POLL_CLOSED, POLL_EMPTY, pollMax, pollWaiting, pollWaitingAsync, type PollOptions } from './poll-loop.js';
 
 /** Where a batch finds its columns: the ring's column views, by field name, and bytes per entry. */
 export interface ColumnSet {
@@ -62,12 +57,6 @@ export class Batch<S extends Schema> {
       view.subarray(0, (end - capacity) * per) as unknown as ColumnOf<S[K]>,
     ];
   }
-}
-
-/** Options of `poll` and `pollAsync`. */
-export interface PollOptions extends WaitOptions {
-  /** Most entries in one batch. Defaults to the ring's capacity. */
-  max?: number;
 }
 
 /**
@@ -127,7 +116,7 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>> {
    *   `lossyPolicy: 'error'`) when entries were overwritten before it read them.
    */
   tryPoll(max = this.control.capacity): number {
-    if (typeof max !== 'number' || (max | 0) !== max || max < 1) this.checkMax({ max });
+    if (typeof max !== 'number' || (max | 0) !== max || max < 1) pollMax({ max }, 0);
     if (this.inBatch) this.release();
     const ctl = this.control.ctl;
     if (Atomics.load(ctl, this.stateIndex) !== CONSUMER_STATE.active) this.throwInactive();
@@ -272,31 +261,9 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>> {
    * @throws {@link TimeoutError}, {@link AbortError}, {@link EvictedError}, {@link LappedError}.
    */
   poll(options?: PollOptions): number {
-    const max = this.checkMax(options);
-    let n = this.tryPoll(max);
-    if (n !== POLL_EMPTY) return n;
-    const deadline = deadlineOf(options, 'poll');
-    const signal = options?.signal;
-    const control = this.control;
-    const ctl = control.ctl;
-    const busy = control.strategy.kind === 'busySpin';
-    const spinTries = control.strategy.spinTries;
-    const { signalIndex, waitersIndex } = this.barrier;
-    for (let spins = 1; ; spins++) {
-      n = this.tryPoll(max);
-      if (n !== POLL_EMPTY) return n;
-      if (busy || spins <= spinTries) {
-        if ((spins & 1023) === 0) checkWait(deadline, signal, 'poll', options?.timeout);
-        continue;
-      }
-      checkWait(deadline, signal, 'poll', options?.timeout);
-      Atomics.add(ctl, waitersIndex, 1);
-      const observed = Atomics.load(ctl, signalIndex);
-      n = this.tryPoll(max);
-      if (n === POLL_EMPTY) sleep(ctl, signalIndex, observed, sleepMs(deadline, MAX_SLEEP_MS));
-      Atomics.sub(ctl, waitersIndex, 1);
-      if (n !== POLL_EMPTY) return n;
-    }
+    const max = pollMax(options, this.control.capacity);
+    const n = this.tryPoll(max);
+    return n !== POLL_EMPTY ? n : pollWaiting(this, max, this.control, this.barrier, options);
   }
 
   /**
@@ -304,39 +271,9 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>> {
    * running; keeps the event loop alive while waiting.
    */
   async pollAsync(options?: PollOptions): Promise<number> {
-    const max = this.checkMax(options);
-    let n = this.tryPoll(max);
-    if (n !== POLL_EMPTY) return n;
-    const deadline = deadlineOf(options, 'pollAsync');
-    const signal = options?.signal;
-    const ctl = this.control.ctl;
-    const { signalIndex, waitersIndex } = this.barrier;
-    for (let spins = 0; spins < this.control.strategy.spinTries; spins++) {
-      n = this.tryPoll(max);
-      if (n !== POLL_EMPTY) return n;
-    }
-    for (;;) {
-      checkWait(deadline, signal, 'pollAsync', options?.timeout);
-      Atomics.add(ctl, waitersIndex, 1);
-      const observed = Atomics.load(ctl, signalIndex);
-      try {
-        n = this.tryPoll(max);
-        if (n === POLL_EMPTY) await sleepAsync(ctl, signalIndex, observed, sleepMs(deadline, MAX_SLEEP_MS), signal);
-      } finally {
-        Atomics.sub(ctl, waitersIndex, 1);
-      }
-      if (n !== POLL_EMPTY) return n;
-      n = this.tryPoll(max);
-      if (n !== POLL_EMPTY) return n;
-    }
-  }
-
-  private checkMax(options: PollOptions | undefined): number {
-    const max = options?.max ?? this.control.capacity;
-    if (typeof max !== 'number' || !(max >= 1 && (max | 0) === max)) {
-      throw new InvalidArgumentError(`options.max must be a positive integer: max=${describe(max)}`);
-    }
-    return max;
+    const max = pollMax(options, this.control.capacity);
+    const n = this.tryPoll(max);
+    return n !== POLL_EMPTY ? n : pollWaitingAsync(this, max, this.control, this.barrier, options);
   }
 
   /**

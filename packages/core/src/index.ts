@@ -11,7 +11,8 @@ export { Ring, type RingOptions, type AttachOptions, type ConsumerOptions, type 
 export { Producer } from './producer.js';
 export { SingleProducerSequencer } from './single-producer-sequencer.js';
 export { MultiProducerSequencer } from './multi-producer-sequencer.js';
-export { Consumer, Batch, POLL_EMPTY, POLL_CLOSED, type PollOptions, type ColumnSet } from './consumer.js';
+export { Consumer, Batch, type ColumnSet } from './consumer.js';
+export { POLL_EMPTY, POLL_CLOSED, type PollOptions } from './poll-loop.js';
 export { SequenceBarrier } from './barrier.js';
 export { RingControl } from './control.js';
 export { ByteRing, type ByteRingOptions, type ByteReaderOptions, type ByteRingAttachOptions } from './byte-ring.js';

@@ -1,4 +1,5 @@
-import { POLL_CLOSED, POLL_EMPTY, type Consumer } from './consumer.js';
+import type { Consumer } from './consumer.js';
+import { POLL_CLOSED, POLL_EMPTY } from './poll-loop.js';
 import { InvalidArgumentError, InvalidStateError, LayoutMismatchError, registerErrorClass, RingClosedError, type RingkitError } from './errors.js';
 import { alignTo, BLOCK_LENGTH, checkDescriptor, MAX_CONSUMERS } from './layout.js';
 import type { Producer } from './producer.js';

@@ -1,0 +1,86 @@
+import type { SequenceBarrier } from './barrier.js';
+import type { RingControl } from './control.js';
+import { InvalidArgumentError } from './errors.js';
+import { describe } from './schema.js';
+import { checkWait, deadlineOf, MAX_SLEEP_MS, sleep, sleepAsync, sleepMs, type WaitOptions } from './wait-strategy.js';
+
+/** `tryPoll`/`poll` result: nothing to read yet. */
+export const POLL_EMPTY = 0;
+/** `tryPoll`/`poll` result: the ring is closed and this consumer has read everything. */
+export const POLL_CLOSED = -1;
+
+/** Options of `poll`/`pollAsync` (typed consumers and byte readers alike). */
+export interface PollOptions extends WaitOptions {
+  /** Most entries (records) to take in one batch. Defaults to the whole ring. */
+  max?: number;
+}
+
+/** What the waiting loops drive: a consumer's non-blocking poll. */
+export interface Pollable {
+  tryPoll(max: number): number;
+}
+
+/** Validates `options.max` of a poll; `fallback` when absent. */
+export function pollMax(options: PollOptions | undefined, fallback: number): number {
+  const max = options?.max ?? fallback;
+  if (typeof max !== 'number' || !(max >= 1 && (max | 0) === max)) {
+    throw new InvalidArgumentError(`options.max must be a positive integer: max=${describe(max)}`);
+  }
+  return max;
+}
+
+/**
+ * The waiting half of every blocking poll (typed consumers and byte readers): called after a
+ * `tryPoll` found nothing. Spins (all the time under `busySpin`, looking at the deadline every
+ * 1024 tries), then sleeps on the barrier's signal word, announcing itself in the waiter count
+ * so publishers notify only when someone sleeps; re-polls after announcing, so a publish between
+ * the poll and the sleep is never missed.
+ */
+export function pollWaiting(target: Pollable, max: number, control: RingControl, barrier: SequenceBarrier, options: WaitOptions | undefined): number {
+  const deadline = deadlineOf(options, 'poll');
+  const signal = options?.signal;
+  const ctl = control.ctl;
+  const busy = control.strategy.kind === 'busySpin';
+  const spinTries = control.strategy.spinTries;
+  const { signalIndex, waitersIndex } = barrier;
+  for (let spins = 1; ; spins++) {
+    let n = target.tryPoll(max);
+    if (n !== POLL_EMPTY) return n;
+    if (busy || spins <= spinTries) {
+      if ((spins & 1023) === 0) checkWait(deadline, signal, 'poll', options?.timeout);
+      continue;
+    }
+    checkWait(deadline, signal, 'poll', options?.timeout);
+    Atomics.add(ctl, waitersIndex, 1);
+    const observed = Atomics.load(ctl, signalIndex);
+    n = target.tryPoll(max);
+    if (n === POLL_EMPTY) sleep(ctl, signalIndex, observed, sleepMs(deadline, MAX_SLEEP_MS));
+    Atomics.sub(ctl, waitersIndex, 1);
+    if (n !== POLL_EMPTY) return n;
+  }
+}
+
+/** Like {@link pollWaiting}, but sleeps with `Atomics.waitAsync`: the thread's event loop keeps running. */
+export async function pollWaitingAsync(target: Pollable, max: number, control: RingControl, barrier: SequenceBarrier, options: WaitOptions | undefined): Promise<number> {
+  const deadline = deadlineOf(options, 'pollAsync');
+  const signal = options?.signal;
+  const ctl = control.ctl;
+  const { signalIndex, waitersIndex } = barrier;
+  for (let spins = 0; spins < control.strategy.spinTries; spins++) {
+    const n = target.tryPoll(max);
+    if (n !== POLL_EMPTY) return n;
+  }
+  for (;;) {
+    checkWait(deadline, signal, 'pollAsync', options?.timeout);
+    Atomics.add(ctl, waitersIndex, 1);
+    const observed = Atomics.load(ctl, signalIndex);
+    let n: number;
+    try {
+      n = target.tryPoll(max);
+      if (n === POLL_EMPTY) await sleepAsync(ctl, signalIndex, observed, sleepMs(deadline, MAX_SLEEP_MS), signal);
+    } finally {
+      Atomics.sub(ctl, waitersIndex, 1);
+    }
+    if (n !== POLL_EMPTY) return n;
+  }
+}
