@@ -12,7 +12,7 @@ export interface Command {
 
 /** Every sub-command, by name, in the order `--help` lists them. */
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
-
+  'bench': () => import('./commands/bench.js'),
 };
 
 function usage(summaries: [string, string][]): string {
