@@ -28,7 +28,7 @@ export function si(x: number): string {
   if (x >= 1e9) return `${fixed2(x / 1e9)} G`;
   if (x >= 1e6) return `${fixed2(x / 1e6)} M`;
   if (x >= 1e3) return `${fixed2(x / 1e3)} K`;
-  return `${fixed2(x)} `;
+  return fixed2(x);
 }
 
 /** Nanoseconds as `850 ns`, `12.3 µs`, `1.20 ms`. */
@@ -49,11 +49,11 @@ function test(r: BenchResult): string[] {
   const lines = [head];
   if (r.latencyNs !== null) {
     const l = r.latencyNs;
-    lines.push(`    Rate:          ${si(r.opsPerSec).padStart(10)}${r.name.startsWith('pingpong') ? 'round trips/sec' : 'hops/sec'}`);
+    lines.push(`    Rate:          ${si(r.opsPerSec).padStart(10)} ${r.name.startsWith('pingpong') ? 'round trips/sec' : 'hops/sec'}`);
     lines.push(`    Latency avg:   ${duration(l.avg).padStart(10)}   p50 ${duration(l.p50)}   p99 ${duration(l.p99)}   p99.9 ${duration(l.p999)}   max ${duration(l.max)}`);
   } else {
-    lines.push(`    Throughput:    ${si(r.opsPerSec).padStart(10)}ops/sec (stddev: ${fixed2(p.stddevPct as number)}%)`);
-    if (r.bytesPerSec !== null && (p.recordBytes as number) > 8) lines.push(`    Bandwidth:     ${si(r.bytesPerSec).padStart(10)}B/sec`);
+    lines.push(`    Throughput:    ${si(r.opsPerSec).padStart(10)} ops/sec (stddev: ${fixed2(p.stddevPct as number)}%)`);
+    if (r.bytesPerSec !== null && (p.recordBytes as number) > 8) lines.push(`    Bandwidth:     ${si(r.bytesPerSec).padStart(10)} B/sec`);
     lines.push(`    Time per op:   ${fixed2(p.nsPerOp as number).padStart(10)} ns (range ${fixed2(1e9 / (p.maxOpsPerSec as number))} - ${fixed2(1e9 / (p.minOpsPerSec as number))} ns over ${String(p.runs)} run(s))`);
   }
   if (r.memoryBytes !== null) lines.push(`    Memory:        ${String(r.memoryBytes).padStart(10)} bytes (${fixed2(r.memoryBytes / 1024)} KB)`);

@@ -169,20 +169,26 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
   }
 }
 
-/** Per-window rates (entries/s) from one report's marks; undefined where a window was not seen. */
+/**
+ * Per-window rates (entries/s) from one report's marks. Window r runs from phase r+2 to r+3; a
+ * thread busy inside a blocking call can miss a phase change, so a window starts at the last mark
+ * made at or before its phase and ends at the first mark made at or after the next one.
+ * Undefined where no such pair exists.
+ */
 export function windowRates(marks: readonly number[], runs: number): (number | undefined)[] {
-  const at = new Map<number, [number, number]>();
-  for (let i = 0; i + 2 < marks.length; i += 3) at.set(marks[i]!, [marks[i + 1]!, marks[i + 2]!]);
+  const list: [number, number, number][] = [];
+  for (let i = 0; i + 2 < marks.length; i += 3) list.push([marks[i]!, marks[i + 1]!, marks[i + 2]!]);
   const rates: (number | undefined)[] = [];
   for (let r = 0; r < runs; r++) {
-    const a = at.get(r + 2);
-    const b = at.get(r + 3);
-    rates.push(a !== undefined && b !== undefined && b[1] > a[1] ? ((b[0] - a[0]) * 1000) / (b[1] - a[1]) : undefined);
+    const a = list.filter((m) => m[0] <= r + 2).at(-1);
+    const b = list.find((m) => m[0] >= r + 3);
+    rates.push(a !== undefined && b !== undefined && b[2] > a[2] ? ((b[1] - a[1]) * 1000) / (b[2] - a[2]) : undefined);
   }
   return rates;
 }
 
-function combine(spec: CaseSpec, perReport: (number | undefined)[][], runs: number): number[] {
+function combine(spec: CaseSpec, reports: WorkerReport[], runs: number): number[] {
+  const perReport = reports.map((r) => windowRates(r.marks, runs));
   const out: number[] = [];
   for (let r = 0; r < runs; r++) {
     const seen = perReport.map((rates) => rates[r]).filter((v): v is number => v !== undefined);
@@ -191,7 +197,10 @@ function combine(spec: CaseSpec, perReport: (number | undefined)[][], runs: numb
     // Broadcast consumers each see every entry (mean); work-group members share them (sum).
     out.push(spec.workGroup ? (total * perReport.length) / seen.length : total / seen.length);
   }
-  if (out.length === 0) throw new Error('no measurement window was observed (the case made no progress)');
+  if (out.length === 0) {
+    const marks = reports.map((r) => `[${r.marks.map((m) => Math.round(m)).join(' ')}]`).join(' ');
+    throw new Error(`no measurement window was observed (phase, count, ms marks: ${marks})`);
+  }
   return out;
 }
 
@@ -245,7 +254,7 @@ export async function runCase(spec: CaseSpec, timing: Timing, byteRing?: ByteRin
     if (failed !== undefined) throw new Error(failed.error);
     const checked = verify(spec, s.participants, all);
     const measured = all.filter((_, i) => s.participants[i]!.measures);
-    const rates = combine(spec, measured.map((r) => windowRates(r.marks, timing.runs)), timing.runs);
+    const rates = combine(spec, measured, timing.runs);
     const latency = measured.find((r) => r.latency !== undefined)?.latency ?? null;
     return {
       spec,

@@ -80,6 +80,7 @@ export function rawConsumer(task: Task): WorkerReport {
     next = (avail + 1) | 0;
     phases.tick(count);
   }
+  phases.tick(count); // a thread that slept through the last phase change still closes its window
   return { count, checksum: sum, marks: phases.marks };
 }
 
@@ -121,6 +122,7 @@ export function pmReceiver(task: Task): Promise<WorkerReport> {
     port.on('message', (v: number) => {
       if (v < 0) {
         port.close();
+        phases.tick(count);
         resolve({ count, checksum: sum, marks: phases.marks });
         return;
       }
@@ -180,6 +182,7 @@ export function ringbufConsumer(task: Task): WorkerReport {
     count += n;
     phases.tick(count);
   }
+  phases.tick(count); // a thread that slept through the last phase change still closes its window
   return { count, checksum: sum, marks: phases.marks };
 }
 

@@ -62,6 +62,7 @@ export function pingpongInitiator(task: Task): WorkerReport {
     phases.tick(k);
     measuring = Atomics.load(phases.ctl, CTL.PHASE) >= 2;
   }
+  phases.tick(k);
   p.close();
   return { count: k, checksum: sum, marks: phases.marks, latency: summary(h) };
 }
@@ -96,6 +97,7 @@ export function pingpongEcho(task: Task): WorkerReport {
     count += n;
   }
   p.close();
+  phases.tick(count); // a thread that slept through the last phase change still closes its window
   return { count, checksum: sum, marks: phases.marks };
 }
 
@@ -157,5 +159,6 @@ export function onehopConsumer(task: Task): WorkerReport {
     c.release();
     phases.tick(count);
   }
+  phases.tick(count);
   return { count, checksum: sum, marks: phases.marks, latency: summary(h) };
 }

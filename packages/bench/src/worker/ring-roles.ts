@@ -68,6 +68,7 @@ export function ringConsumer(task: Task): WorkerReport {
     count += n;
     phases.tick(count);
   }
+  phases.tick(count); // a thread that slept through the last phase change still closes its window
   return { count, checksum: sum, marks: phases.marks };
 }
 
@@ -127,5 +128,6 @@ export function bytesConsumer(task: Task): WorkerReport {
     count += n;
     phases.tick(count);
   }
+  phases.tick(count); // a thread that slept through the last phase change still closes its window
   return { count, checksum: sum, marks: phases.marks };
 }
