@@ -1,15 +1,71 @@
 /**
- * The variable-length byte ring (`ByteRing`, when `@ringkit/core` exports it): placeholder until
- * the adapter below knows its API.
+ * The variable-length byte ring (`ByteRing`, when `@ringkit/core` exports it): the same work as
+ * the fixed-slot byte cases — copy a record in with `TypedArray.set`, stamp it, commit; copy each
+ * batch out and check the stamps.
  */
+import { POLL_CLOSED, POLL_EMPTY } from '@ringkit/core';
+import { loadByteRing, type ByteRingLike } from '../byte-ring.js';
 import type { Task, WorkerReport } from '../protocol.js';
+import { Phases } from './phases.js';
+import { stampOf } from './ring-roles.js';
 
-/** Byte ring producer. */
-export function byteRingProducer(_task: Task): WorkerReport {
-  throw new Error('ByteRing adapter not implemented');
+async function attach(task: Task): Promise<ByteRingLike> {
+  const mod = await loadByteRing();
+  if (mod === undefined) throw new Error('@ringkit/core does not export ByteRing');
+  return mod.ByteRing.attach(task.descriptor!, { waitStrategy: task.waitStrategy });
 }
 
-/** Byte ring consumer. */
-export function byteRingConsumer(_task: Task): WorkerReport {
-  throw new Error('ByteRing adapter not implemented');
+/** Byte ring producer: one record of `recordBytes` per claim. */
+export async function byteRingProducer(task: Task): Promise<WorkerReport> {
+  const ring = await attach(task);
+  const p = ring.producer();
+  const data = ring.data;
+  const size = task.recordBytes;
+  const src = new Uint8Array(size).fill(7);
+  const phases = new Phases(task.ctl);
+  phases.start();
+  let k = 0;
+  let sum = 0;
+  while (!phases.stopped()) {
+    let at = p.tryClaimOffset(size);
+    if (at < 0) at = p.claimOffset(size);
+    data.set(src, at);
+    data[at] = k & 255;
+    data[at + size - 1] = (k >>> 8) & 255;
+    p.commit();
+    sum = (sum + stampOf(k)) | 0;
+    k++;
+  }
+  p.close();
+  return { count: k, checksum: sum, marks: phases.marks };
+}
+
+/** Byte ring reader: copies each batch out (one `set` when its frames are contiguous) and checks stamps. */
+export async function byteRingConsumer(task: Task): Promise<WorkerReport> {
+  const ring = await attach(task);
+  const r = ring.openReader(task.consumerId!);
+  const data = ring.data;
+  const dst = new Uint8Array(data.length);
+  const b = r.batch;
+  const phases = new Phases(task.ctl);
+  phases.start();
+  let count = 0;
+  let sum = 0;
+  for (;;) {
+    let n = r.tryPoll();
+    if (n === POLL_EMPTY) n = r.poll();
+    if (n === POLL_CLOSED) break;
+    const first = b.offset(0);
+    const last = b.offset(n - 1) + b.length(n - 1);
+    if (last > first) dst.set(data.subarray(first, last), 0);
+    else for (let i = 0; i < n; i++) dst.set(data.subarray(b.offset(i), b.offset(i) + b.length(i)), 0);
+    for (let i = 0; i < n; i++) {
+      const at = b.offset(i);
+      sum = (sum + data[at]! + data[at + b.length(i) - 1]!) | 0;
+    }
+    count += n;
+    phases.tick(count);
+  }
+  phases.tick(count);
+  return { count, checksum: sum, marks: phases.marks };
 }
