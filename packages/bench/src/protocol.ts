@@ -22,6 +22,8 @@ export const CTL = {
   CLOSED: 128,
   PRODUCED_HI: 160,
   PRODUCED_LO: 161,
+  /** Workers that left the start barrier (the warm-up is timed from when all have). */
+  STARTED: 192,
 } as const;
 /** Bytes of the control block. */
 export const CTL_BYTES = 1024;

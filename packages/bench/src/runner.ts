@@ -150,13 +150,14 @@ function start(p: Participant): { worker: Worker; report: Promise<WorkerReport> 
   return { worker, report };
 }
 
-async function waitReady(ctl: Int32Array, n: number, reports: Promise<WorkerReport>[]): Promise<void> {
+/** Waits (on timers) until `ctl[index]` counts `n` workers, failing early if one reported an error. */
+async function waitCount(ctl: Int32Array, index: number, n: number, reports: Promise<WorkerReport>[], what: string): Promise<void> {
   const failed = Promise.race(reports.map((r) => r.then((m) => (m.error !== undefined ? m : undefined))));
   const deadline = Date.now() + 20_000;
-  while (Atomics.load(ctl, CTL.READY) < n) {
-    const early = await Promise.race([failed, sleep(5).then(() => undefined)]);
+  while (Atomics.load(ctl, index) < n) {
+    const early = await Promise.race([failed, sleep(1).then(() => undefined)]);
     if (early !== undefined) throw new Error(early.error);
-    if (Date.now() > deadline) throw new Error(`workers not ready after 20 s (${Atomics.load(ctl, CTL.READY)}/${n})`);
+    if (Date.now() > deadline) throw new Error(`workers not ${what} after 20 s (${Atomics.load(ctl, index)}/${n})`);
   }
 }
 
@@ -235,9 +236,10 @@ export async function runCase(spec: CaseSpec, timing: Timing, byteRing?: ByteRin
   const running = s.participants.map(start);
   const reports = running.map((r) => r.report);
   try {
-    await waitReady(ctl, running.length, reports);
+    await waitCount(ctl, CTL.READY, running.length, reports, 'ready');
     Atomics.store(ctl, CTL.PHASE, 1);
     Atomics.notify(ctl, CTL.PHASE);
+    await waitCount(ctl, CTL.STARTED, running.length, reports, 'started');
     await sleep(timing.warmupMs);
     for (let r = 0; r < timing.runs; r++) {
       Atomics.store(ctl, CTL.PHASE, r + 2);

@@ -3,11 +3,10 @@
  * the fixed-slot byte cases — copy a record in with `TypedArray.set`, stamp it, commit; copy each
  * batch out and check the stamps.
  */
-import { POLL_CLOSED, POLL_EMPTY } from '@ringkit/core';
 import { loadByteRing, type ByteRingLike } from '../byte-ring.js';
 import type { Task, WorkerReport } from '../protocol.js';
-import { Phases } from './phases.js';
-import { stampOf } from './ring-roles.js';
+import { drain, Phases } from './phases.js';
+import { writeRecord } from './ring-roles.js';
 
 async function attach(task: Task): Promise<ByteRingLike> {
   const mod = await loadByteRing();
@@ -29,11 +28,8 @@ export async function byteRingProducer(task: Task): Promise<WorkerReport> {
   while (!phases.stopped()) {
     let at = p.tryClaimOffset(size);
     if (at < 0) at = p.claimOffset(size);
-    data.set(src, at);
-    data[at] = k & 255;
-    data[at + size - 1] = (k >>> 8) & 255;
+    sum = (sum + writeRecord(data, at, src, k)) | 0;
     p.commit();
-    sum = (sum + stampOf(k)) | 0;
     k++;
   }
   p.close();
@@ -49,23 +45,16 @@ export async function byteRingConsumer(task: Task): Promise<WorkerReport> {
   const b = r.batch;
   const phases = new Phases(task.ctl);
   phases.start();
-  let count = 0;
-  let sum = 0;
-  for (;;) {
-    let n = r.tryPoll();
-    if (n === POLL_EMPTY) n = r.poll();
-    if (n === POLL_CLOSED) break;
+  return drain(r, phases, (n) => {
     const first = b.offset(0);
     const last = b.offset(n - 1) + b.length(n - 1);
     if (last > first) dst.set(data.subarray(first, last), 0);
     else for (let i = 0; i < n; i++) dst.set(data.subarray(b.offset(i), b.offset(i) + b.length(i)), 0);
+    let sum = 0;
     for (let i = 0; i < n; i++) {
       const at = b.offset(i);
       sum = (sum + data[at]! + data[at + b.length(i) - 1]!) | 0;
     }
-    count += n;
-    phases.tick(count);
-  }
-  phases.tick(count);
-  return { count, checksum: sum, marks: phases.marks };
+    return sum;
+  });
 }

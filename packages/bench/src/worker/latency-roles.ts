@@ -2,10 +2,10 @@
  * Latency: round trips over two rings (ping-pong) and one-way hops, each recorded in an HDR
  * histogram (`hdr-histogram-js`) once the warm-up is over (phase ≥ 2).
  */
-import { POLL_CLOSED, POLL_EMPTY, Ring } from '@ringkit/core';
+import { POLL_EMPTY, Ring } from '@ringkit/core';
 import { build, type Histogram } from 'hdr-histogram-js';
 import { CTL, type LatencySummary, type Task, type WorkerReport } from '../protocol.js';
-import { Phases } from './phases.js';
+import { drain, Phases } from './phases.js';
 
 type F64Schema = { value: 'f64' };
 type HopSchema = { t: 'f64'; k: 'i32' };
@@ -79,14 +79,10 @@ export function pingpongEcho(task: Task): WorkerReport {
   const b = c.batch;
   const phases = new Phases(task.ctl);
   phases.start();
-  let count = 0;
-  let sum = 0;
-  for (;;) {
-    let n = c.tryPoll();
-    if (n === POLL_EMPTY) n = c.poll();
-    if (n === POLL_CLOSED) break;
+  const report = drain(c, phases, (n) => {
     if (!p.tryClaim(n)) p.claim(n);
     const lo = p.lo;
+    let sum = 0;
     for (let i = 0; i < n; i++) {
       const v = colIn[b.index(i)]!;
       colBack[(lo + i) & mask] = v;
@@ -94,11 +90,10 @@ export function pingpongEcho(task: Task): WorkerReport {
     }
     c.release();
     p.publish(p.hi);
-    count += n;
-  }
+    return sum;
+  });
   p.close();
-  phases.tick(count); // a thread that slept through the last phase change still closes its window
-  return { count, checksum: sum, marks: phases.marks };
+  return report;
 }
 
 /** Monotonic nanoseconds shared by every thread of the process. */
@@ -142,23 +137,17 @@ export function onehopConsumer(task: Task): WorkerReport {
   const h = histogram();
   const phases = new Phases(task.ctl);
   phases.start();
-  let count = 0;
-  let sum = 0;
-  for (;;) {
-    let n = c.tryPoll();
-    if (n === POLL_EMPTY) n = c.poll();
-    if (n === POLL_CLOSED) break;
+  const report = drain(c, phases, (n) => {
     const now = nowNs();
     const measuring = Atomics.load(phases.ctl, CTL.PHASE) >= 2;
+    let sum = 0;
     for (let i = 0; i < n; i++) {
       const at = b.index(i);
       if (measuring) h.recordValue(Math.max(1, now - t[at]!));
       sum = (sum + kc[at]!) | 0;
     }
-    count += n;
     c.release();
-    phases.tick(count);
-  }
-  phases.tick(count);
-  return { count, checksum: sum, marks: phases.marks, latency: summary(h) };
+    return sum;
+  });
+  return { ...report, latency: summary(h) };
 }

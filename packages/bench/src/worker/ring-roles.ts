@@ -2,9 +2,9 @@
  * The ringkit side of the benchmarks: producers and consumers on a typed ring, through the
  * public API only (claim → write in place → publish; poll → read in place → release).
  */
-import { POLL_CLOSED, POLL_EMPTY, Ring, type BytesField } from '@ringkit/core';
+import { Ring, type BytesField } from '@ringkit/core';
 import type { Task, WorkerReport } from '../protocol.js';
-import { Phases } from './phases.js';
+import { drain, Phases } from './phases.js';
 
 type F64Schema = { value: 'f64' };
 type BytesSchema = { data: BytesField };
@@ -48,32 +48,33 @@ export function ringConsumer(task: Task): WorkerReport {
   const ring = Ring.attach<F64Schema>(task.descriptor!, { waitStrategy: task.waitStrategy });
   const c = ring.openConsumer(task.consumerId!);
   const col = ring.columns.value;
-  const useSlices = task.batch > 1;
   const b = c.batch;
   const phases = new Phases(task.ctl);
   phases.start();
-  let count = 0;
-  let sum = 0;
-  for (;;) {
-    let n = c.tryPoll();
-    if (n === POLL_EMPTY) n = c.poll();
-    if (n === POLL_CLOSED) break;
-    if (useSlices) {
+  if (task.batch > 1) {
+    return drain(c, phases, () => {
+      let sum = 0;
       const [first, second] = b.slices('value');
       for (let i = 0; i < first.length; i++) sum = (sum + first[i]!) | 0;
       if (second !== undefined) for (let i = 0; i < second.length; i++) sum = (sum + second[i]!) | 0;
-    } else {
-      for (let i = 0; i < n; i++) sum = (sum + col[b.index(i)]!) | 0;
-    }
-    count += n;
-    phases.tick(count);
+      return sum;
+    });
   }
-  phases.tick(count); // a thread that slept through the last phase change still closes its window
-  return { count, checksum: sum, marks: phases.marks };
+  return drain(c, phases, (n) => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum = (sum + col[b.index(i)]!) | 0;
+    return sum;
+  });
 }
 
-/** A record's stamp: its number in the first byte and its high bits in the last (for the checksum). */
-export function stampOf(k: number): number {
+/**
+ * Copies record `k` (`src`) into `data` at `at` with `TypedArray.set` and stamps it: its low byte
+ * first, its next byte last. @returns the stamp's checksum contribution.
+ */
+export function writeRecord(data: Uint8Array, at: number, src: Uint8Array, k: number): number {
+  data.set(src, at);
+  data[at] = k & 255;
+  data[at + src.length - 1] = (k >>> 8) & 255;
   return (k & 255) + ((k >>> 8) & 255);
 }
 
@@ -94,11 +95,7 @@ export function bytesProducer(task: Task): WorkerReport {
   let sum = 0;
   while (!phases.stopped()) {
     if (!p.tryClaim(1)) p.claim(1);
-    const at = (p.hi & mask) * size;
-    col.set(src, at);
-    col[at] = k & 255;
-    col[at + size - 1] = (k >>> 8) & 255;
-    sum = (sum + stampOf(k)) | 0;
+    sum = (sum + writeRecord(col, (p.hi & mask) * size, src, k)) | 0;
     k++;
     p.publish(p.hi);
   }
@@ -115,19 +112,12 @@ export function bytesConsumer(task: Task): WorkerReport {
   const b = c.batch;
   const phases = new Phases(task.ctl);
   phases.start();
-  let count = 0;
-  let sum = 0;
-  for (;;) {
-    let n = c.tryPoll();
-    if (n === POLL_EMPTY) n = c.poll();
-    if (n === POLL_CLOSED) break;
+  return drain(c, phases, (n) => {
     const [first, second] = b.slices('data');
     dst.set(first, 0);
     if (second !== undefined) dst.set(second, first.length);
+    let sum = 0;
     for (let i = 0; i < n; i++) sum = (sum + dst[i * size]! + dst[i * size + size - 1]!) | 0;
-    count += n;
-    phases.tick(count);
-  }
-  phases.tick(count); // a thread that slept through the last phase change still closes its window
-  return { count, checksum: sum, marks: phases.marks };
+    return sum;
+  });
 }
