@@ -19,6 +19,7 @@ Options:
   --window <ms>      length of each window in ms (default 1000; --quick 220)
   --warmup <ms>      warm-up before the first window in ms (default 300; --quick 120)
   --list             list the case names and exit
+  --from <file>      do not run: re-render a report.json written by --out (with --markdown, --json, --out)
   -h, --help         show this help
 
 A progress line goes to stderr. Exit code 0, 1 if a case failed its checks, 2 for bad options.
@@ -26,6 +27,21 @@ Profile with: node --cpu-prof --cpu-prof-dir=prof $(which ringkit) bench --only 
 `;
 
 class UsageError extends Error {}
+
+async function readReport(path: string): Promise<import('@ringkit/bench').BenchReport> {
+  const { readFile } = await import('node:fs/promises');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--from must name a report.json written by --out: --from=${path} (${(e as Error).message})`);
+  }
+  const r = parsed as { machine?: unknown; results?: unknown };
+  if (r === null || typeof r !== 'object' || typeof r.machine !== 'object' || !Array.isArray(r.results)) {
+    throw new UsageError(`--from must name a report.json written by --out (an object with machine and results): --from=${path}`);
+  }
+  return parsed as import('@ringkit/bench').BenchReport;
+}
 
 function intFlag(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -53,11 +69,11 @@ export const command: Command = {
         options: {
           quick: { type: 'boolean' }, only: { type: 'string', multiple: true }, json: { type: 'boolean' },
           markdown: { type: 'boolean' }, out: { type: 'string' }, runs: { type: 'string' }, window: { type: 'string' },
-          warmup: { type: 'string' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+          warmup: { type: 'string' }, list: { type: 'boolean' }, from: { type: 'string' }, help: { type: 'boolean', short: 'h' },
         },
       }).values;
     } catch (e) {
-      process.stderr.write(`ringkit bench: ${(e as Error).message}; allowed: --quick --only <text> --json --markdown --out <dir> --runs <n> --window <ms> --warmup <ms> --list --help\n`);
+      process.stderr.write(`ringkit bench: ${(e as Error).message}; allowed: --quick --only <text> --json --markdown --out <dir> --runs <n> --window <ms> --warmup <ms> --list --from <file> --help\n`);
       return 2;
     }
     if (values.help === true) {
@@ -87,7 +103,7 @@ export const command: Command = {
       if (selected.length === 0) {
         throw new UsageError(`--only matched no case: --only=${only.join(',')}; case names: ${bench.allCases(2).map((c) => c.name).join(' ')}`);
       }
-      const report = await bench.runBench(options);
+      const report = values.from !== undefined ? await readReport(values.from) : await bench.runBench(options);
       if (values.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
       else if (values.markdown === true) process.stdout.write(bench.formatMarkdown(report));
       else process.stdout.write(bench.formatText(report));
