@@ -96,9 +96,14 @@ export function allCases(cores: number): CaseSpec[] {
   const RAW_BATCH = 'baseline.raw.spsc.batch';
   const PM = 'baseline.postMessage';
   const RB = 'baseline.ringbufjs';
-  // Throughput.
+  // Throughput; each baseline runs right after the case it is compared with, so both see the
+  // same machine (other load on a shared machine moves results from minute to minute).
   out.push(spec('spsc.item', 'throughput', 'Single Producer, Single Consumer (per item)', two, { baselines: [RAW_ITEM, PM] }));
+  out.push(spec(RAW_ITEM, 'baseline', 'Raw SAB loop, SPSC per item (no library)', two, { kind: 'raw' }));
+  out.push(spec(PM, 'baseline', 'MessagePort.postMessage, one number per message', PHASED, { kind: 'postMessage' }));
   out.push(spec('spsc.batch', 'throughput', `Single Producer, Single Consumer (batch ${BATCH})`, two, { batch: BATCH, baselines: [RAW_BATCH, RB] }));
+  out.push(spec(RAW_BATCH, 'baseline', `Raw SAB loop, SPSC batch ${BATCH} (no library)`, two, { kind: 'raw', batch: BATCH }));
+  out.push(spec(RB, 'baseline', `ringbuf.js (npm) SPSC Float64Array, chunks of ${BATCH}`, two, { kind: 'ringbufjs', batch: BATCH }));
   for (const [size, cap] of [['small', 64], ['medium', 1024], ['large', 8192], ['larger', 32768]] as const) {
     out.push(spec(`spsc.item.${size}`, 'throughput', `Single Producer, Single Consumer (${size} ring, per item)`, two, { capacity: cap, quick: false }));
     out.push(spec(`spsc.batch.${size}`, 'throughput', `Single Producer, Single Consumer (${size} ring, batch ${BATCH})`, two, { capacity: cap, batch: BATCH, quick: false }));
@@ -142,16 +147,7 @@ export function allCases(cores: number): CaseSpec[] {
     out.push(spec(`bytes.ring.${kib(size)}`, 'bytes', `Byte ring, ${kib(size)} records`, two, {
       kind: 'bytering', capacity: cap, recordBytes: size, baselines: [copy], needsByteRing: true,
     }));
-  }
-  // Baselines.
-  out.push(spec(RAW_ITEM, 'baseline', 'Raw SAB loop, SPSC per item (no library)', two, { kind: 'raw' }));
-  out.push(spec(RAW_BATCH, 'baseline', `Raw SAB loop, SPSC batch ${BATCH} (no library)`, two, { kind: 'raw', batch: BATCH }));
-  out.push(spec(PM, 'baseline', 'MessagePort.postMessage, one number per message', PHASED, { kind: 'postMessage' }));
-  out.push(spec(RB, 'baseline', `ringbuf.js (npm) SPSC Float64Array, chunks of ${BATCH}`, two, { kind: 'ringbufjs', batch: BATCH }));
-  for (const [size, cap] of [[64, 4096], [4096, 1024], [1 << 20, 16]] as const) {
-    out.push(spec(`baseline.copy.${kib(size)}`, 'baseline', `TypedArray.set copy, ${kib(size)} into a SAB`, two, {
-      kind: 'copy', producers: 1, consumers: 0, capacity: cap, recordBytes: size,
-    }));
+    out.push(spec(copy, 'baseline', `TypedArray.set copy, ${kib(size)} into a SAB`, two, { kind: 'copy', producers: 1, consumers: 0, capacity: cap, recordBytes: size }));
   }
   return out;
 }

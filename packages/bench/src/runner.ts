@@ -28,7 +28,7 @@ export interface Timing {
 /** The measured outcome of one case. */
 export interface CaseOutcome {
   readonly spec: CaseSpec;
-  /** Mean over the windows. */
+  /** Median over the windows (robust to one window disturbed by other load on the machine). */
   readonly opsPerSec: number;
   readonly windowRates: number[];
   readonly latency: LatencySummary | null;
@@ -40,6 +40,12 @@ export interface CaseOutcome {
 }
 
 const ENTRY = new URL('./worker/entry.js', import.meta.url);
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
 /** Longest a case may take to wind down after its last window. */
 const DRAIN_TIMEOUT_MS = 30_000;
 
@@ -260,7 +266,7 @@ export async function runCase(spec: CaseSpec, timing: Timing, byteRing?: ByteRin
     const latency = measured.find((r) => r.latency !== undefined)?.latency ?? null;
     return {
       spec,
-      opsPerSec: rates.reduce((a, b) => a + b, 0) / rates.length,
+      opsPerSec: median(rates),
       windowRates: rates,
       latency,
       memoryBytes: s.memoryBytes,
