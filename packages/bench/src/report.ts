@@ -52,12 +52,13 @@ function test(r: BenchResult): string[] {
     lines.push(`    Rate:          ${si(r.opsPerSec).padStart(10)} ${r.name.startsWith('pingpong') ? 'round trips/sec' : 'hops/sec'}`);
     lines.push(`    Latency avg:   ${duration(l.avg).padStart(10)}   p50 ${duration(l.p50)}   p99 ${duration(l.p99)}   p99.9 ${duration(l.p999)}   max ${duration(l.max)}`);
   } else {
-    lines.push(`    Throughput:    ${si(r.opsPerSec).padStart(10)} ops/sec (stddev: ${fixed2(p.stddevPct as number)}%)`);
+    lines.push(`    Throughput:    ${si(r.opsPerSec).padStart(10)} ops/sec (median of ${String(p.runs)} runs; stddev: ${fixed2(p.stddevPct as number)}%)`);
     if (r.bytesPerSec !== null && (p.recordBytes as number) > 8) lines.push(`    Bandwidth:     ${si(r.bytesPerSec).padStart(10)} B/sec`);
     lines.push(`    Time per op:   ${fixed2(p.nsPerOp as number).padStart(10)} ns (range ${fixed2(1e9 / (p.maxOpsPerSec as number))} - ${fixed2(1e9 / (p.minOpsPerSec as number))} ns over ${String(p.runs)} run(s))`);
   }
   if (r.memoryBytes !== null) lines.push(`    Memory:        ${String(r.memoryBytes).padStart(10)} bytes (${fixed2(r.memoryBytes / 1024)} KB)`);
-  lines.push(`    Threads:       ${String(p.threads).padStart(10)} (${p.waitStrategy as string}${p.oversubscribed === true ? ', more threads than cores' : ''})`);
+  const other = typeof p.otherLoadCores === 'number' ? `; other processes used ${fixed2(p.otherLoadCores)} cores meanwhile` : '';
+  lines.push(`    Threads:       ${String(p.threads).padStart(10)} (${p.waitStrategy as string}${p.oversubscribed === true ? ', more threads than cores' : ''}${other})`);
   const vs = ratios(r);
   if (vs !== '') lines.push(`    vs baselines:  ${vs}`);
   lines.push('');
@@ -119,14 +120,14 @@ export function formatMarkdown(report: BenchReport): string {
   const out = [
     `Machine: ${m.cpuModel}, ${m.cores} logical CPUs, Node ${m.node}, ${m.platform} ${m.release}; ${m.timing.runs} × ${m.timing.windowMs} ms per case; up to ${m.maxThreads} worker threads${m.oversubscribed ? ' (more threads than cores)' : ''}; load average at start ${m.loadAverage.map((x) => x.toFixed(2)).join(' ')}.`,
     '',
-    '| Result | What | M ops/s | GB/s | Latency p50 / p99 / max | vs baselines | Wait | Threads |',
-    '|---|---|--:|--:|---|---|---|--:|',
+    '| Result | What | M ops/s | GB/s | Latency p50 / p99 / max | vs baselines | Wait | Threads | Other load |',
+    '|---|---|--:|--:|---|---|---|--:|--:|',
   ];
   for (const r of report.results) {
     const p = r.params;
     const lat = r.latencyNs === null ? '' : `${duration(r.latencyNs.p50)} / ${duration(r.latencyNs.p99)} / ${duration(r.latencyNs.max)}`;
     const gbs = r.bytesPerSec === null ? '' : fixed2(r.bytesPerSec / 1e9);
-    out.push(`| \`${r.name}\` | ${cell(p.label as string)} | ${fixed2(r.opsPerSec / 1e6)} | ${gbs} | ${lat} | ${cell(ratios(r))} | ${cell(p.waitStrategy as string)} | ${String(p.threads)} |`);
+    out.push(`| \`${r.name}\` | ${cell(p.label as string)} | ${fixed2(r.opsPerSec / 1e6)} | ${gbs} | ${lat} | ${cell(ratios(r))} | ${cell(p.waitStrategy as string)} | ${String(p.threads)} | ${typeof p.otherLoadCores === 'number' ? fixed2(p.otherLoadCores) : ''} |`);
   }
   out.push('', '| Target | Measured | Met |', '|---|--:|---|');
   for (const t of report.targets) {

@@ -7,6 +7,7 @@ import { Ring } from '@ringkit/core';
 import { allCases, waitName, TARGETS, type CaseSpec } from './cases.js';
 import { loadByteRing } from './byte-ring.js';
 import { runCase, type Timing } from './runner.js';
+import { LoadProbe, settle } from './load.js';
 import type { LatencySummary } from './protocol.js';
 
 /** Options of {@link runBench}. */
@@ -21,6 +22,11 @@ export interface BenchOptions {
   onProgress?: (index: number, total: number, name: string) => void;
   /** Logical CPUs to plan for (where busy spin is allowed). Defaults to `os.availableParallelism()`. */
   cores?: number;
+  /**
+   * Before each case, wait up to this many ms for other processes to use less than a quarter of a
+   * core (Linux). Defaults to 0 (do not wait). Each result records the load it ran under anyway.
+   */
+  settleMs?: number;
 }
 
 /** One entry of `results` (the shape of issue 4). */
@@ -126,7 +132,11 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       continue;
     }
     try {
+      if ((options.settleMs ?? 0) > 0) await settle(0.25, options.settleMs!);
+      const probe = new LoadProbe();
+      probe.start();
       const o = await runCase(spec, timing, byteRing);
+      const otherLoad = probe.stop();
       maxThreads = Math.max(maxThreads, o.threads);
       waits[spec.name] = waitName(spec.wait);
       const measuresData = spec.group !== 'latency';
@@ -143,6 +153,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
           oversubscribed: o.threads > cores, runs: o.windowRates.length, windowMs: timing.windowMs,
           stddevPct: stddevPct(o.windowRates), minOpsPerSec: Math.min(...o.windowRates), maxOpsPerSec: Math.max(...o.windowRates),
           nsPerOp: 1e9 / o.opsPerSec, checked: o.checked, baselines: spec.baselines, ratios: {},
+          otherLoadCores: otherLoad === null ? null : Math.round(otherLoad * 100) / 100,
           ...(o.latency !== null ? { latencySamples: o.latency.samples, latencyMinNs: o.latency.min } : {}),
         },
       });
@@ -200,7 +211,8 @@ function machine(cores: number, maxThreads: number, timing: Timing, waits: Recor
     maxThreads,
     oversubscribed: maxThreads > cores,
     note: `${cores} logical CPUs; cases run up to ${maxThreads} worker threads (+ the idle main thread). ` +
-      `Busy spin only where a case has at most one thread per core; more threads use 'phased' (spin 200, then Atomics.wait).`,
+      `Busy spin only where a case has at most one thread per core; more threads use 'phased' (spin 200, then Atomics.wait). ` +
+      `params.otherLoadCores is the CPU other processes used while each case ran (a spinning case needs it near 0).`,
     timing,
     waitStrategies: waits,
   };

@@ -16,6 +16,9 @@ test('bad flags exit 2 with a message naming the flag and what is allowed', () =
     [['--bogus'], /--bogus.*allowed: --quick --only/s],
     [['--runs', '0'], /--runs must be an integer in \[1, 100\]: --runs=0/],
     [['--window', 'abc'], /--window must be an integer/],
+    [['--cores', '0'], /--cores must be an integer in \[1, 1024\]: --cores=0/],
+    [['--settle', '-1'], /--settle must be an integer in \[0, 3600\]/],
+    [['--from', '/no/such/report.json'], /--from must name a report\.json written by --out/],
     [['--only', 'no-such-case'], /--only matched no case: --only=no-such-case; case names: spsc\.item/],
     [['--json', '--markdown'], /--json and --markdown both write stdout/],
     [['--only'], /--only/],
@@ -32,7 +35,7 @@ test('bad flags exit 2 with a message naming the flag and what is allowed', () =
 test('--help documents every flag; --list --quick lists the quick cases', () => {
   const help = ringkit('--help');
   assert.equal(help.code, 0);
-  for (const f of ['--quick', '--only', '--json', '--markdown', '--out', '--runs', '--window', '--warmup', '--list']) assert.ok(help.stdout.includes(f), f);
+  for (const f of ['--quick', '--only', '--json', '--markdown', '--out', '--runs', '--window', '--warmup', '--settle', '--cores', '--list', '--from']) assert.ok(help.stdout.includes(f), f);
   const list = ringkit('--list', '--quick');
   assert.equal(list.code, 0);
   assert.match(list.stdout, /^spsc\.item\s/m);

@@ -18,6 +18,7 @@ Options:
   --runs <n>         measurement windows per case (default 3; --quick 1)
   --window <ms>      length of each window in ms (default 1000; --quick 220)
   --warmup <ms>      warm-up before the first window in ms (default 300; --quick 120)
+  --settle <s>       before each case wait up to <s> seconds for other processes to go quiet (Linux)
   --cores <n>        plan wait strategies for n cores (default: the machine's); --cores 1 never busy-spins
   --list             list the case names and exit
   --from <file>      do not run: re-render a report.json written by --out (with --markdown, --json, --out)
@@ -70,11 +71,11 @@ export const command: Command = {
         options: {
           quick: { type: 'boolean' }, only: { type: 'string', multiple: true }, json: { type: 'boolean' },
           markdown: { type: 'boolean' }, out: { type: 'string' }, runs: { type: 'string' }, window: { type: 'string' },
-          warmup: { type: 'string' }, cores: { type: 'string' }, list: { type: 'boolean' }, from: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+          warmup: { type: 'string' }, cores: { type: 'string' }, settle: { type: 'string' }, list: { type: 'boolean' }, from: { type: 'string' }, help: { type: 'boolean', short: 'h' },
         },
       }).values;
     } catch (e) {
-      process.stderr.write(`ringkit bench: ${(e as Error).message}; allowed: --quick --only <text> --json --markdown --out <dir> --runs <n> --window <ms> --warmup <ms> --cores <n> --list --from <file> --help\n`);
+      process.stderr.write(`ringkit bench: ${(e as Error).message}; allowed: --quick --only <text> --json --markdown --out <dir> --runs <n> --window <ms> --warmup <ms> --cores <n> --settle <s> --list --from <file> --help\n`);
       return 2;
     }
     if (values.help === true) {
@@ -89,12 +90,14 @@ export const command: Command = {
       const windowMs = intFlag('window', values.window, 10, 600_000);
       const warmupMs = intFlag('warmup', values.warmup, 0, 600_000);
       const cores = intFlag('cores', values.cores, 1, 1024);
+      const settleS = intFlag('settle', values.settle, 0, 3600);
       const only = (values.only ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
       if (values.only !== undefined && only.length === 0) throw new UsageError('--only needs a name or substring, e.g. --only spsc');
       const options = {
         quick: values.quick === true,
         only,
         ...(cores !== undefined ? { cores } : {}),
+        ...(settleS !== undefined ? { settleMs: settleS * 1000 } : {}),
         timing: { ...(runs !== undefined ? { runs } : {}), ...(windowMs !== undefined ? { windowMs } : {}), ...(warmupMs !== undefined ? { warmupMs } : {}) },
         onProgress: progress,
       };
