@@ -17,7 +17,7 @@ test('bad flags exit 2 with a message naming the flag and what is allowed', () =
     [['--runs', '0'], /--runs must be an integer in \[1, 100\]: --runs=0/],
     [['--window', 'abc'], /--window must be an integer/],
     [['--cores', '0'], /--cores must be an integer in \[1, 1024\]: --cores=0/],
-    [['--settle', '-1'], /--settle must be an integer in \[0, 3600\]/],
+    [['--settle=-1'], /--settle must be an integer in \[0, 3600\]: --settle=-1/],
     [['--from', '/no/such/report.json'], /--from must name a report\.json written by --out/],
     [['--only', 'no-such-case'], /--only matched no case: --only=no-such-case; case names: spsc\.item/],
     [['--json', '--markdown'], /--json and --markdown both write stdout/],
