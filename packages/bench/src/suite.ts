@@ -5,8 +5,8 @@
 import { availableParallelism, cpus, totalmem, arch, platform, release, loadavg } from 'node:os';
 import { Ring } from '@ringkit/core';
 import { allCases, waitName, TARGETS, type CaseSpec } from './cases.js';
-import { loadByteRing } from './byte-ring.js';
-import { runCase, type Timing } from './runner.js';
+import { loadByteRing, type ByteRingModule } from './byte-ring.js';
+import { runCase, type CaseOutcome, type Timing } from './runner.js';
 import { LoadProbe, settle } from './load.js';
 import type { LatencySummary } from './protocol.js';
 
@@ -132,11 +132,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       continue;
     }
     try {
-      if ((options.settleMs ?? 0) > 0) await settle(0.25, options.settleMs!);
-      const probe = new LoadProbe();
-      probe.start();
-      const o = await runCase(spec, timing, byteRing);
-      const otherLoad = probe.stop();
+      const { o, otherLoad, attempts } = await measure(spec, timing, byteRing, options.settleMs ?? 0);
       maxThreads = Math.max(maxThreads, o.threads);
       waits[spec.name] = waitName(spec.wait);
       const measuresData = spec.group !== 'latency';
@@ -153,7 +149,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
           oversubscribed: o.threads > cores, runs: o.windowRates.length, windowMs: timing.windowMs,
           stddevPct: stddevPct(o.windowRates), minOpsPerSec: Math.min(...o.windowRates), maxOpsPerSec: Math.max(...o.windowRates),
           nsPerOp: 1e9 / o.opsPerSec, checked: o.checked, baselines: spec.baselines, ratios: {},
-          otherLoadCores: otherLoad === null ? null : Math.round(otherLoad * 100) / 100,
+          otherLoadCores: otherLoad === null ? null : Math.round(otherLoad * 100) / 100, attempts,
           ...(o.latency !== null ? { latencySamples: o.latency.samples, latencyMinNs: o.latency.min } : {}),
         },
       });
@@ -171,6 +167,31 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     skipped,
     failed,
   };
+}
+
+/** Other processes using more than this many cores during a case make it "disturbed". */
+const QUIET_CORES = 0.25;
+
+/**
+ * Runs a case, recording the CPU other processes used meanwhile. With `settleMs` > 0 it first waits
+ * (up to `settleMs`) for a quiet machine, and re-runs a disturbed case up to twice, keeping the
+ * least disturbed attempt.
+ */
+async function measure(spec: CaseSpec, timing: Timing, byteRing: ByteRingModule | undefined, settleMs: number):
+  Promise<{ o: CaseOutcome; otherLoad: number | null; attempts: number }> {
+  let best: { o: CaseOutcome; otherLoad: number | null } | undefined;
+  let attempts = 0;
+  for (let attempt = 1; attempt <= (settleMs > 0 ? 3 : 1); attempt++) {
+    attempts = attempt;
+    if (settleMs > 0) await settle(QUIET_CORES, settleMs);
+    const probe = new LoadProbe();
+    probe.start();
+    const o = await runCase(spec, timing, byteRing);
+    const otherLoad = probe.stop();
+    if (best === undefined || (otherLoad ?? 0) < (best.otherLoad ?? 0)) best = { o, otherLoad };
+    if (otherLoad === null || otherLoad < QUIET_CORES) break;
+  }
+  return { ...best!, attempts };
 }
 
 function addRatios(results: BenchResult[]): void {
