@@ -50,7 +50,7 @@ export function barChart(title: string, unit: string, bars: readonly Bar[]): str
   const top = 50;
   const height = top + bars.length * rowH + 40;
   const values = bars.map((b) => b.value).filter((v) => v > 0);
-  const ticks = decades(Math.min(...values, 1), Math.max(...values, 10));
+  const ticks = decades(Math.min(...values), Math.max(...values));
   const lo = Math.log10(ticks[0]!);
   const hi = Math.log10(ticks[ticks.length - 1]!);
   const x = (v: number): number => left + ((Math.log10(Math.max(v, ticks[0]!)) - lo) / (hi - lo || 1)) * plot;
