@@ -13,10 +13,10 @@ export interface Command {
 /** Every sub-command, by name, in the order `--help` lists them. */
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   'demo': () => import('./commands/demo.js'),
+  'bench': () => import('./commands/bench.js'),
+  'perf-test': () => import('./commands/perf-test.js'),
   'example': () => import('./commands/example.js'),
   'board': () => import('./commands/board.js'),
-  'perf-test': () => import('./commands/perf-test.js'),
-
 };
 
 function usage(summaries: [string, string][]): string {

@@ -1,0 +1,130 @@
+/**
+ * `ringkit bench`: runs the benchmark suite of `@ringkit/bench` and prints the report.
+ */
+import { parseArgs } from 'node:util';
+import type { Command } from '../main.js';
+
+const HELP = `Usage: ringkit bench [options]
+
+Runs ringkit's benchmarks in worker threads, beside baselines measured in the same run
+(a hand-written SAB loop, MessagePort.postMessage, ringbuf.js, TypedArray.set copies).
+
+Options:
+  --quick            short windows (1 run of 220 ms per case), fewer scaling points (< 45 s)
+  --only <text>      run only cases whose name contains <text> (repeat or comma-separate)
+  --json             print one JSON object on stdout: { machine, results, targets, ... }
+  --markdown         print a Markdown results table on stdout (for the README)
+  --out <dir>        also write <dir>/report.json and SVG charts
+  --runs <n>         measurement windows per case (default 3; --quick 1)
+  --window <ms>      length of each window in ms (default 1000; --quick 220)
+  --warmup <ms>      warm-up before the first window in ms (default 300; --quick 120)
+  --settle <s>       before each case wait up to <s> seconds for other processes to go quiet (Linux)
+  --cores <n>        plan wait strategies for n cores (default: the machine's); --cores 1 never busy-spins
+  --list             list the case names and exit
+  --from <file>      do not run: re-render a report.json written by --out (with --markdown, --json, --out)
+  -h, --help         show this help
+
+A progress line goes to stderr. Exit code 0, 1 if a case failed its checks, 2 for bad options.
+Profile with: node --cpu-prof --cpu-prof-dir=prof $(which ringkit) bench --only spsc.item
+`;
+
+class UsageError extends Error {}
+
+async function readReport(path: string): Promise<import('@ringkit/bench').BenchReport> {
+  const { readFile } = await import('node:fs/promises');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--from must name a report.json written by --out: --from=${path} (${(e as Error).message})`);
+  }
+  const r = parsed as { machine?: unknown; results?: unknown };
+  if (r === null || typeof r !== 'object' || typeof r.machine !== 'object' || !Array.isArray(r.results)) {
+    throw new UsageError(`--from must name a report.json written by --out (an object with machine and results): --from=${path}`);
+  }
+  return parsed as import('@ringkit/bench').BenchReport;
+}
+
+function intFlag(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in [${min}, ${max}]: --${name}=${value}`);
+  return n;
+}
+
+function progress(index: number, total: number, name: string): void {
+  const text = index < total ? `[${index + 1}/${total}] ${name}` : `[${total}/${total}] done`;
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}${index < total ? '' : '\n'}`);
+  else process.stderr.write(`${text}\n`);
+}
+
+/** The `bench` command. */
+export const command: Command = {
+  summary: 'benchmarks: throughput, latency, scaling, contention, bytes, vs baselines from the same run',
+  async run(argv: string[]): Promise<number> {
+    let values;
+    try {
+      values = parseArgs({
+        args: argv,
+        strict: true,
+        allowPositionals: false,
+        options: {
+          quick: { type: 'boolean' }, only: { type: 'string', multiple: true }, json: { type: 'boolean' },
+          markdown: { type: 'boolean' }, out: { type: 'string' }, runs: { type: 'string' }, window: { type: 'string' },
+          warmup: { type: 'string' }, cores: { type: 'string' }, settle: { type: 'string' }, list: { type: 'boolean' }, from: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        },
+      }).values;
+    } catch (e) {
+      process.stderr.write(`ringkit bench: ${(e as Error).message}; allowed: --quick --only <text> --json --markdown --out <dir> --runs <n> --window <ms> --warmup <ms> --cores <n> --settle <s> --list --from <file> --help\n`);
+      return 2;
+    }
+    if (values.help === true) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    const bench = await import('@ringkit/bench');
+    try {
+      if (values.json === true && values.markdown === true) throw new UsageError('--json and --markdown both write stdout: choose one');
+      if (values.out === '') throw new UsageError('--out needs a directory: --out=""');
+      const runs = intFlag('runs', values.runs, 1, 100);
+      const windowMs = intFlag('window', values.window, 10, 600_000);
+      const warmupMs = intFlag('warmup', values.warmup, 0, 600_000);
+      const cores = intFlag('cores', values.cores, 1, 1024);
+      const settleS = intFlag('settle', values.settle, 0, 3600);
+      const only = (values.only ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+      if (values.only !== undefined && only.length === 0) throw new UsageError('--only needs a name or substring, e.g. --only spsc');
+      const options = {
+        quick: values.quick === true,
+        only,
+        ...(cores !== undefined ? { cores } : {}),
+        ...(settleS !== undefined ? { settleMs: settleS * 1000 } : {}),
+        timing: { ...(runs !== undefined ? { runs } : {}), ...(windowMs !== undefined ? { windowMs } : {}), ...(warmupMs !== undefined ? { warmupMs } : {}) },
+        onProgress: progress,
+      };
+      const selected = bench.selectCases(options);
+      if (values.list === true) {
+        process.stdout.write(`${selected.map((c) => `${c.name.padEnd(28)} ${c.label}`).join('\n')}\n`);
+        return 0;
+      }
+      if (selected.length === 0) {
+        throw new UsageError(`--only matched no case: --only=${only.join(',')}; case names: ${bench.allCases(2).map((c) => c.name).join(' ')}`);
+      }
+      const report = values.from !== undefined ? await readReport(values.from) : await bench.runBench(options);
+      if (values.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
+      else if (values.markdown === true) process.stdout.write(bench.formatMarkdown(report));
+      else process.stdout.write(bench.formatText(report));
+      if (values.out !== undefined) {
+        const files = await bench.writeReportFiles(report, values.out);
+        process.stderr.write(`wrote ${files.join(', ')}\n`);
+      }
+      for (const f of report.failed) process.stderr.write(`ringkit bench: ${f.name} failed: ${f.error}\n`);
+      return report.failed.length > 0 ? 1 : 0;
+    } catch (e) {
+      if (e instanceof UsageError) {
+        process.stderr.write(`ringkit bench: ${e.message}\n`);
+        return 2;
+      }
+      throw e;
+    }
+  },
+};
