@@ -1,9 +1,9 @@
-import { CapacityError, InvalidArgumentError } from './errors.js';
+import { CapacityError, InvalidArgumentError, InvalidStateError } from './errors.js';
 import { describe } from './schema.js';
 import {
   CLAIM_INDEX, CLOSED_INDEX, CLOSING_INDEX, CONSUMER_INFO_LENGTH, CONSUMER_ROLE, CONSUMER_SEQ_LENGTH, CONSUMER_STATE,
   CURSOR_INDEX, FINAL_SEQUENCE_INDEX, HEARTBEAT_WORD, INFO_DEPS, MAX_CONSUMERS, MAX_DEPENDENCY_IDS, INFO_GROUP, INFO_MEMBERS, INFO_ROLE, INFO_STATE,
-  PUBLISH_SIGNAL_INDEX, PUBLISH_WAITERS_INDEX, RELEASE_SIGNAL_INDEX, RELEASE_WAITERS_INDEX, SEQ_WORD,
+  PRODUCER_ATTACHED_INDEX, PUBLISH_SIGNAL_INDEX, PUBLISH_WAITERS_INDEX, RELEASE_SIGNAL_INDEX, RELEASE_WAITERS_INDEX, SEQ_WORD,
   TOPOLOGY_EPOCH_INDEX, type Header, type RegionDescriptor, type RegionLayout,
 } from './layout.js';
 import { log2 } from './sequence.js';
@@ -316,6 +316,28 @@ export class RingControl {
     }
     signalAll(ctl, PUBLISH_SIGNAL_INDEX);
     signalAll(ctl, RELEASE_SIGNAL_INDEX);
+  }
+
+  /**
+   * `close()` of a ring object (typed or byte): multi producer closes at once (any thread);
+   * single producer closes through this thread's producer `own`, or directly while no producer
+   * is attached; otherwise only the producer's thread may close.
+   * @throws {@link InvalidStateError} when another thread's producer owns the close.
+   */
+  closeFromRing(own: { close(): void } | undefined, what: string): void {
+    if (this.multiProducer) {
+      this.closeMulti();
+      return;
+    }
+    if (own !== undefined) {
+      own.close();
+      return;
+    }
+    if (Atomics.load(this.ctl, PRODUCER_ATTACHED_INDEX) === 0) {
+      this.closeAt(Atomics.load(this.ctl, CURSOR_INDEX));
+      return;
+    }
+    throw new InvalidStateError(`a single-producer ${what} is closed by its producer: call producer.close() in the producer thread`);
   }
 
   /** After seeing CLOSING: waits (briefly) until the closer has stored the final sequence. */

@@ -372,19 +372,7 @@ export class Ring<S extends Schema = DefaultSchema> {
    *   final range (and are delivered once published) or throw `RingClosedError` at the claim.
    */
   close(): void {
-    if (this.header.multiProducer) {
-      this.control.closeMulti();
-      return;
-    }
-    if (this.ownProducer !== undefined) {
-      this.ownProducer.close();
-      return;
-    }
-    if (Atomics.load(this.control.ctl, PRODUCER_ATTACHED_INDEX) === 0) {
-      this.control.closeAt(Atomics.load(this.control.ctl, CURSOR_INDEX));
-      return;
-    }
-    throw new InvalidStateError('a single-producer ring is closed by its producer: call producer.close() in the producer thread');
+    this.control.closeFromRing(this.ownProducer, 'ring');
   }
 
   /** True once the ring is closed (a query: stale as soon as it returns). */
