@@ -4,10 +4,11 @@ import { CLEANING_INDEX, CLEAN_LIMIT_INDEX, MIN_BYTE_CAPACITY, RECORD_ALIGNMENT,
 import { RingControl } from './control.js';
 import { InvalidArgumentError, InvalidStateError, LayoutMismatchError } from './errors.js';
 import {
-  checkDescriptor, computeLayout, CONSUMER_ROLE, CURSOR_INDEX, describeLayout, INFO_DEPS, KIND, MAX_CONSUMERS,
+  checkDescriptor, computeLayout, CONSUMER_ROLE, CURSOR_INDEX, describeLayout, INFO_DEPS, KIND,
   OPEN_PRODUCERS_INDEX, PRODUCER_ATTACHED_INDEX, readHeader, schemaByteLength, writeHeader,
   type Header, type RegionDescriptor, type RegionLayout,
 } from './layout.js';
+import { resolveRingMode } from './ring-mode.js';
 import { describe } from './schema.js';
 import { isPowerOfTwo } from './sequence.js';
 import { resolveWaitStrategy, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
@@ -123,24 +124,7 @@ export class ByteRing {
     if (typeof capacity !== 'number' || !isPowerOfTwo(capacity) || capacity < MIN_BYTE_CAPACITY) {
       throw new InvalidArgumentError(`options.capacity must be a power of two in [256, 2^30] bytes: capacity=${describe(capacity)}`);
     }
-    const producer = options.producer ?? 'single';
-    if (producer !== 'single' && producer !== 'multi') {
-      throw new InvalidArgumentError(`options.producer must be 'single' or 'multi': producer=${describe(producer)}`);
-    }
-    const maxReaders = options.maxReaders ?? 8;
-    if (!Number.isInteger(maxReaders) || maxReaders < 1 || maxReaders > MAX_CONSUMERS) {
-      throw new InvalidArgumentError(`options.maxReaders must be an integer in [1, ${MAX_CONSUMERS}]: maxReaders=${describe(maxReaders)}`);
-    }
-    const lossy = options.lossy ?? false;
-    if (typeof lossy !== 'boolean') throw new InvalidArgumentError(`options.lossy must be a boolean: lossy=${describe(lossy)}`);
-    const policy = options.lossyPolicy ?? 'error';
-    if (policy !== 'error' && policy !== 'skip') {
-      throw new InvalidArgumentError(`options.lossyPolicy must be 'error' or 'skip': lossyPolicy=${describe(policy)}`);
-    }
-    const evictAfterMs = options.evictAfterMs ?? 0;
-    if (!Number.isInteger(evictAfterMs) || evictAfterMs < 0 || evictAfterMs > 2 ** 30) {
-      throw new InvalidArgumentError(`options.evictAfterMs must be an integer number of milliseconds in [0, 2^30] (0 = never): evictAfterMs=${describe(evictAfterMs)}`);
-    }
+    const { multi, maxConsumers: maxReaders, lossy, lossySkip, evictAfterMs } = resolveRingMode(options, options.maxReaders, 'maxReaders');
     const initialPosition = options.initialPosition ?? 0;
     if (!Number.isInteger(initialPosition) || initialPosition < -(2 ** 31) || initialPosition > 2 ** 31 - 1 || initialPosition % RECORD_ALIGNMENT !== 0) {
       throw new InvalidArgumentError(`options.initialPosition must be an Int32 multiple of 8: initialPosition=${describe(initialPosition)}`);
@@ -152,10 +136,10 @@ export class ByteRing {
     const header: Header = {
       kind: KIND.byteRing,
       capacity,
-      multiProducer: producer === 'multi',
+      multiProducer: multi,
       maxConsumers: maxReaders,
       lossy,
-      lossySkip: policy === 'skip',
+      lossySkip,
       initialSequence: initialPosition,
       evictAfterMs,
       byteLength: layout.byteLength,

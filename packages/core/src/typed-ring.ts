@@ -8,6 +8,7 @@ import {
   writeHeader, type Header, type RegionDescriptor, type RegionLayout,
 } from './layout.js';
 import { MultiProducerSequencer } from './multi-producer-sequencer.js';
+import { resolveRingMode } from './ring-mode.js';
 import type { Producer } from './producer.js';
 import {
   decodeSchema, DEFAULT_SCHEMA, describe, encodeSchema, makeColumn, resolveSchema,
@@ -100,24 +101,7 @@ function resolveOptions(options: RingOptions<Schema>): Resolved {
   if (schemaLength > MAX_SCHEMA_LENGTH) {
     throw new InvalidArgumentError(`options.schema is too long once encoded (at most ${MAX_SCHEMA_LENGTH} bytes): length=${schemaLength}`);
   }
-  const producer = options.producer ?? 'single';
-  if (producer !== 'single' && producer !== 'multi') {
-    throw new InvalidArgumentError(`options.producer must be 'single' or 'multi': producer=${describe(producer)}`);
-  }
-  const maxConsumers = options.maxConsumers ?? 8;
-  if (!Number.isInteger(maxConsumers) || maxConsumers < 1 || maxConsumers > MAX_CONSUMERS) {
-    throw new InvalidArgumentError(`options.maxConsumers must be an integer in [1, ${MAX_CONSUMERS}]: maxConsumers=${describe(maxConsumers)}`);
-  }
-  const lossy = options.lossy ?? false;
-  if (typeof lossy !== 'boolean') throw new InvalidArgumentError(`options.lossy must be a boolean: lossy=${describe(lossy)}`);
-  const policy = options.lossyPolicy ?? 'error';
-  if (policy !== 'error' && policy !== 'skip') {
-    throw new InvalidArgumentError(`options.lossyPolicy must be 'error' or 'skip': lossyPolicy=${describe(policy)}`);
-  }
-  const evictAfterMs = options.evictAfterMs ?? 0;
-  if (!Number.isInteger(evictAfterMs) || evictAfterMs < 0 || evictAfterMs > 2 ** 30) {
-    throw new InvalidArgumentError(`options.evictAfterMs must be an integer number of milliseconds in [0, 2^30] (0 = never): evictAfterMs=${describe(evictAfterMs)}`);
-  }
+  const { multi, maxConsumers, lossy, lossySkip, evictAfterMs } = resolveRingMode(options, options.maxConsumers, 'maxConsumers');
   const initialSequence = options.initialSequence ?? -1;
   if (!Number.isInteger(initialSequence) || initialSequence < -(2 ** 31) || initialSequence > 2 ** 31 - 1) {
     throw new InvalidArgumentError(`options.initialSequence must be an Int32: initialSequence=${describe(initialSequence)}`);
@@ -125,11 +109,11 @@ function resolveOptions(options: RingOptions<Schema>): Resolved {
   const layout = computeLayout({
     capacity,
     maxConsumers,
-    multiProducer: producer === 'multi',
+    multiProducer: multi,
     schemaLength,
     columnBytes: fields.map((f) => f.bytesPerEntry * capacity),
   });
-  return { capacity, fields, schemaText, multi: producer === 'multi', maxConsumers, lossy, lossySkip: policy === 'skip', evictAfterMs, initialSequence, layout };
+  return { capacity, fields, schemaText, multi, maxConsumers, lossy, lossySkip, evictAfterMs, initialSequence, layout };
 }
 
 /**
