@@ -5,6 +5,7 @@ import { InvalidArgumentError, InvalidStateError, RingClosedError } from './erro
 import { CLAIM_INDEX, CLOSING_INDEX, CURSOR_INDEX, RELEASE_SIGNAL_INDEX, RELEASE_WAITERS_INDEX } from './layout.js';
 import { describe } from './schema.js';
 import { checkWait, deadlineOf, MAX_SLEEP_MS, sleep, sleepAsync, sleepMs, type WaitOptions } from './wait-strategy.js';
+import { copyBytes } from './copy.js';
 
 const ALIGN_MASK = RECORD_ALIGNMENT - 1;
 /** Multi producer: at most this many bytes are zeroed ahead of the claims (see `clean`). */
@@ -275,7 +276,7 @@ export class ByteProducer {
   write(bytes: Uint8Array, options?: WaitOptions): void {
     this.checkBytes(bytes);
     const offset = this.claimOffset(bytes.length, options);
-    this.ring.data.set(bytes, offset);
+    copyBytes(this.ring.data, offset, bytes);
     this.commit();
   }
 
@@ -284,7 +285,7 @@ export class ByteProducer {
     this.checkBytes(bytes);
     const offset = this.tryClaimOffset(bytes.length);
     if (offset < 0) return false;
-    this.ring.data.set(bytes, offset);
+    copyBytes(this.ring.data, offset, bytes);
     this.commit();
     return true;
   }
@@ -292,7 +293,7 @@ export class ByteProducer {
   /** Async form of {@link write}. */
   async writeAsync(bytes: Uint8Array, options?: WaitOptions): Promise<void> {
     this.checkBytes(bytes);
-    (await this.claimAsync(bytes.length, options)).set(bytes);
+    copyBytes(await this.claimAsync(bytes.length, options), 0, bytes);
     this.commit();
   }
 

@@ -5,6 +5,7 @@ import { POLL_CLOSED, POLL_EMPTY, pollMax, pollWaiting, pollWaitingAsync, type P
 import type { RingControl } from './control.js';
 import { EvictedError, InvalidStateError, LappedError } from './errors.js';
 import { CLAIM_INDEX, CONSUMER_STATE, CURSOR_INDEX } from './layout.js';
+import { sliceBytes } from './copy.js';
 
 const ALIGN_MASK = RECORD_ALIGNMENT - 1;
 
@@ -59,7 +60,7 @@ export class ByteBatch {
   /** A copy of record `i` that outlives the batch. */
   copy(i: number): Uint8Array {
     const o = this.offsets[i]!;
-    return this.data.slice(o, o + this.lengths[i]!);
+    return sliceBytes(this.data.subarray(o, o + this.lengths[i]!));
   }
 }
 

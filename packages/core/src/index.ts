@@ -4,6 +4,7 @@
  */
 export * from './errors.js';
 export * from './sequence.js';
+export { copyBytes, sliceBytes } from './copy.js';
 export * from './schema.js';
 export { describeLayout, BLOCK_LENGTH, MAX_CONSUMERS, KIND, type RegionDescriptor } from './layout.js';
 export * from './wait-strategy.js';

@@ -7,6 +7,7 @@ import { bytes, describe, MAX_BYTES_FIELD_LENGTH, type BytesField } from './sche
 import { MAX_CAPACITY } from './sequence.js';
 import { Ring } from './typed-ring.js';
 import { checkWait, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sleep, sleepMs, type WaitOptions, type WaitStrategyOption } from './wait-strategy.js';
+import { copyBytes, sliceBytes } from './copy.js';
 
 /*
  * The `ringbuffer`-compatible facade (bslatkin/ringbuffer's API, lock-free). Memory layout of
@@ -273,7 +274,7 @@ export class RingBuffer {
     if (!p.tryClaim(1)) throw new WaitingForReaderError('the write is waiting for readers: the ring is full');
     const index = p.hi & this.ring.mask;
     this.lengths[index] = view!.length;
-    this.payload.set(view!, index * this.slotBytes);
+    copyBytes(this.payload, index * this.slotBytes, view!);
     p.publish(p.hi);
   }
 
@@ -383,13 +384,23 @@ export class RingBuffer {
     if (Atomics.load(this.ctl, READ_WAITERS_INDEX) !== 0) signalAll(this.ctl, READ_SIGNAL_INDEX);
   }
 
-  /** Copies the item in the consumer's current batch (one entry) and releases it. */
-  private take(c: Consumer<SlotSchema>): Uint8Array {
+  /** The item in the consumer's current batch (one entry), in place. */
+  private itemOf(c: Consumer<SlotSchema>): Uint8Array {
     const index = c.batch.index(0);
     const start = index * this.slotBytes;
-    const out = this.payload.slice(start, start + this.lengths[index]!);
+    return this.payload.subarray(start, start + this.lengths[index]!);
+  }
+
+  /** Releases the consumer's current item and wakes writers waiting for room. */
+  private finish(c: Consumer<SlotSchema>): void {
     c.release();
     this.wakeWriters();
+  }
+
+  /** Copies the item in the consumer's current batch (one entry) and releases it. */
+  private take(c: Consumer<SlotSchema>): Uint8Array {
+    const out = sliceBytes(this.itemOf(c));
+    this.finish(c);
     return out;
   }
 
@@ -430,16 +441,33 @@ export class RingBuffer {
   }
 
   /**
+   * Blocking read into the caller's buffer (no allocation: a reader that reuses one buffer
+   * avoids allocating — and the kernel zeroing — a fresh copy per item).
+   * @param into at least `slotBytes` long, so every item fits
+   * @returns the item's length; its bytes are `into.subarray(0, length)`
+   * @throws {@link InvalidArgumentError} when `into` is shorter than `slotBytes` (nothing is read);
+   *   otherwise as {@link read}.
+   */
+  readInto(reader: RingBufferReader | number, into: Uint8Array, options?: WaitOptions): number {
+    if (!(into instanceof Uint8Array) || into.length < this.slotBytes) {
+      throw new InvalidArgumentError(`readInto needs a Uint8Array of at least slotBytes=${this.slotBytes} bytes: into=${describe(into)}`);
+    }
+    const c = this.awaitItem(reader, options);
+    const item = this.itemOf(c);
+    copyBytes(into, 0, item);
+    this.finish(c);
+    return item.length;
+  }
+
+  /**
    * Zero-copy blocking read: like {@link read}, but returns a view of the item in the ring
    * (read-only by contract). The reader holds the slot until its next read (of any kind) or
    * {@link releaseView}; writers cannot reuse it meanwhile.
    */
   readView(reader: RingBufferReader | number, options?: WaitOptions): Uint8Array {
     const c = this.awaitItem(reader, options);
-    const index = c.batch.index(0);
-    const start = index * this.slotBytes;
     this.heldViews.add(c.id);
-    return this.payload.subarray(start, start + this.lengths[index]!);
+    return this.itemOf(c);
   }
 
   /** Gives back the slot of the last {@link readView} (the next read does it by itself). */

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from './errors.js';
 import { describe, type Entry, type ResolvedField, type Schema } from './schema.js';
+import { copyBytes } from './copy.js';
 
 /**
  * Writes one entry given as a value (one-field schemas) or an object (any schema) into a slot:
@@ -62,7 +63,7 @@ export class SlotWriter<S extends Schema> {
     if (typeof field.type !== 'string') {
       const bytes = column as Uint8Array;
       const value = v as Uint8Array;
-      bytes.set(value, index * field.bytesPerEntry);
+      copyBytes(bytes, index * field.bytesPerEntry, value);
       bytes.fill(0, index * field.bytesPerEntry + value.length, (index + 1) * field.bytesPerEntry);
     } else if (field.type === 'i64' || field.type === 'u64') {
       (column as BigInt64Array)[index] = v as bigint;

@@ -6,7 +6,7 @@
 import { randomFillSync } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
-import { RingBuffer, WaitingForReaderError, WriterFinishedError, TimeoutError } from '@ringkit/core';
+import { copyBytes, RingBuffer, WaitingForReaderError, WriterFinishedError, TimeoutError } from '@ringkit/core';
 import { READER_WORDS, STAT, type PerfTask } from './perf-test-shared.js';
 
 const POOL_BYTES = 1 << 24;
@@ -46,7 +46,7 @@ function writer(task: PerfTask, stats: Int32Array): void {
       if (task.verify) {
         const body = task.slotBytes - 4;
         const slot = interval === 0 ? rb.reserveWrite(task.slotBytes, { timeout: Math.max(1, end - t0) }) : rb.reserveWrite(task.slotBytes);
-        slot.set(pool.subarray(from, from + body));
+        copyBytes(slot, 0, pool.subarray(from, from + body));
         const crc = crc32(slot.subarray(0, body));
         slot[body] = crc >>> 24;
         slot[body + 1] = (crc >>> 16) & 255;
@@ -101,10 +101,11 @@ function reader(task: PerfTask, stats: Int32Array): void {
   Atomics.add(stats, STAT.readersReady, 1);
   Atomics.notify(stats, STAT.readersReady);
   let start = 0;
+  const into = new Uint8Array(task.slotBytes); // copying reads reuse one buffer (no allocation per item)
   for (;;) {
     let data: Uint8Array;
     try {
-      data = task.zeroCopyReads ? rb.readView(id, { timeout: 1000 }) : rb.read(id, { timeout: 1000 });
+      data = task.zeroCopyReads ? rb.readView(id, { timeout: 1000 }) : into.subarray(0, rb.readInto(id, into, { timeout: 1000 }));
     } catch (e) {
       if (e instanceof WriterFinishedError) break;
       if (e instanceof TimeoutError) continue;
