@@ -93,6 +93,8 @@ export abstract class Producer<S extends Schema> {
    * @returns the last claimed sequence.
    */
   protected claimWithRetry(n: number, options: WaitOptions | undefined): number {
+    // Fast path: no options to check and no deadline to compute while there is room.
+    if (options === undefined && this.tryClaim(n)) return this.hi;
     const deadline = deadlineOf(options, 'claim');
     const signal = options?.signal;
     const control = this.control;
