@@ -1,7 +1,7 @@
 import { SequenceBarrier } from './barrier.js';
 import { LENGTH_WORD, PADDING_FLAG, RECORD_ALIGNMENT, RECORD_HEADER_LENGTH, TAG_WORD } from './byte-record.js';
 import type { ByteRing } from './byte-ring.js';
-import { POLL_CLOSED, POLL_EMPTY, pollMax, pollWaiting, pollWaitingAsync, type PollOptions } from './poll-loop.js';
+import { batchesOf, POLL_CLOSED, POLL_EMPTY, pollMax, pollWaiting, pollWaitingAsync, type PollOptions } from './poll-loop.js';
 import type { RingControl } from './control.js';
 import { EvictedError, InvalidStateError, LappedError } from './errors.js';
 import { CLAIM_INDEX, CONSUMER_STATE, CURSOR_INDEX } from './layout.js';
@@ -259,16 +259,8 @@ export class ByteReader implements AsyncIterable<ByteBatch> {
   }
 
   /** Batches as an async iterator (each step releases the previous batch); ends when the ring is closed and drained. */
-  async *[Symbol.asyncIterator](): AsyncIterator<ByteBatch> {
-    try {
-      for (;;) {
-        const n = await this.pollAsync();
-        if (n === POLL_CLOSED) return;
-        yield this.batch;
-      }
-    } finally {
-      this.release();
-    }
+  [Symbol.asyncIterator](): AsyncIterator<ByteBatch> {
+    return batchesOf(this);
   }
 
   /** The position this reader has released up to (a query). */

@@ -3,7 +3,7 @@ import type { RingControl } from './control.js';
 import { EvictedError, InvalidStateError, LappedError } from './errors.js';
 import { CLAIM_INDEX, CONSUMER_STATE, CURSOR_INDEX } from './layout.js';
 import type { ColumnOf, Schema } from './schema.js';
-import { POLL_CLOSED, POLL_EMPTY, pollMax, pollWaiting, pollWaitingAsync, type PollOptions } from './poll-loop.js';
+import { batchesOf, POLL_CLOSED, POLL_EMPTY, pollMax, pollWaiting, pollWaitingAsync, type PollOptions } from './poll-loop.js';
 
 /** Where a batch finds its columns: the ring's column views, by field name, and bytes per entry. */
 export interface ColumnSet {
@@ -280,16 +280,8 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>> {
    * Batches as an async iterator: each step releases the previous batch and waits (with
    * `pollAsync`) for the next; the iteration ends when the ring is closed and drained.
    */
-  async *[Symbol.asyncIterator](): AsyncIterator<Batch<S>> {
-    try {
-      for (;;) {
-        const n = await this.pollAsync();
-        if (n === POLL_CLOSED) return;
-        yield this.batch;
-      }
-    } finally {
-      this.release();
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Batch<S>> {
+    return batchesOf(this);
   }
 
   /** The sequence this consumer has released up to (a query: stale as soon as it returns). */

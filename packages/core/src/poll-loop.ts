@@ -84,3 +84,27 @@ export async function pollWaitingAsync(target: Pollable, max: number, control: R
     if (n !== POLL_EMPTY) return n;
   }
 }
+
+/** What {@link batchesOf} iterates: a consumer or byte reader. */
+export interface BatchSource<B> {
+  readonly batch: B;
+  pollAsync(): Promise<number>;
+  release(): unknown;
+}
+
+/**
+ * Batches as an async iterator: each step releases the previous batch and waits (with
+ * `pollAsync`) for the next; ends when the ring is closed and drained, and releases the last
+ * batch however the loop ends (`break`, `return`, a throw).
+ */
+export async function* batchesOf<B>(source: BatchSource<B>): AsyncGenerator<B, void, undefined> {
+  try {
+    for (;;) {
+      const n = await source.pollAsync();
+      if (n === POLL_CLOSED) return;
+      yield source.batch;
+    }
+  } finally {
+    source.release();
+  }
+}
