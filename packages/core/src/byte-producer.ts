@@ -6,6 +6,7 @@ import { CLAIM_INDEX, CLOSING_INDEX, CURSOR_INDEX, RELEASE_SIGNAL_INDEX, RELEASE
 import { describe } from './schema.js';
 import { checkWait, deadlineOf, MAX_SLEEP_MS, sleep, sleepAsync, sleepMs, type WaitOptions } from './wait-strategy.js';
 import { copyBytes } from './copy.js';
+import { GatingCache } from './gating-cache.js';
 
 const ALIGN_MASK = RECORD_ALIGNMENT - 1;
 /** Multi producer: at most this many bytes are zeroed ahead of the claims (see `clean`). */
@@ -37,7 +38,7 @@ export class ByteProducer {
   private frameLength = 0;
   private pending = false;
   private closedHandle = false;
-  private cachedGating: number;
+  private readonly gating: GatingCache;
   /** Multi producer: a clean limit seen earlier (it only grows, so it is a safe bound). */
   private cleanLimit: number;
   /** Multi producer: try to extend the clean limit once a claim ends this close to it. */
@@ -55,7 +56,7 @@ export class ByteProducer {
     this.mask = ring.capacity - 1;
     this.multi = ring.header.multiProducer;
     this.tail = Atomics.load(this.control.ctl, CURSOR_INDEX);
-    this.cachedGating = this.control.minimumGatingSequence(this.tail);
+    this.gating = new GatingCache(this.control, this.capacity, this.tail);
     this.cleanLimit = Atomics.load(this.control.ctl, CLEAN_LIMIT_INDEX);
     this.cleanAhead = this.control.lossy ? 0 : Math.min(ring.capacity / 4, CLEAN_CHUNK);
     this.lossyChunk = ring.capacity / 8;
@@ -98,14 +99,7 @@ export class ByteProducer {
           throw new RingClosedError('the byte ring was closed before this claim');
         }
       } else {
-        if (!control.lossy) {
-          const wrapPoint = (next - this.capacity) | 0;
-          if (((wrapPoint - this.cachedGating) | 0) > 0) {
-            const min = control.minimumGatingSequence(current);
-            this.cachedGating = min;
-            if (((wrapPoint - min) | 0) > 0) return -1;
-          }
-        }
+        if (!control.lossy && !this.gating.hasRoom(current, next)) return -1;
         if (control.lossy) Atomics.store(ctl, CLAIM_INDEX, next); // announce the overwrite before writing
         this.tail = next;
       }

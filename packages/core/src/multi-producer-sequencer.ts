@@ -1,6 +1,7 @@
 import type { RingControl } from './control.js';
 import { InvalidArgumentError, RingClosedError } from './errors.js';
 import { CLOSING_INDEX, CURSOR_INDEX, RELEASE_SIGNAL_INDEX, RELEASE_WAITERS_INDEX } from './layout.js';
+import { GatingCache } from './gating-cache.js';
 import { Producer } from './producer.js';
 import { describe, type Schema } from './schema.js';
 import type { SlotWriter } from './slot-writer.js';
@@ -18,7 +19,7 @@ import { MAX_SLEEP_MS, sleep, type WaitOptions } from './wait-strategy.js';
  * Threading: one per thread; any number per ring.
  */
 export class MultiProducerSequencer<S extends Schema> extends Producer<S> {
-  private cachedGating: number;
+  private readonly gating: GatingCache;
   /** Next sequence of the current claim not yet published. */
   private publishFrom = 0;
   private readonly availableBase: number;
@@ -28,7 +29,7 @@ export class MultiProducerSequencer<S extends Schema> extends Producer<S> {
   constructor(control: RingControl, writer: SlotWriter<S>) {
     super(control, writer);
     // A lower bound of the gating minimum: consumers only move forward, so it stays safe.
-    this.cachedGating = control.minimumGatingSequence(Atomics.load(control.ctl, CURSOR_INDEX));
+    this.gating = new GatingCache(control, control.capacity, Atomics.load(control.ctl, CURSOR_INDEX));
     this.availableBase = control.availableBase;
     this.mask = control.mask;
     this.indexShift = control.indexShift;
@@ -43,14 +44,7 @@ export class MultiProducerSequencer<S extends Schema> extends Producer<S> {
     for (;;) {
       const current = Atomics.load(ctl, CURSOR_INDEX);
       const next = (current + n) | 0;
-      if (!control.lossy) {
-        const wrapPoint = (next - this.capacity) | 0;
-        if (((wrapPoint - this.cachedGating) | 0) > 0) {
-          const min = control.minimumGatingSequence(current);
-          this.cachedGating = min;
-          if (((wrapPoint - min) | 0) > 0) return false;
-        }
-      }
+      if (!control.lossy && !this.gating.hasRoom(current, next)) return false;
       if (Atomics.compareExchange(ctl, CURSOR_INDEX, current, next) === current) {
         this.claimed(current, next);
         return true;
@@ -69,10 +63,7 @@ export class MultiProducerSequencer<S extends Schema> extends Producer<S> {
     const current = Atomics.add(ctl, CURSOR_INDEX, n);
     const next = (current + n) | 0;
     this.claimed(current, next);
-    if (!control.lossy) {
-      const wrapPoint = (next - this.capacity) | 0;
-      if (((wrapPoint - this.cachedGating) | 0) > 0) this.cachedGating = this.awaitRoom(wrapPoint, current);
-    }
+    if (!control.lossy && !this.gating.hasRoom(current, next)) this.gating.update(this.awaitRoom((next - this.capacity) | 0, current));
     return next;
   }
 

@@ -1,6 +1,7 @@
 import type { RingControl } from './control.js';
 import { InvalidArgumentError, InvalidStateError } from './errors.js';
 import { CLAIM_INDEX, CURSOR_INDEX } from './layout.js';
+import { GatingCache } from './gating-cache.js';
 import { Producer } from './producer.js';
 import { describe, type Schema } from './schema.js';
 import type { SlotWriter } from './slot-writer.js';
@@ -19,15 +20,14 @@ export class SingleProducerSequencer<S extends Schema> extends Producer<S> {
   private nextValue: number;
   /** Last published sequence. */
   private published: number;
-  /** Cached minimum of the gating consumers' sequences. */
-  private cachedGating: number;
+  private readonly gating: GatingCache;
 
   constructor(control: RingControl, writer: SlotWriter<S>) {
     super(control, writer);
     const cursor = Atomics.load(control.ctl, CURSOR_INDEX);
     this.nextValue = cursor;
     this.published = cursor;
-    this.cachedGating = control.minimumGatingSequence(cursor);
+    this.gating = new GatingCache(control, control.capacity, cursor);
   }
 
   /** {@inheritDoc Producer.tryClaim} */
@@ -37,12 +37,7 @@ export class SingleProducerSequencer<S extends Schema> extends Producer<S> {
     const next = (current + n) | 0;
     const control = this.control;
     if (!control.lossy) {
-      const wrapPoint = (next - this.capacity) | 0;
-      if (((wrapPoint - this.cachedGating) | 0) > 0) {
-        const min = control.minimumGatingSequence(current);
-        this.cachedGating = min;
-        if (((wrapPoint - min) | 0) > 0) return false;
-      }
+      if (!this.gating.hasRoom(current, next)) return false;
     } else {
       Atomics.store(control.ctl, CLAIM_INDEX, next); // lossy: announce the overwrite before writing slots
     }
