@@ -365,13 +365,13 @@ export class RingBuffer {
     const epoch = Atomics.load(this.ctl, SYNC_EPOCH_INDEX);
     if (this.syncSeen.get(c.id) !== epoch) {
       this.syncSeen.set(c.id, epoch);
-      this.skip(c, Atomics.load(this.ctl, SYNC_TARGET_INDEX));
+      this.jumpTo(c, Atomics.load(this.ctl, SYNC_TARGET_INDEX));
     }
     return c;
   }
 
   /** Releases everything up to `target` (or everything published when `target` is undefined). */
-  private skip(c: Consumer<SlotSchema>, target: number | undefined): void {
+  private jumpTo(c: Consumer<SlotSchema>, target: number | undefined): void {
     for (;;) {
       const left = target === undefined ? this.ring.capacity : (target - c.sequence) | 0;
       if (left <= 0 || c.tryPoll(left) <= 0) break;
@@ -498,7 +498,7 @@ export class RingBuffer {
    * (bslatkin/ringbuffer#4). Call in the reader's thread.
    */
   syncReader(reader: RingBufferReader | number): void {
-    this.skip(this.consumerOf(reader), undefined);
+    this.jumpTo(this.consumerOf(reader), undefined);
   }
 
   /**
