@@ -42,8 +42,6 @@ export interface CaseSpec {
   readonly baselines: readonly string[];
   /** Part of `--quick`. */
   readonly quick: boolean;
-  /** Needs `ByteRing` in `@ringkit/core` (skipped with a note otherwise). */
-  readonly needsByteRing: boolean;
 }
 
 /** Spin-then-sleep, for cases where threads outnumber (or equal) the cores. */
@@ -69,7 +67,6 @@ const ringDefaults = {
   recordBytes: 8,
   baselines: [] as string[],
   quick: true,
-  needsByteRing: false,
 };
 
 function spec(name: string, group: Group, label: string, wait: WaitStrategyOption, rest: Partial<CaseSpec>): CaseSpec {
@@ -145,7 +142,7 @@ export function allCases(cores: number): CaseSpec[] {
     const copy = `baseline.copy.${kib(size)}`;
     out.push(spec(`bytes.${kib(size)}`, 'bytes', `Fixed byte slots, ${kib(size)} records`, two, { kind: 'bytes', capacity: cap, recordBytes: size, baselines: [copy] }));
     out.push(spec(`bytes.ring.${kib(size)}`, 'bytes', `Byte ring, ${kib(size)} records`, two, {
-      kind: 'bytering', capacity: cap, recordBytes: size, baselines: [copy], needsByteRing: true,
+      kind: 'bytering', capacity: cap, recordBytes: size, baselines: [copy],
     }));
     out.push(spec(copy, 'baseline', `TypedArray.set copy, ${kib(size)} into a SAB`, two, { kind: 'copy', producers: 1, consumers: 0, capacity: cap, recordBytes: size }));
   }

@@ -101,7 +101,6 @@ export function formatText(report: BenchReport): string {
     const verdict = t.met === null ? '' : t.met ? 'met' : 'MISSED';
     out.push(`  ${t.text.padEnd(52)}${v.padStart(14)}  ${verdict}`);
   }
-  for (const s of report.skipped) out.push(`  skipped ${s.name}: ${s.reason}`);
   for (const f of report.failed) out.push(`  FAILED ${f.name}: ${f.error}`);
   out.push('', ...section('SUMMARY'));
   const best = report.results.filter((r) => r.params.group === 'throughput').sort((a, b) => b.opsPerSec - a.opsPerSec)[0];
@@ -133,6 +132,5 @@ export function formatMarkdown(report: BenchReport): string {
   for (const t of report.targets) {
     out.push(`| ${t.text} | ${t.value === null ? 'not run' : `${fixed2(t.value)} ${t.unit}`} | ${t.met === null ? '' : t.met ? 'yes' : 'no'} |`);
   }
-  for (const s of report.skipped) out.push('', `Skipped \`${s.name}\`: ${s.reason}.`);
   return `${out.join('\n')}\n`;
 }

@@ -13,7 +13,7 @@ import { RingBuffer } from 'ringbuf.js';
 import type { CaseSpec } from './cases.js';
 import { CTL, CTL_BYTES, type LatencySummary, type Role, type Task, type WorkerReport } from './protocol.js';
 import { rawByteLength } from './worker/baseline-roles.js';
-import { createByteRing, type ByteRingModule } from './byte-ring.js';
+import { createByteRing } from './byte-ring.js';
 
 /** How long to measure. */
 export interface Timing {
@@ -94,7 +94,7 @@ function pair(spec: CaseSpec, ctl: SharedArrayBuffer, roles: [Role, Role], extra
   ];
 }
 
-async function setup(spec: CaseSpec, ctl: SharedArrayBuffer, byteRing: ByteRingModule | undefined): Promise<Setup> {
+async function setup(spec: CaseSpec, ctl: SharedArrayBuffer): Promise<Setup> {
   const multi = spec.producers > 1 || spec.group === 'contention';
   const maxConsumers = spec.workGroup ? spec.consumers + 1 : Math.max(1, spec.consumers);
   switch (spec.kind) {
@@ -107,8 +107,7 @@ async function setup(spec: CaseSpec, ctl: SharedArrayBuffer, byteRing: ByteRingM
       return ringSetup(spec, ctl, 'bytes-producer', 'bytes-consumer', ring as unknown as Ring<never>);
     }
     case 'bytering': {
-      if (byteRing === undefined) throw new Error('ByteRing is not available');
-      const made = createByteRing(byteRing, spec);
+      const made = createByteRing(spec);
       return { participants: pair(spec, ctl, ['bytering-producer', 'bytering-consumer'], made.task, false), memoryBytes: made.byteLength };
     }
     case 'raw': {
@@ -235,10 +234,10 @@ function verify(spec: CaseSpec, setupParts: Participant[], reports: WorkerReport
  * Runs one case in fresh workers.
  * @throws when a worker fails, a case makes no progress, or a check fails (the message says which).
  */
-export async function runCase(spec: CaseSpec, timing: Timing, byteRing?: ByteRingModule): Promise<CaseOutcome> {
+export async function runCase(spec: CaseSpec, timing: Timing): Promise<CaseOutcome> {
   const ctlBuffer = new SharedArrayBuffer(CTL_BYTES);
   const ctl = new Int32Array(ctlBuffer);
-  const s = await setup(spec, ctlBuffer, byteRing);
+  const s = await setup(spec, ctlBuffer);
   const running = s.participants.map(start);
   const reports = running.map((r) => r.report);
   try {

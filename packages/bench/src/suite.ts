@@ -5,7 +5,6 @@
 import { availableParallelism, cpus, totalmem, arch, platform, release, loadavg } from 'node:os';
 import { Ring } from '@ringkit/core';
 import { allCases, waitName, TARGETS, type CaseSpec } from './cases.js';
-import { loadByteRing, type ByteRingModule } from './byte-ring.js';
 import { runCase, type CaseOutcome, type Timing } from './runner.js';
 import { LoadProbe, settle } from './load.js';
 import type { LatencySummary } from './protocol.js';
@@ -76,7 +75,6 @@ export interface BenchReport {
   targets: TargetResult[];
   /** Per-entry memory of the default slot by ring size (the C report's memory table). */
   memory: { entries: number; bytes: number; bytesPerEntry: number; overheadBytes: number }[];
-  skipped: { name: string; reason: string }[];
   failed: { name: string; error: string }[];
 }
 
@@ -118,21 +116,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const timing: Timing = { ...(options.quick === true ? QUICK_TIMING : FULL_TIMING), ...options.timing };
   const cases = selectCases(options);
   const loadAverage = loadavg();
-  const byteRing = await loadByteRing();
   const results: BenchResult[] = [];
-  const skipped: BenchReport['skipped'] = [];
   const failed: BenchReport['failed'] = [];
   const waits: Record<string, string> = {};
   let maxThreads = 0;
   for (let i = 0; i < cases.length; i++) {
     const spec = cases[i]!;
     options.onProgress?.(i, cases.length, spec.name);
-    if (spec.needsByteRing && byteRing === undefined) {
-      skipped.push({ name: spec.name, reason: '@ringkit/core does not export ByteRing in this build' });
-      continue;
-    }
     try {
-      const { o, otherLoad, attempts } = await measure(spec, timing, byteRing, options.settleMs ?? 0);
+      const { o, otherLoad, attempts } = await measure(spec, timing, options.settleMs ?? 0);
       maxThreads = Math.max(maxThreads, o.threads);
       waits[spec.name] = waitName(spec.wait);
       const measuresData = spec.group !== 'latency';
@@ -164,7 +156,6 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     results,
     targets: evaluateTargets(results),
     memory: memoryTable(),
-    skipped,
     failed,
   };
 }
@@ -177,7 +168,7 @@ const QUIET_CORES = 0.25;
  * (up to `settleMs`) for a quiet machine, and re-runs a disturbed case up to twice, keeping the
  * least disturbed attempt.
  */
-async function measure(spec: CaseSpec, timing: Timing, byteRing: ByteRingModule | undefined, settleMs: number):
+async function measure(spec: CaseSpec, timing: Timing, settleMs: number):
   Promise<{ o: CaseOutcome; otherLoad: number | null; attempts: number }> {
   let best: { o: CaseOutcome; otherLoad: number | null } | undefined;
   let attempts = 0;
@@ -186,7 +177,7 @@ async function measure(spec: CaseSpec, timing: Timing, byteRing: ByteRingModule 
     if (settleMs > 0) await settle(QUIET_CORES, settleMs);
     const probe = new LoadProbe();
     probe.start();
-    const o = await runCase(spec, timing, byteRing);
+    const o = await runCase(spec, timing);
     const otherLoad = probe.stop();
     if (best === undefined || (otherLoad ?? 0) < (best.otherLoad ?? 0)) best = { o, otherLoad };
     if (otherLoad === null || otherLoad < QUIET_CORES) break;

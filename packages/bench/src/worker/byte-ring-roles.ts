@@ -1,22 +1,20 @@
 /**
- * The variable-length byte ring (`ByteRing`, when `@ringkit/core` exports it): the same work as
+ * The variable-length byte ring (`ByteRing`): the same work as
  * the fixed-slot byte cases — copy a record in with `TypedArray.set`, stamp it, commit; copy each
  * batch out and check the stamps.
  */
-import { loadByteRing, type ByteRingLike } from '../byte-ring.js';
+import { ByteRing } from '@ringkit/core';
 import type { Task, WorkerReport } from '../protocol.js';
 import { drain, Phases } from './phases.js';
 import { writeRecord } from './ring-roles.js';
 
-async function attach(task: Task): Promise<ByteRingLike> {
-  const mod = await loadByteRing();
-  if (mod === undefined) throw new Error('@ringkit/core does not export ByteRing');
-  return mod.ByteRing.attach(task.descriptor!, { waitStrategy: task.waitStrategy });
+function attach(task: Task): ByteRing {
+  return ByteRing.attach(task.descriptor!, { waitStrategy: task.waitStrategy });
 }
 
 /** Byte ring producer: one record of `recordBytes` per claim. */
 export async function byteRingProducer(task: Task): Promise<WorkerReport> {
-  const ring = await attach(task);
+  const ring = attach(task);
   const p = ring.producer();
   const data = ring.data;
   const size = task.recordBytes;
@@ -38,7 +36,7 @@ export async function byteRingProducer(task: Task): Promise<WorkerReport> {
 
 /** Byte ring reader: copies each batch out (one `set` when its frames are contiguous) and checks stamps. */
 export async function byteRingConsumer(task: Task): Promise<WorkerReport> {
-  const ring = await attach(task);
+  const ring = attach(task);
   const r = ring.openReader(task.consumerId!);
   const data = ring.data;
   const dst = new Uint8Array(data.length);
