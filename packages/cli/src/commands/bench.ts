@@ -3,6 +3,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
+import { integerFlag, UsageError } from '../flags.js';
 
 const HELP = `Usage: ringkit bench [options]
 
@@ -28,8 +29,6 @@ A progress line goes to stderr. Exit code 0, 1 if a case failed its checks, 2 fo
 Profile with: node --cpu-prof --cpu-prof-dir=prof $(which ringkit) bench --only spsc.item
 `;
 
-class UsageError extends Error {}
-
 async function readReport(path: string): Promise<import('@ringkit/bench').BenchReport> {
   const { readFile } = await import('node:fs/promises');
   let parsed: unknown;
@@ -43,13 +42,6 @@ async function readReport(path: string): Promise<import('@ringkit/bench').BenchR
     throw new UsageError(`--from must name a report.json written by --out (an object with machine and results): --from=${path}`);
   }
   return parsed as import('@ringkit/bench').BenchReport;
-}
-
-function intFlag(name: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in [${min}, ${max}]: --${name}=${value}`);
-  return n;
 }
 
 function progress(index: number, total: number, name: string): void {
@@ -86,11 +78,11 @@ export const command: Command = {
     try {
       if (values.json === true && values.markdown === true) throw new UsageError('--json and --markdown both write stdout: choose one');
       if (values.out === '') throw new UsageError('--out needs a directory: --out=""');
-      const runs = intFlag('runs', values.runs, 1, 100);
-      const windowMs = intFlag('window', values.window, 10, 600_000);
-      const warmupMs = intFlag('warmup', values.warmup, 0, 600_000);
-      const cores = intFlag('cores', values.cores, 1, 1024);
-      const settleS = intFlag('settle', values.settle, 0, 3600);
+      const runs = integerFlag('runs', values.runs, 1, 100);
+      const windowMs = integerFlag('window', values.window, 10, 600_000);
+      const warmupMs = integerFlag('warmup', values.warmup, 0, 600_000);
+      const cores = integerFlag('cores', values.cores, 1, 1024);
+      const settleS = integerFlag('settle', values.settle, 0, 3600);
       const only = (values.only ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
       if (values.only !== undefined && only.length === 0) throw new UsageError('--only needs a name or substring, e.g. --only spsc');
       const options = {

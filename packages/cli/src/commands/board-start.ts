@@ -4,6 +4,7 @@
  * API token.
  */
 import type { Board } from '@ringkit/board';
+import { integerFlag } from '../flags.js';
 
 /** Raw board flag values, and the flag names they came from (for the error messages). */
 export interface BoardFlagValues {
@@ -35,8 +36,12 @@ function fail(prefix: string, message: string, code: number, hint: string): { co
 export function checkBoardFlags(v: BoardFlagValues, prefix: string): BoardFlags | { code: number } {
   const portFlag = v.portFlag ?? '--port';
   const hint = `Run \`${prefix} --help\` for the options.\n`;
-  const port = v.port === undefined ? 8000 : Number(v.port);
-  if (!/^\d+$/.test(v.port ?? '8000') || port > 65535) return fail(prefix, `${portFlag} must be an integer in [0, 65535]: ${portFlag}=${v.port}`, 2, hint);
+  let port: number;
+  try {
+    port = integerFlag(portFlag.slice(2), v.port, 0, 65535) ?? 8000;
+  } catch (e) {
+    return fail(prefix, (e as Error).message, 2, hint);
+  }
   const token = v.token ?? (process.env.RINGKIT_BOARD_TOKEN || undefined);
   if (token !== undefined && token.length < 8) return fail(prefix, '--token (or RINGKIT_BOARD_TOKEN) must be at least 8 characters long', 2, hint);
   return { port, host: v.host, token, configDir: v.configDir };

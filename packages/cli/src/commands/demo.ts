@@ -3,6 +3,7 @@ import { human, serveTelemetry, startDemo, type DemoOptions, type PipelineSnapsh
 import type { Board, TelemetryBinding } from '@ringkit/board';
 import type { Command } from '../main.js';
 import { checkBoardFlags, startBoardServer } from './board-start.js';
+import { numberFlag } from '../flags.js';
 
 const HELP = `Usage: ringkit demo [options]
 
@@ -28,13 +29,6 @@ Options:
       --token <t>            board API token (default $RINGKIT_BOARD_TOKEN, else random)
   -h, --help                 show this help
 `;
-
-function num(name: string, v: string | undefined, check: (n: number) => boolean, allowed: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!check(n)) throw new RangeError(`--${name} must be ${allowed}: --${name}=${v}`);
-  return n;
-}
 
 /** The demo's live line: rates and ring fill. */
 export function liveLine(s: PipelineSnapshot): string {
@@ -80,11 +74,11 @@ export const command: Command = {
     const options: DemoOptions = {};
     let port: number | undefined;
     try {
-      options.rateMs = num('rate', values.rate, (n) => n > 0 && n <= 60_000, 'a number of milliseconds in (0, 60000]');
-      options.beats = num('beats', values.beats, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
-      options.seconds = num('seconds', values.seconds, (n) => n > 0, 'a positive number of seconds');
-      options.capacity = num('capacity', values.capacity, (n) => Number.isInteger(n) && n >= 16 && n <= 2 ** 26 && (n & (n - 1)) === 0, 'a power of two in [16, 2^26]');
-      port = num('telemetry-port', values['telemetry-port'], (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a port number in [0, 65535]');
+      options.rateMs = numberFlag('rate', values.rate, (n) => n > 0 && n <= 60_000, 'a number of milliseconds in (0, 60000]');
+      options.beats = numberFlag('beats', values.beats, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
+      options.seconds = numberFlag('seconds', values.seconds, (n) => n > 0, 'a positive number of seconds');
+      options.capacity = numberFlag('capacity', values.capacity, (n) => Number.isInteger(n) && n >= 16 && n <= 2 ** 26 && (n & (n - 1)) === 0, 'a power of two in [16, 2^26]');
+      port = numberFlag('telemetry-port', values['telemetry-port'], (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a port number in [0, 65535]');
     } catch (e) {
       process.stderr.write(`ringkit demo: ${(e as Error).message}\n`);
       return 2;

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startPlainRespServer, startRespServer, type RespServer } from '@ringkit/pipeline';
 import type { Command } from '../main.js';
+import { integerFlag } from '../flags.js';
 
 const HELP = `Usage: ringkit example resp [options]
 
@@ -48,17 +49,11 @@ export const command: Command = {
       process.stderr.write(`ringkit example: name one example; allowed: resp (got ${positionals.length === 0 ? 'none' : positionals.join(' ')})\n`);
       return 2;
     }
-    const int = (name: string, v: string | undefined, lo: number, hi: number, def: number): number => {
-      if (v === undefined) return def;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < lo || n > hi) throw new RangeError(`--${name} must be an integer in [${lo}, ${hi}]: --${name}=${v}`);
-      return n;
-    };
     let port: number, parsers: number, workers: number;
     try {
-      port = int('port', values.port, 0, 65535, 6380);
-      parsers = int('parsers', values.parsers, 1, 8, 2);
-      workers = int('workers', values.workers, 1, 8, 2);
+      port = integerFlag('port', values.port, 0, 65535) ?? 6380;
+      parsers = integerFlag('parsers', values.parsers, 1, 8) ?? 2;
+      workers = integerFlag('workers', values.workers, 1, 8) ?? 2;
     } catch (e) {
       process.stderr.write(`ringkit example: ${(e as Error).message}\n`);
       return 2;

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { MAX_CONSUMERS, RingBuffer } from '@ringkit/core';
 import type { Command } from '../main.js';
 import { READER_WORDS, STAT, type PerfTask } from './perf-test-shared.js';
+import { integerFlag, UsageError } from '../flags.js';
 
 const USAGE = `Usage: ringkit perf-test --slot-bytes N --slots N --duration-seconds S --writes-per-second N --readers N [options]
 
@@ -35,8 +36,6 @@ A write that would overwrite an item some reader has not read is dropped and cou
 the reference); with --writes-per-second 0 the writer waits for readers instead.
 `;
 
-class UsageError extends Error {}
-
 interface Flags {
   slotBytes: number;
   slots: number;
@@ -57,9 +56,7 @@ function intFlag(values: Record<string, unknown>, name: string, min: number, max
     if (fallback !== undefined) return fallback;
     throw new UsageError(`--${name} is required: an integer in [${min}, ${max}]`);
   }
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`--${name} must be an integer in [${min}, ${max}]: --${name}=${String(raw)}`);
-  return v;
+  return integerFlag(name, raw, min, max)!;
 }
 
 function parseFlags(argv: string[]): Flags | 'help' {
