@@ -13,7 +13,7 @@ function attach(task: Task): ByteRing {
 }
 
 /** Byte ring producer: one record of `recordBytes` per claim. */
-export async function byteRingProducer(task: Task): Promise<WorkerReport> {
+export function byteRingProducer(task: Task): WorkerReport {
   const ring = attach(task);
   const p = ring.producer();
   const data = ring.data;
@@ -35,7 +35,7 @@ export async function byteRingProducer(task: Task): Promise<WorkerReport> {
 }
 
 /** Byte ring reader: copies each batch out (one `set` when its frames are contiguous) and checks stamps. */
-export async function byteRingConsumer(task: Task): Promise<WorkerReport> {
+export function byteRingConsumer(task: Task): WorkerReport {
   const ring = attach(task);
   const r = ring.openReader(task.consumerId!);
   const data = ring.data;
