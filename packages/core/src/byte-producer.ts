@@ -1,10 +1,11 @@
 import type { ByteRing } from './byte-ring.js';
+import { claimWaiting, claimWaitingAsync, type RoomClaimer } from './claim-loop.js';
 import { CLEANING_INDEX, CLEAN_LIMIT_INDEX, LENGTH_WORD, PADDING_FLAG, RECORD_ALIGNMENT, RECORD_HEADER_LENGTH, TAG_WORD } from './byte-record.js';
 import type { RingControl } from './control.js';
 import { InvalidArgumentError, InvalidStateError, RingClosedError } from './errors.js';
-import { CLAIM_INDEX, CLOSING_INDEX, CURSOR_INDEX, RELEASE_SIGNAL_INDEX, RELEASE_WAITERS_INDEX } from './layout.js';
+import { CLAIM_INDEX, CLOSING_INDEX, CURSOR_INDEX } from './layout.js';
 import { describe } from './schema.js';
-import { checkWait, deadlineOf, MAX_SLEEP_MS, sleep, sleepAsync, sleepMs, type WaitOptions } from './wait-strategy.js';
+import type { WaitOptions } from './wait-strategy.js';
 import { copyBytes } from './copy.js';
 import { GatingCache } from './gating-cache.js';
 
@@ -20,7 +21,7 @@ const CLEAN_CHUNK = 32 * 1024;
  * (see `byte-record.ts`), and publish through the frame header, so no producer waits for
  * another's record (only, at the limit, for the one zeroing the next stretch).
  */
-export class ByteProducer {
+export class ByteProducer implements RoomClaimer {
   /** Offset in `ring.data` of the claimed record's payload (valid between a claim and its commit). */
   offset = -1;
   /** Payload length of the claimed record. */
@@ -186,58 +187,23 @@ export class ByteProducer {
 
   /** Blocking form of {@link tryClaimOffset}: returns the payload offset in `ring.data`. */
   claimOffset(length: number, options?: WaitOptions): number {
-    let offset = this.tryClaimOffset(length);
-    if (offset >= 0) return offset;
-    const deadline = deadlineOf(options, 'claim');
-    const signal = options?.signal;
-    const control = this.control;
-    const ctl = control.ctl;
-    const busy = control.strategy.kind === 'busySpin';
-    for (let spins = 1; ; spins++) {
-      offset = this.tryClaimOffset(length);
-      if (offset >= 0) return offset;
-      if (busy || spins <= control.strategy.spinTries) {
-        if ((spins & 1023) === 0) checkWait(deadline, signal, 'claim', options?.timeout);
-        continue;
-      }
-      checkWait(deadline, signal, 'claim', options?.timeout);
-      control.evictStale(this.blockingPosition(length));
-      Atomics.add(ctl, RELEASE_WAITERS_INDEX, 1);
-      const observed = Atomics.load(ctl, RELEASE_SIGNAL_INDEX);
-      offset = this.tryClaimOffset(length);
-      if (offset < 0) sleep(ctl, RELEASE_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS));
-      Atomics.sub(ctl, RELEASE_WAITERS_INDEX, 1);
-      if (offset >= 0) return offset;
-    }
+    if (this.tryClaimOffset(length) < 0) claimWaiting(this, length, this.control, options, 'claim');
+    return this.offset;
   }
 
   /** Like {@link claim}, but waits with `Atomics.waitAsync` (keeps the event loop running). */
   async claimAsync(length: number, options?: WaitOptions): Promise<Uint8Array> {
-    let offset = this.tryClaimOffset(length);
-    if (offset < 0) {
-      const deadline = deadlineOf(options, 'claimAsync');
-      const signal = options?.signal;
-      const ctl = this.control.ctl;
-      while (offset < 0) {
-        checkWait(deadline, signal, 'claimAsync', options?.timeout);
-        Atomics.add(ctl, RELEASE_WAITERS_INDEX, 1);
-        const observed = Atomics.load(ctl, RELEASE_SIGNAL_INDEX);
-        try {
-          offset = this.tryClaimOffset(length);
-          if (offset < 0) {
-            this.control.evictStale(this.blockingPosition(length));
-            await sleepAsync(ctl, RELEASE_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS), signal);
-          }
-        } finally {
-          Atomics.sub(ctl, RELEASE_WAITERS_INDEX, 1);
-        }
-      }
-    }
-    return this.ring.data.subarray(offset, offset + length);
+    if (this.tryClaimOffset(length) < 0) await claimWaitingAsync(this, length, this.control, options, 'claimAsync');
+    return this.ring.data.subarray(this.offset, this.offset + length);
   }
 
-  /** Readers at or before this position block a claim of `length` bytes now. */
-  private blockingPosition(length: number): number {
+  /** {@link RoomClaimer.tryRoom}: {@link tryClaimOffset}, the offset kept in {@link offset}. @internal */
+  tryRoom(length: number): boolean {
+    return this.tryClaimOffset(length) >= 0;
+  }
+
+  /** {@link RoomClaimer.blockedBy}: readers at or before this position block a claim of `length` bytes now. @internal */
+  blockedBy(length: number): number {
     const current = this.multi ? Atomics.load(this.control.ctl, CURSOR_INDEX) : this.tail;
     return (current + 2 * (RECORD_HEADER_LENGTH + length) - this.capacity) | 0;
   }

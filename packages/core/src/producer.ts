@@ -1,9 +1,9 @@
+import { claimWaiting, claimWaitingAsync, type RoomClaimer } from './claim-loop.js';
 import type { RingControl } from './control.js';
 import { InvalidArgumentError, RingClosedError } from './errors.js';
-import { RELEASE_SIGNAL_INDEX, RELEASE_WAITERS_INDEX } from './layout.js';
 import { describe, type Schema, type Entry } from './schema.js';
 import type { SlotWriter } from './slot-writer.js';
-import { checkWait, deadlineOf, MAX_SLEEP_MS, sleep, sleepAsync, sleepMs, type WaitOptions } from './wait-strategy.js';
+import type { WaitOptions } from './wait-strategy.js';
 
 /**
  * The producer side of a ring, for one thread. `tryClaim`/`claim` reserve `n` consecutive
@@ -13,7 +13,7 @@ import { checkWait, deadlineOf, MAX_SLEEP_MS, sleep, sleepAsync, sleepMs, type W
  * Threading: a producer object belongs to the thread that created it. In `'single'` mode the
  * ring has exactly one producer; in `'multi'` mode every thread makes its own.
  */
-export abstract class Producer<S extends Schema> {
+export abstract class Producer<S extends Schema> implements RoomClaimer {
   /** First sequence of the last successful claim. */
   lo = 0;
   /** Last sequence of the last successful claim. */
@@ -63,26 +63,18 @@ export abstract class Producer<S extends Schema> {
    * running (timers, sockets). Keeps the event loop alive while waiting.
    */
   async claimAsync(n: number, options?: WaitOptions): Promise<number> {
-    if (this.tryClaim(n)) return this.hi;
-    const deadline = deadlineOf(options, 'claimAsync');
-    const signal = options?.signal;
-    const ctl = this.control.ctl;
-    for (;;) {
-      checkWait(deadline, signal, 'claimAsync', options?.timeout);
-      Atomics.add(ctl, RELEASE_WAITERS_INDEX, 1);
-      const observed = Atomics.load(ctl, RELEASE_SIGNAL_INDEX);
-      let ok = false;
-      try {
-        ok = this.tryClaim(n);
-        if (!ok) {
-          this.control.evictStale(((this.claimTarget(n) - this.capacity) | 0) - 1);
-          await sleepAsync(ctl, RELEASE_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS), signal);
-        }
-      } finally {
-        Atomics.sub(ctl, RELEASE_WAITERS_INDEX, 1);
-      }
-      if (ok || this.tryClaim(n)) return this.hi;
-    }
+    if (!this.tryClaim(n)) await claimWaitingAsync(this, n, this.control, options, 'claimAsync');
+    return this.hi;
+  }
+
+  /** {@link RoomClaimer.tryRoom}: {@link tryClaim}. @internal */
+  tryRoom(n: number): boolean {
+    return this.tryClaim(n);
+  }
+
+  /** {@link RoomClaimer.blockedBy}: consumers at or before this sequence block a claim of `n`. @internal */
+  blockedBy(n: number): number {
+    return ((this.claimTarget(n) - this.capacity) | 0) - 1;
   }
 
   /** The sequence a claim of `n` would end at now (for eviction decisions while waiting). */
@@ -95,32 +87,8 @@ export abstract class Producer<S extends Schema> {
   protected claimWithRetry(n: number, options: WaitOptions | undefined): number {
     // Fast path: no options to check and no deadline to compute while there is room.
     if (options === undefined && this.tryClaim(n)) return this.hi;
-    const deadline = deadlineOf(options, 'claim');
-    const signal = options?.signal;
-    const control = this.control;
-    const ctl = control.ctl;
-    const busy = control.strategy.kind === 'busySpin';
-    const spinTries = control.strategy.spinTries;
-    let spins = 0;
-    for (;;) {
-      if (this.tryClaim(n)) return this.hi;
-      // Spin first (all the time under busySpin), looking at timeout/abort/eviction every 1024 tries.
-      if (busy || spins < spinTries) {
-        if ((++spins & 1023) === 0) {
-          checkWait(deadline, signal, 'claim', options?.timeout);
-          control.evictStale(((this.claimTarget(n) - this.capacity) | 0) - 1);
-        }
-        continue;
-      }
-      checkWait(deadline, signal, 'claim', options?.timeout);
-      control.evictStale(((this.claimTarget(n) - this.capacity) | 0) - 1);
-      Atomics.add(ctl, RELEASE_WAITERS_INDEX, 1);
-      const observed = Atomics.load(ctl, RELEASE_SIGNAL_INDEX);
-      const ok = this.tryClaim(n);
-      if (!ok) sleep(ctl, RELEASE_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS));
-      Atomics.sub(ctl, RELEASE_WAITERS_INDEX, 1);
-      if (ok) return this.hi;
-    }
+    claimWaiting(this, n, this.control, options, 'claim');
+    return this.hi;
   }
 
   /** Validates a claim size: an integer in [1, capacity]. */

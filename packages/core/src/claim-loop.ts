@@ -1,0 +1,69 @@
+import type { RingControl } from './control.js';
+import { RELEASE_SIGNAL_INDEX, RELEASE_WAITERS_INDEX } from './layout.js';
+import { checkWait, deadlineOf, MAX_SLEEP_MS, sleep, sleepAsync, sleepMs, type WaitOptions } from './wait-strategy.js';
+
+/** What the claim-waiting loops drive: a producer (typed or byte) and its non-blocking claim. */
+export interface RoomClaimer {
+  /** Tries to claim `n` (entries, or bytes) now; true on success (the producer keeps the claim). @internal */
+  tryRoom(n: number): boolean;
+  /** Consumers released only up to this sequence (or position) block a claim of `n` now. @internal */
+  blockedBy(n: number): number;
+}
+
+/**
+ * The waiting half of every blocking claim (typed and byte producers): called after a claim
+ * found the ring full. Spins (all the time under `busySpin`, looking at the deadline and at
+ * silent consumers every 1024 tries), then sleeps on the release signal, announcing itself in
+ * the waiter count so consumers notify only when a producer sleeps; tries again after
+ * announcing, so a release between the try and the sleep is never missed. Evicts consumers
+ * silent for longer than `evictAfterMs` that block the claim.
+ */
+export function claimWaiting(target: RoomClaimer, n: number, control: RingControl, options: WaitOptions | undefined, what: string): void {
+  const deadline = deadlineOf(options, what);
+  const signal = options?.signal;
+  const ctl = control.ctl;
+  const busy = control.strategy.kind === 'busySpin';
+  const spinTries = control.strategy.spinTries;
+  let spins = 0;
+  for (;;) {
+    if (target.tryRoom(n)) return;
+    if (busy || spins < spinTries) {
+      if ((++spins & 1023) === 0) {
+        checkWait(deadline, signal, what, options?.timeout);
+        control.evictStale(target.blockedBy(n));
+      }
+      continue;
+    }
+    checkWait(deadline, signal, what, options?.timeout);
+    control.evictStale(target.blockedBy(n));
+    Atomics.add(ctl, RELEASE_WAITERS_INDEX, 1);
+    const observed = Atomics.load(ctl, RELEASE_SIGNAL_INDEX);
+    const ok = target.tryRoom(n);
+    if (!ok) sleep(ctl, RELEASE_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS));
+    Atomics.sub(ctl, RELEASE_WAITERS_INDEX, 1);
+    if (ok) return;
+  }
+}
+
+/** Like {@link claimWaiting}, but sleeps with `Atomics.waitAsync`: the thread's event loop keeps running. */
+export async function claimWaitingAsync(target: RoomClaimer, n: number, control: RingControl, options: WaitOptions | undefined, what: string): Promise<void> {
+  const deadline = deadlineOf(options, what);
+  const signal = options?.signal;
+  const ctl = control.ctl;
+  for (;;) {
+    checkWait(deadline, signal, what, options?.timeout);
+    Atomics.add(ctl, RELEASE_WAITERS_INDEX, 1);
+    const observed = Atomics.load(ctl, RELEASE_SIGNAL_INDEX);
+    let ok = false;
+    try {
+      ok = target.tryRoom(n);
+      if (!ok) {
+        control.evictStale(target.blockedBy(n));
+        await sleepAsync(ctl, RELEASE_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS), signal);
+      }
+    } finally {
+      Atomics.sub(ctl, RELEASE_WAITERS_INDEX, 1);
+    }
+    if (ok || target.tryRoom(n)) return;
+  }
+}
