@@ -99,29 +99,37 @@ export function sleep(ctl: Int32Array, signalIndex: number, observed: number, ms
 const keepAliveNoop = (): void => {};
 
 /**
+ * Awaits `pending` (typically an `Atomics.waitAsync` result) while holding a ref'ed timer:
+ * a pending `Atomics.waitAsync` alone does not keep Node's event loop (or a worker thread)
+ * alive (nodejs/node#44729), so a thread whose only work is waiting would exit.
+ */
+export async function keepAliveWhile<T>(pending: Promise<T>): Promise<T> {
+  const timer = setInterval(keepAliveNoop, 1 << 30);
+  try {
+    return await pending;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
  * The async form of {@link sleep}: resolves when the signal word changes, `ms` pass, or `abort`
- * fires. While pending it holds a ref'ed timer, because a pending `Atomics.waitAsync` alone does
- * not keep Node's event loop alive (nodejs/node#44729).
+ * fires; keeps the event loop alive meanwhile ({@link keepAliveWhile}).
  */
 export async function sleepAsync(ctl: Int32Array, signalIndex: number, observed: number, ms: number, abort: AbortSignal | undefined): Promise<void> {
   const r = Atomics.waitAsync(ctl, signalIndex, observed, ms);
   if (!r.async) return;
-  const keepAlive = setInterval(keepAliveNoop, 1 << 30);
+  if (abort === undefined) {
+    await keepAliveWhile(r.value);
+    return;
+  }
+  // Wake our own waitAsync when the signal aborts (other sleepers re-check and sleep again).
+  const onAbort = (): void => void Atomics.notify(ctl, signalIndex);
+  abort.addEventListener('abort', onAbort, { once: true });
   try {
-    if (abort === undefined) {
-      await r.value;
-    } else {
-      // Wake our own waitAsync when the signal aborts (other sleepers re-check and sleep again).
-      const onAbort = (): void => void Atomics.notify(ctl, signalIndex);
-      abort.addEventListener('abort', onAbort, { once: true });
-      try {
-        await r.value;
-      } finally {
-        abort.removeEventListener('abort', onAbort);
-      }
-    }
+    await keepAliveWhile(r.value);
   } finally {
-    clearInterval(keepAlive);
+    abort.removeEventListener('abort', onAbort);
   }
 }
 

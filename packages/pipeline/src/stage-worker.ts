@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
-import { InvalidArgumentError, POLL_CLOSED, Ring, serializeError, TimeoutError, type Schema } from '@ringkit/core';
+import { InvalidArgumentError, keepAliveWhile, POLL_CLOSED, Ring, serializeError, TimeoutError, type Schema } from '@ringkit/core';
 import type { StageBoot, StageContext, StageHandler, StageInput, StageMessage } from './context.js';
 import { CTL_DOORBELL, CTL_PAUSE, CTL_STOP, CTL_WORDS, sharedBlock, TEL_BATCHES, TEL_BUSY_MS, TEL_ENTRIES, TEL_MAX_US, TEL_P50_US, TEL_P99_US, TEL_WORDS } from './shared.js';
 
@@ -19,16 +19,6 @@ const tel = block.tel;
 const tb = boot.stageSlot * TEL_WORDS;
 const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2, useWebAssembly: false });
 let lastPercentiles = 0;
-
-/** `Atomics.waitAsync` does not keep a thread alive: hold a timer while waiting. */
-async function keepAlive<T>(p: Promise<T>, ms: number): Promise<T> {
-  const t = setTimeout(() => undefined, ms + 10);
-  try {
-    return await p;
-  } finally {
-    clearTimeout(t);
-  }
-}
 
 function sleepMs(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -78,7 +68,7 @@ const ctx: StageContext = {
   async waitWhilePaused() {
     while (Atomics.load(ctl, base + CTL_PAUSE) !== 0 && Atomics.load(ctl, base + CTL_STOP) === 0) {
       const r = Atomics.waitAsync(ctl, base + CTL_PAUSE, 1, 100);
-      if (r.async) await keepAlive(r.value, 100);
+      if (r.async) await keepAliveWhile(r.value);
     }
   },
   record(entries: number, busyMs: number) {
@@ -93,7 +83,7 @@ const ctx: StageContext = {
     const a = Atomics.waitAsync(ctl, base + CTL_DOORBELL, bell, timeoutMs);
     const b = Atomics.waitAsync(block.levelBells, boot.level, levelBell, timeoutMs);
     if (!a.async || !b.async) return true;
-    const r = await keepAlive(Promise.race([a.value, b.value]), timeoutMs);
+    const r = await keepAliveWhile(Promise.race([a.value, b.value]));
     return r === 'ok';
   },
   owns(key: number, position = 0) {
