@@ -3,6 +3,7 @@
  * functions receive the button's `params` object and return `{status, message}` for the toast.
  * Imported by action workers as `@ringkit/board/actions`.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 
 /** Greets `params.name` (default "User"). */
 export function greetUser(params: { name?: unknown }): { status: string; message: string } {
@@ -22,7 +23,7 @@ export function logCurrentTime(): { status: string; timestamp: string; message: 
 /** Waits `params.duration` seconds (default 1), then reports it. */
 export async function exampleAsync(params: { duration?: unknown }): Promise<{ status: string; message: string; duration: number }> {
   const duration = typeof params.duration === 'number' && params.duration >= 0 ? params.duration : 1;
-  await new Promise((r) => setTimeout(r, duration * 1000));
+  await delay(duration * 1000);
   return { status: 'success', message: `Async action completed after ${duration}s.`, duration };
 }
 

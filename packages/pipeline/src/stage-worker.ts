@@ -8,6 +8,7 @@ import * as hdr from 'hdr-histogram-js';
 import { InvalidArgumentError, keepAliveWhile, POLL_CLOSED, Ring, serializeError, TimeoutError, type Schema } from '@ringkit/core';
 import type { StageBoot, StageContext, StageHandler, StageInput, StageMessage } from './context.js';
 import { CTL_DOORBELL, CTL_PAUSE, CTL_STOP, CTL_WORDS, sharedBlock, TEL_BATCHES, TEL_BUSY_MS, TEL_ENTRIES, TEL_MAX_US, TEL_P50_US, TEL_P99_US, TEL_WORDS } from './shared.js';
+import { setTimeout as delay } from 'node:timers/promises';
 
 const boot = workerData as StageBoot;
 const port = parentPort!;
@@ -19,10 +20,6 @@ const tel = block.tel;
 const tb = boot.stageSlot * TEL_WORDS;
 const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2, useWebAssembly: false });
 let lastPercentiles = 0;
-
-function sleepMs(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 /** Records one handler call (batch of `n` entries that took `ms`). */
 function account(n: number, ms: number): void {
@@ -181,7 +178,7 @@ async function main(): Promise<void> {
     await consume(h);
   }
   // Shutdown veto: stay (timers and sockets keep running) until the handler agrees.
-  if (h.canStop !== undefined) while (!h.canStop(ctx)) await sleepMs(10);
+  if (h.canStop !== undefined) while (!h.canStop(ctx)) await delay(10);
   const result = h.close !== undefined ? await h.close(ctx) : undefined;
   if (ctx.producer !== undefined) ctx.producer.close();
   tel[tb + TEL_P50_US] = histogram.getValueAtPercentile(50);

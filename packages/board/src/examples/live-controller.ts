@@ -8,6 +8,7 @@
  *   RINGKIT_BOARD_TOKEN=<token> node packages/board/dist/src/examples/live-controller.js \
  *     [--url http://127.0.0.1:8000/] [--seconds 60] [--delay 3]
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
 const ICONS = ['hourglass', 'loader', 'refresh-cw', 'zap', 'star', 'image'];
@@ -21,7 +22,6 @@ interface Config {
   actions: { actions: Array<{ id: string }> };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const hhmmss = (): string => new Date().toTimeString().slice(0, 8);
 
 async function main(): Promise<number> {

@@ -5,6 +5,7 @@
  */
 import type { Batch, Schema } from '@ringkit/core';
 import type { StageContext, StageHandler, StageInput } from '../context.js';
+import { setTimeout as delay } from 'node:timers/promises';
 
 /** Options of the heartbeat stage. */
 export interface HeartbeatOptions {
@@ -24,7 +25,7 @@ export function heartbeat(ctx: StageContext): StageHandler {
       let next = performance.now() + rateMs;
       while (!ctx.stopRequested && count < beats) {
         const wait = next - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (wait > 0) await delay(wait);
         next += rateMs;
         if (ctx.stopRequested) break;
         const hi = await p.claimAsync(1);

@@ -5,6 +5,7 @@ import { Pipeline } from '../pipeline.js';
 import type { PipelineSpec } from '../spec.js';
 import { execute, RespParser, type Store } from './protocol.js';
 import { CHUNK, CHUNK_SCHEMA, OUT, OUT_SCHEMA, RECORD_SCHEMA } from './stages.js';
+import { setTimeout as delay } from 'node:timers/promises';
 
 /** Options of {@link startRespServer}. */
 export interface RespServerOptions {
@@ -108,7 +109,7 @@ export async function startRespServer(options: RespServerOptions = {}): Promise<
         server.close(() => r());
         for (const s of sockets.values()) s.destroy();
       });
-      while (pumping || queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+      while (pumping || queue.length > 0) await delay(5);
       await pipeline.stop();
       await reader;
     },
