@@ -1,6 +1,6 @@
 import type { RingControl } from './control.js';
 import { RELEASE_SIGNAL_INDEX, RELEASE_WAITERS_INDEX } from './layout.js';
-import { checkWait, deadlineOf, MAX_SLEEP_MS, sleep, sleepAsync, sleepMs, type WaitOptions } from './wait-strategy.js';
+import { checkWait, deadlineOf, MAX_SLEEP_MS, sleepMs, type WaitOptions } from './wait-strategy.js';
 
 /** What the claim-waiting loops drive: a producer (typed or byte) and its non-blocking claim. */
 export interface RoomClaimer {
@@ -39,7 +39,7 @@ export function claimWaiting(target: RoomClaimer, n: number, control: RingContro
     Atomics.add(ctl, RELEASE_WAITERS_INDEX, 1);
     const observed = Atomics.load(ctl, RELEASE_SIGNAL_INDEX);
     const ok = target.tryRoom(n);
-    if (!ok) sleep(ctl, RELEASE_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS));
+    if (!ok) control.strategy.waiter.wait(ctl, RELEASE_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS));
     Atomics.sub(ctl, RELEASE_WAITERS_INDEX, 1);
     if (ok) return;
   }
@@ -59,7 +59,7 @@ export async function claimWaitingAsync(target: RoomClaimer, n: number, control:
       ok = target.tryRoom(n);
       if (!ok) {
         control.evictStale(target.blockedBy(n));
-        await sleepAsync(ctl, RELEASE_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS), signal);
+        await control.strategy.waiter.waitAsync(ctl, RELEASE_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS), signal);
       }
     } finally {
       Atomics.sub(ctl, RELEASE_WAITERS_INDEX, 1);

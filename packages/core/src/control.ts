@@ -298,8 +298,8 @@ export class RingControl {
       Atomics.store(ctl, FINAL_SEQUENCE_INDEX, last);
       Atomics.store(ctl, CLOSED_INDEX, 1);
     }
-    signalAll(ctl, PUBLISH_SIGNAL_INDEX);
-    signalAll(ctl, RELEASE_SIGNAL_INDEX);
+    signalAll(this.strategy.waiter, ctl, PUBLISH_SIGNAL_INDEX);
+    signalAll(this.strategy.waiter, ctl, RELEASE_SIGNAL_INDEX);
   }
 
   /**
@@ -314,8 +314,8 @@ export class RingControl {
       Atomics.store(ctl, FINAL_SEQUENCE_INDEX, Atomics.load(ctl, CURSOR_INDEX));
       Atomics.store(ctl, CLOSED_INDEX, 1);
     }
-    signalAll(ctl, PUBLISH_SIGNAL_INDEX);
-    signalAll(ctl, RELEASE_SIGNAL_INDEX);
+    signalAll(this.strategy.waiter, ctl, PUBLISH_SIGNAL_INDEX);
+    signalAll(this.strategy.waiter, ctl, RELEASE_SIGNAL_INDEX);
   }
 
   /**
@@ -351,11 +351,11 @@ export class RingControl {
 
   /** Wakes consumers sleeping for data, if any. Call after publishing. */
   signalPublished(): void {
-    if (Atomics.load(this.ctl, PUBLISH_WAITERS_INDEX) !== 0) signalAll(this.ctl, PUBLISH_SIGNAL_INDEX);
+    if (Atomics.load(this.ctl, PUBLISH_WAITERS_INDEX) !== 0) signalAll(this.strategy.waiter, this.ctl, PUBLISH_SIGNAL_INDEX);
   }
 
   /** Wakes producers (and downstream consumers) sleeping for a release, if any. */
   signalReleased(): void {
-    if (Atomics.load(this.ctl, RELEASE_WAITERS_INDEX) !== 0) signalAll(this.ctl, RELEASE_SIGNAL_INDEX);
+    if (Atomics.load(this.ctl, RELEASE_WAITERS_INDEX) !== 0) signalAll(this.strategy.waiter, this.ctl, RELEASE_SIGNAL_INDEX);
   }
 }

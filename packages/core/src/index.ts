@@ -7,7 +7,11 @@ export * from './sequence.js';
 export { copyBytes, sliceBytes } from './copy.js';
 export * from './schema.js';
 export { describeLayout, BLOCK_LENGTH, MAX_CONSUMERS, KIND, type RegionDescriptor } from './layout.js';
-export * from './wait-strategy.js';
+export {
+  resolveWaitStrategy, DEFAULT_SPIN_TRIES, MAX_SLEEP_MS,
+  type WaitStrategy, type WaitStrategyKind, type WaitStrategyOption, type WaitOptions,
+} from './wait-strategy.js';
+export { atomicsWaiter, keepAliveWhile, type Waiter } from './waiter.js';
 export { Ring, type RingOptions, type AttachOptions, type ConsumerOptions, type WorkGroupOptions, type WorkGroup } from './typed-ring.js';
 export { Producer } from './producer.js';
 export { SingleProducerSequencer } from './single-producer-sequencer.js';

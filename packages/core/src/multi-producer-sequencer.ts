@@ -5,7 +5,7 @@ import { GatingCache } from './gating-cache.js';
 import { Producer } from './producer.js';
 import { describe, type Schema } from './schema.js';
 import type { SlotWriter } from './slot-writer.js';
-import { MAX_SLEEP_MS, sleep, type WaitOptions } from './wait-strategy.js';
+import { MAX_SLEEP_MS, type WaitOptions } from './wait-strategy.js';
 
 /**
  * A producer of a `'multi'`-producer ring. Producers claim ranges from one shared claim counter
@@ -79,7 +79,7 @@ export class MultiProducerSequencer<S extends Schema> extends Producer<S> {
       const ctl = control.ctl;
       Atomics.add(ctl, RELEASE_WAITERS_INDEX, 1);
       const observed = Atomics.load(ctl, RELEASE_SIGNAL_INDEX);
-      if (((wrapPoint - control.minimumGatingSequence(fallback)) | 0) > 0) sleep(ctl, RELEASE_SIGNAL_INDEX, observed, MAX_SLEEP_MS);
+      if (((wrapPoint - control.minimumGatingSequence(fallback)) | 0) > 0) control.strategy.waiter.wait(ctl, RELEASE_SIGNAL_INDEX, observed, MAX_SLEEP_MS);
       Atomics.sub(ctl, RELEASE_WAITERS_INDEX, 1);
     }
   }

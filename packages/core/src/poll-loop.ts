@@ -2,7 +2,7 @@ import type { SequenceBarrier } from './barrier.js';
 import type { RingControl } from './control.js';
 import { InvalidArgumentError } from './errors.js';
 import { describe } from './schema.js';
-import { checkWait, deadlineOf, MAX_SLEEP_MS, sleep, sleepAsync, sleepMs, type WaitOptions } from './wait-strategy.js';
+import { checkWait, deadlineOf, MAX_SLEEP_MS, sleepMs, type WaitOptions } from './wait-strategy.js';
 
 /** `tryPoll`/`poll` result: nothing to read yet. */
 export const POLL_EMPTY = 0;
@@ -54,7 +54,7 @@ export function pollWaiting(target: Pollable, max: number, control: RingControl,
     Atomics.add(ctl, waitersIndex, 1);
     const observed = Atomics.load(ctl, signalIndex);
     n = target.tryPoll(max);
-    if (n === POLL_EMPTY) sleep(ctl, signalIndex, observed, sleepMs(deadline, MAX_SLEEP_MS));
+    if (n === POLL_EMPTY) control.strategy.waiter.wait(ctl, signalIndex, observed, sleepMs(deadline, MAX_SLEEP_MS));
     Atomics.sub(ctl, waitersIndex, 1);
     if (n !== POLL_EMPTY) return n;
   }
@@ -77,7 +77,7 @@ export async function pollWaitingAsync(target: Pollable, max: number, control: R
     let n: number;
     try {
       n = target.tryPoll(max);
-      if (n === POLL_EMPTY) await sleepAsync(ctl, signalIndex, observed, sleepMs(deadline, MAX_SLEEP_MS), signal);
+      if (n === POLL_EMPTY) await control.strategy.waiter.waitAsync(ctl, signalIndex, observed, sleepMs(deadline, MAX_SLEEP_MS), signal);
     } finally {
       Atomics.sub(ctl, waitersIndex, 1);
     }

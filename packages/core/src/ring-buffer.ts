@@ -6,7 +6,7 @@ import type { Producer } from './producer.js';
 import { bytes, describe, MAX_BYTES_FIELD_LENGTH, type BytesField } from './schema.js';
 import { MAX_CAPACITY } from './sequence.js';
 import { Ring } from './typed-ring.js';
-import { checkWait, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sleep, sleepMs, type WaitOptions, type WaitStrategyOption } from './wait-strategy.js';
+import { checkWait, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sleepMs, type WaitOptions, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
 import { copyBytes, sliceBytes } from './copy.js';
 
 /*
@@ -148,8 +148,8 @@ export class RingBuffer {
   private readonly syncSeen = new Map<number, number>();
   /** Readers of this thread holding the slot of a `readView`. */
   private readonly heldViews = new Set<number>();
-  /** Spins of a blocked write before it sleeps (from the wait strategy). */
-  private readonly spinTries: number;
+  /** How a blocked write spins and sleeps. */
+  private readonly strategy: WaitStrategy;
   private writerHandle: Producer<SlotSchema> | undefined;
   /** Sequence taken by reserveWrite (valid while `hasReserved`). */
   private reserved = 0;
@@ -199,7 +199,7 @@ export class RingBuffer {
       this.payload = inRing ? (this.ring.columns as { data: Uint8Array }).data : new Uint8Array(buffer, ringEnd, payloadBytes);
     }
     this.ctl = new Int32Array(this.descriptor.buffer, 0, RING_OFFSET >> 2);
-    this.spinTries = resolveWaitStrategy(options.waitStrategy).spinTries;
+    this.strategy = resolveWaitStrategy(options.waitStrategy);
     this.lengths = this.ring.columns.length as Uint32Array;
   }
 
@@ -330,7 +330,7 @@ export class RingBuffer {
     const what = kind === WRITE ? 'write' : 'reserveWrite';
     const deadline = deadlineOf(options, what);
     const ctl = this.ctl;
-    const spinTries = this.spinTries;
+    const spinTries = this.strategy.spinTries;
     for (let spins = 0; ; spins++) {
       if (!this.conflict() || Atomics.load(ctl, ACTIVE_INDEX) <= 0 || this.ring.closed) {
         try {
@@ -345,7 +345,7 @@ export class RingBuffer {
       checkWait(deadline, options?.signal, what, options?.timeout);
       Atomics.add(ctl, READ_WAITERS_INDEX, 1);
       const observed = Atomics.load(ctl, READ_SIGNAL_INDEX);
-      if (this.conflict()) sleep(ctl, READ_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS));
+      if (this.conflict()) this.strategy.waiter.wait(ctl, READ_SIGNAL_INDEX, observed, sleepMs(deadline, MAX_SLEEP_MS));
       Atomics.sub(ctl, READ_WAITERS_INDEX, 1);
     }
   }
@@ -381,7 +381,7 @@ export class RingBuffer {
   }
 
   private wakeWriters(): void {
-    if (Atomics.load(this.ctl, READ_WAITERS_INDEX) !== 0) signalAll(this.ctl, READ_SIGNAL_INDEX);
+    if (Atomics.load(this.ctl, READ_WAITERS_INDEX) !== 0) signalAll(this.strategy.waiter, this.ctl, READ_SIGNAL_INDEX);
   }
 
   /** The item in the consumer's current batch (one entry), in place. */

@@ -5,7 +5,7 @@ import {
 } from './layout.js';
 import { revivable } from './ring-buffer.js';
 import { describe } from './schema.js';
-import { checkWait, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sleep, sleepMs, type WaitOptions, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
+import { checkWait, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sleepMs, type WaitOptions, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
 
 /*
  * Slot pool memory layout (byte offsets from the region start), everything in shared memory:
@@ -263,7 +263,7 @@ export class SlotPool {
       Atomics.add(ctl, SlotPool.FREE_WAITERS, 1);
       const observed = Atomics.load(ctl, SlotPool.FREE_SIGNAL);
       const slot = this.attempt(false);
-      if (slot === null && this.strategy.kind !== 'busySpin') sleep(ctl, SlotPool.FREE_SIGNAL, observed, sleepMs(deadline, MAX_SLEEP_MS));
+      if (slot === null && this.strategy.kind !== 'busySpin') this.strategy.waiter.wait(ctl, SlotPool.FREE_SIGNAL, observed, sleepMs(deadline, MAX_SLEEP_MS));
       Atomics.sub(ctl, SlotPool.FREE_WAITERS, 1);
       if (slot !== null) return slot;
     }
@@ -356,7 +356,7 @@ export class SlotPool {
       if (state === SLOT_STATE.free) return;
       const nextState = state === SLOT_STATE.ready || state === SLOT_STATE.writing ? SLOT_STATE.free : state - 1;
       if (Atomics.compareExchange(ctl, index, word, (word & ~STATE_MASK) | nextState) !== word) continue;
-      if (nextState === SLOT_STATE.free && Atomics.load(ctl, SlotPool.FREE_WAITERS) !== 0) signalAll(ctl, SlotPool.FREE_SIGNAL);
+      if (nextState === SLOT_STATE.free && Atomics.load(ctl, SlotPool.FREE_WAITERS) !== 0) signalAll(this.strategy.waiter, ctl, SlotPool.FREE_SIGNAL);
       return;
     }
   }

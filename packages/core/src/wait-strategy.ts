@@ -1,5 +1,6 @@
 import { AbortError, InvalidArgumentError, TimeoutError } from './errors.js';
 import { describe } from './schema.js';
+import { atomicsWaiter, isWaiter, type Waiter } from './waiter.js';
 
 /**
  * How a blocked producer or consumer waits. Every blocking point spins a bounded number of times
@@ -17,33 +18,53 @@ import { describe } from './schema.js';
  */
 export type WaitStrategyKind = 'busySpin' | 'phased' | 'async';
 
-/** A wait strategy: its kind, and how many times to spin before sleeping. */
+/** A wait strategy: its kind, how many times to spin before sleeping, and what it sleeps with. */
 export interface WaitStrategy {
   readonly kind: WaitStrategyKind;
   /** Spins before the first sleep. Defaults to 200 (`phased`, `async`). */
   readonly spinTries: number;
+  /** Sleeps and wakes ({@link atomicsWaiter} unless a cross-process structure supplies its own). */
+  readonly waiter: Waiter;
 }
 
-/** What `options.waitStrategy` accepts: a kind name, or a kind with its spin count. */
-export type WaitStrategyOption = WaitStrategyKind | { kind: WaitStrategyKind; spinTries?: number };
+/**
+ * What `options.waitStrategy` accepts: a kind name, or a kind with its spin count (and, for
+ * structures in memory shared across processes, the {@link Waiter} to sleep with; `@ringkit/shm`
+ * sets it).
+ */
+export type WaitStrategyOption = WaitStrategyKind | { kind: WaitStrategyKind; spinTries?: number; waiter?: Waiter };
 
 /** Spins before the first sleep, unless the option says otherwise. */
 export const DEFAULT_SPIN_TRIES = 200;
 /** The longest single sleep: blocked threads wake this often to beat their heart and look around. */
 export const MAX_SLEEP_MS = 50;
 
-/** Resolves and validates a wait strategy option. Defaults to `phased`. */
+const DEFAULT_STRATEGY: WaitStrategy = Object.freeze({ kind: 'phased', spinTries: DEFAULT_SPIN_TRIES, waiter: atomicsWaiter });
+
+/**
+ * Resolves and validates a wait strategy option. Defaults to `phased` with {@link atomicsWaiter}.
+ * @throws {@link InvalidArgumentError} naming the bad field.
+ */
 export function resolveWaitStrategy(option: WaitStrategyOption | undefined): WaitStrategy {
-  if (option === undefined) return Object.freeze({ kind: 'phased', spinTries: DEFAULT_SPIN_TRIES });
-  const kind = typeof option === 'string' ? option : option?.kind;
+  if (option === undefined) return DEFAULT_STRATEGY;
+  const kind = typeof option === 'string' ? option : (option !== null && typeof option === 'object' ? option.kind : undefined);
   if (kind !== 'busySpin' && kind !== 'phased' && kind !== 'async') {
     throw new InvalidArgumentError(`options.waitStrategy must be 'busySpin', 'phased' or 'async' (or { kind, spinTries }): waitStrategy=${describe(option)}`);
   }
   const spinTries = typeof option === 'object' && option.spinTries !== undefined ? option.spinTries : DEFAULT_SPIN_TRIES;
-  if (!Number.isInteger(spinTries) || spinTries < 0 || spinTries > 1e9) {
+  if (typeof spinTries !== 'number' || !Number.isInteger(spinTries) || spinTries < 0 || spinTries > 1e9) {
     throw new InvalidArgumentError(`options.waitStrategy.spinTries must be an integer in [0, 1e9]: spinTries=${describe(spinTries)}`);
   }
-  return Object.freeze({ kind, spinTries });
+  const waiter = typeof option === 'object' && option.waiter !== undefined ? option.waiter : atomicsWaiter;
+  if (!isWaiter(waiter)) {
+    throw new InvalidArgumentError(`options.waitStrategy.waiter must be a Waiter { wait, waitAsync, wake }: waiter=${describe(waiter)}`);
+  }
+  return Object.freeze({ kind, spinTries, waiter });
+}
+
+/** `strategy` with its waiter replaced (a cross-process structure's own waiter wins over the caller's). */
+export function withWaiter(strategy: WaitStrategy, waiter: Waiter): WaitStrategy {
+  return strategy.waiter === waiter ? strategy : Object.freeze({ kind: strategy.kind, spinTries: strategy.spinTries, waiter });
 }
 
 /** Options every blocking call takes. */
@@ -87,54 +108,8 @@ export function sleepMs(deadline: number, slice: number): number {
   return left < slice ? (left < 0 ? 0 : left) : slice;
 }
 
-/**
- * Sleeps on `ctl[signalIndex]` until it changes from `observed`, or `ms` pass. The caller has
- * incremented the waiter count and re-checked its condition after reading `observed`: a
- * publisher that changes the condition afterwards sees the waiter count and bumps the signal.
- */
-export function sleep(ctl: Int32Array, signalIndex: number, observed: number, ms: number): void {
-  Atomics.wait(ctl, signalIndex, observed, ms);
-}
-
-const keepAliveNoop = (): void => {};
-
-/**
- * Awaits `pending` (typically an `Atomics.waitAsync` result) while holding a ref'ed timer:
- * a pending `Atomics.waitAsync` alone does not keep Node's event loop (or a worker thread)
- * alive (nodejs/node#44729), so a thread whose only work is waiting would exit.
- */
-export async function keepAliveWhile<T>(pending: Promise<T>): Promise<T> {
-  const timer = setInterval(keepAliveNoop, 1 << 30);
-  try {
-    return await pending;
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-/**
- * The async form of {@link sleep}: resolves when the signal word changes, `ms` pass, or `abort`
- * fires; keeps the event loop alive meanwhile ({@link keepAliveWhile}).
- */
-export async function sleepAsync(ctl: Int32Array, signalIndex: number, observed: number, ms: number, abort: AbortSignal | undefined): Promise<void> {
-  const r = Atomics.waitAsync(ctl, signalIndex, observed, ms);
-  if (!r.async) return;
-  if (abort === undefined) {
-    await keepAliveWhile(r.value);
-    return;
-  }
-  // Wake our own waitAsync when the signal aborts (other sleepers re-check and sleep again).
-  const onAbort = (): void => void Atomics.notify(ctl, signalIndex);
-  abort.addEventListener('abort', onAbort, { once: true });
-  try {
-    await keepAliveWhile(r.value);
-  } finally {
-    abort.removeEventListener('abort', onAbort);
-  }
-}
-
 /** Bumps a signal word and wakes its sleepers; call only after seeing a non-zero waiter count. */
-export function signalAll(ctl: Int32Array, signalIndex: number): void {
+export function signalAll(waiter: Waiter, ctl: Int32Array, signalIndex: number): void {
   Atomics.add(ctl, signalIndex, 1);
-  Atomics.notify(ctl, signalIndex);
+  waiter.wake(ctl, signalIndex);
 }
