@@ -1,0 +1,95 @@
+/**
+ * Issue 10, "Data integrity" (items 1–6): nothing torn is handed out as intact, no slot a reader
+ * holds is overwritten, and what a lossy or evicted consumer lost is always told. Scenarios that
+ * wait or may never return run in their own worker under a hard deadline (fixtures/guarded-run.ts).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { SlotPool, StaleSlotError } from '../../src/index.js';
+import { scenario } from '../fixtures/issue-10-run.js';
+
+describe('issue 10 item 1: lapped consumers of lossy multi-producer rings', () => {
+  for (const producer of ['single', 'multi'] as const) {
+    it(`a lapped consumer of a lossy ${producer}-producer ring gets LappedError with the exact count and the ring still closes`, async () => {
+      const r = await scenario('lappedLossyConsumer', { producer, policy: 'error' }, 5000);
+      assert.deepEqual(r.steps[0], { error: 'LappedError', lost: 6, message: 'the consumer was lapped by the producer and lost entries: lost=6' });
+      assert.deepEqual(r.steps[1], { n: 4, lo: 6, lost: 0, values: [6, 7, 8, 9] });
+      assert.deepEqual(r.steps[2], { n: 0, lo: 6, lost: 0, values: [] });
+      assert.equal((r.afterClose as { n?: number }).n, -1, `poll after close: ${JSON.stringify(r.afterClose)}`);
+    });
+
+    it(`a lapped consumer of a lossy ${producer}-producer ring with lossyPolicy 'skip' gets batch.lost and the ring still closes`, async () => {
+      const r = await scenario('lappedLossyConsumer', { producer, policy: 'skip' }, 5000);
+      assert.deepEqual(r.steps[0], { n: 4, lo: 6, lost: 6, values: [6, 7, 8, 9] });
+      assert.deepEqual(r.steps[1], { n: 0, lo: 6, lost: 0, values: [] });
+      assert.equal((r.afterClose as { n?: number }).n, -1, `poll after close: ${JSON.stringify(r.afterClose)}`);
+    });
+
+    it(`for await over a lapped consumer of a closed lossy ${producer}-producer ring ends after the surviving entries`, async () => {
+      const r = await scenario('lappedLossyIterator', { producer }, 5000);
+      assert.deepEqual(r.batches, [{ lo: 6, lost: 6, values: [6, 7, 8, 9] }]);
+    });
+  }
+});
+
+describe('issue 10 item 2: copying byte-reader helpers on lossy rings', () => {
+  for (const helper of ['tryRead', 'read'] as const) {
+    it(`ByteReader.${helper}() with lossyPolicy 'skip' never returns a record overwritten while it was copied`, async () => {
+      const r = await scenario('copiedRecordsUnderLapping', { helper, records: 600_000 }, 30_000);
+      assert.ok(r.records > 1000, `the reader got records: ${r.records}`);
+      assert.equal(r.bad, 0, `${r.bad} of ${r.records} records returned were torn; first: ${r.firstBad}`);
+    });
+  }
+});
+
+describe('issue 10 item 3: batch length on lossy rings', () => {
+  for (const producer of ['single', 'multi'] as const) {
+    it(`tryPoll(max) above the capacity of a lossy ${producer}-producer ring never returns a batch longer than the ring`, async () => {
+      const r = await scenario('lossyPollAboveCapacity', { producer, count: 1_000_000 }, 30_000);
+      assert.ok(r.batches > 0, 'the consumer got batches');
+      assert.ok(r.maxCount <= 8, `a batch of ${r.maxCount} entries from a ring of 8`);
+      assert.equal(r.closed, true, `the consumer saw the end of the ring (${r.batches} batches)`);
+    });
+  }
+});
+
+describe('issue 10 items 4 and 5: slot pool references and stale handles', () => {
+  it("SlotPool whenFull 'overwrite' never reuses a slot a reader holds after the producer dropped its own reference", () => {
+    const pool = SlotPool.create({ slotBytes: 8, slotCount: 1, whenFull: 'overwrite' });
+    const w = pool.allocate(4);
+    w.view.set([1, 2, 3, 4]);
+    const handle = pool.markReady(w, 4);
+    const view = pool.acquire(handle); // the reader's reference
+    pool.release(handle); // the producer hands the slot over (docs/bytes.md)
+    const again = pool.tryAllocate(4);
+    if (again !== null) again.view.set([9, 9, 9, 9]);
+    assert.deepEqual([...view], [1, 2, 3, 4], "the reader's zero-copy view is unchanged");
+    assert.equal(again, null, 'no slot may be taken while its only reader holds it');
+    assert.equal(pool.stats().overwrites, 0);
+    assert.equal(pool.readers(handle), 1, 'readers() counts the reader that holds the slot');
+    pool.release(handle); // the reader's release frees it
+    assert.notEqual(pool.tryAllocate(4), null, 'free again once the reader released it');
+  });
+
+  it('SlotPool.markReady on a stale WritableSlot throws StaleSlotError and leaves the live slot length alone', () => {
+    const pool = SlotPool.create({ slotBytes: 64, slotCount: 1 });
+    const stale = pool.allocate(4);
+    pool.release(stale); // abort that write: the slot is free again
+    const live = pool.allocate(4);
+    live.view.fill(7, 0, 10);
+    const handle = pool.markReady(live, 10);
+    assert.throws(() => pool.markReady(stale, 50), (e: Error) => e instanceof StaleSlotError);
+    assert.equal(pool.acquire(handle).length, 10, "the refused call did not rewrite the live slot's length");
+    assert.deepEqual(pool.stats().bytesWritten, 10);
+  });
+});
+
+describe('issue 10 item 6: eviction while holding a batch', () => {
+  it('release() of a consumer evicted while holding a batch the producer then overwrote throws EvictedError', async () => {
+    const r = await scenario('releaseAfterEviction', {}, 10_000);
+    assert.equal(r.slotNow, 100, 'the producer did overwrite the held batch');
+    assert.ok('threw' in r.release, `release() returned ${JSON.stringify(r.release)} instead of saying the batch was replaced`);
+    assert.equal((r.release as { threw: { name: string } }).threw.name, 'EvictedError');
+    assert.equal((r.nextPoll as { threw?: { name: string } }).threw?.name, 'EvictedError', 'and the next poll says evicted too');
+  });
+});
