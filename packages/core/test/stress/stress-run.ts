@@ -246,6 +246,7 @@ class Run {
     let lastProgressAt = t0;
     let closed = false;
     let stopped = false;
+    let raceFrom: number | undefined;
     for (;;) {
       await new Promise((r) => setTimeout(r, 20));
       const now = Date.now();
@@ -262,7 +263,9 @@ class Run {
       }
       const producers = this.producersOf();
       const producing = producers.some((p) => !p.killed && p.report === undefined);
-      if (s.close === 'race' && !closed && !stopped && now - t0 >= s.raceAfterMs) {
+      // The close race starts counting once the producers are publishing (workers take a while to start).
+      if (raceFrom === undefined && producers.some((p) => p.entry.get(PUBLISHED_WORD) > 0)) raceFrom = now;
+      if (s.close === 'race' && !closed && !stopped && raceFrom !== undefined && now - raceFrom >= s.raceAfterMs) {
         if (s.multi) {
           this.st.closeable!.close();
           closed = true;
