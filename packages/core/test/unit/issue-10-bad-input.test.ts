@@ -28,7 +28,7 @@ function refuses(f: () => unknown, cls: new (...a: never[]) => RingkitError, ...
   for (const n of names) assert.ok((thrown as Error).message.includes(n), `the message names ${n}: ${(thrown as Error).message}`);
 }
 
-describe('issue 10 item 11: publish(hi) of a range that was not claimed', () => {
+describe('issue 10 item 11: publish(hi) of a range that was not claimed', { concurrency: 3 }, () => {
   for (const producer of ['single', 'multi'] as const) {
     for (const which of BAD_HI) {
       it(`${producer}-producer publish(${which}) throws InvalidArgumentError naming hi, marks nothing published, and the ring still publishes and closes`, async () => {
@@ -145,7 +145,18 @@ describe('issue 10 item 14: a refused addWorkGroup', () => {
   });
 });
 
-describe('issue 10 item 15: smaller gaps', () => {
+describe('issue 10 item 15: smaller gaps', { concurrency: true }, () => {
+  for (const api of ['RingBuffer.read', 'ByteReader.read'] as const) {
+    for (const options of ['number', 'string', 'null'] as const) {
+      it(`${api}(…, options) with options that are a ${options} throws InvalidArgumentError instead of waiting for ever with no timeout`, async () => {
+        const g = await guarded('readWithNonObjectOptions', { api, options }, 5000);
+        assert.equal(g.outcome, 'returned', describeGuarded(g));
+        const threw = (g as { value: { threw?: { name: string; message: string } } }).value.threw;
+        assert.equal(threw?.name, 'InvalidArgumentError', JSON.stringify((g as { value: unknown }).value));
+      });
+    }
+  }
+
   it("multi-producer claim(1, null) and publishValue(v, null) throw InvalidArgumentError naming the options", () => {
     const p = Ring.create({ capacity: 8, producer: 'multi' }).producer();
     refuses(() => p.claim(1, null as never), InvalidArgumentError, 'null');
