@@ -1,4 +1,4 @@
-/* global document, window, history, htmx, WebSocket, MutationObserver, fetch */
+/* global document, history, htmx, WebSocket, MutationObserver */
 // ringkit board — browser side. Applies the server's merged live button state (sent over the
 // WebSocket as a snapshot on connect and with every update), keeps the page on the server's
 // configuration version whatever the timing (it knows the version it shows and re-fetches until
@@ -7,7 +7,7 @@
 // and reconnects with exponential backoff.
 //
 // Oldest browsers supported: Safari / iOS 14, Chrome and Edge 86, Firefox 78 (htmx 2, CSS :is()
-// in the FontAwesome stylesheet and Element.replaceChildren set that floor). Plain ES2017 here.
+// in the FontAwesome stylesheet and Element.replaceChildren set that floor). Plain ES2019 here.
 (function () {
   'use strict';
   /** buttonId -> merged state, exactly as the server keeps it (actionboard's key names). */
@@ -140,7 +140,7 @@
         for (var attempt = 0; !done(); attempt++) {
           try {
             if (await load()) stale = false;
-          } catch (e) {
+          } catch {
             // Offline: the socket's reconnect brings a snapshot that restarts this.
             break;
           }
