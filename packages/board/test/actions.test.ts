@@ -103,6 +103,14 @@ describe('command and python actions', () => {
     assert.deepEqual(noPython.problems, ['actions.actions[0].module: cannot load python action "d" (py_actions.greet): …/python3 is not installed or not on PATH: python actions need Python 3 (Debian: apt-get install python3; or set RINGKIT_BOARD_PYTHON to the interpreter)']);
   });
 
+  test("the demo actions answer to actionboard's function names too", async () => {
+    const defs = parseActionsConfig({ actions: ['greet_user_action', 'log_current_time_action', 'example_async_action', 'another_action'].map((f) => ({ id: f, module: '@ringkit/board/actions', function: f, inline: true })) }).actions;
+    const { registry, problems } = await ActionRegistry.load(defs, dir);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(await registry.run('greet_user_action', { name: 'Ann' }), { status: 'ok', value: { status: 'success', message: 'Hello, Ann! This greeting action was successfully triggered.' } });
+    assert.deepEqual(await registry.run('another_action', {}), { status: 'ok', value: { status: 'success', message: "The 'another_action' was performed successfully!" } });
+  });
+
   test('the actions schema: each kind says what it needs', () => {
     const problems = (actions: unknown[]): string[] => {
       try {

@@ -361,10 +361,16 @@ describe('HTTP endpoints', () => {
     assert.ok((statuses.get(200) ?? 0) > 0 && (statuses.get(422) ?? 0) > 0, `seed ${params.seed}: ${JSON.stringify([...statuses])}`);
   });
 
-  test('fuzz: no stage payload yields a 5xx', async () => {
-    await fc.assert(fc.asyncProperty(fc.jsonValue(), async (v) => {
-      const r = await board.app.inject({ method: 'POST', url: '/api/v1/config/stage', headers: AUTH, payload: JSON.stringify({ ui: v, actions: { actions: [] } }) });
+  test('fuzz: no stage or apply payload, version or If-Match yields a 5xx', async () => {
+    const version = fc.option(fc.oneof(fc.integer({ min: -2, max: 5 }), fc.jsonValue()), { nil: undefined });
+    const ifMatch = fc.option(fc.oneof(fc.integer({ min: -2, max: 5 }).map((n) => `"${n}"`), fc.stringMatching(/^[\x20-\x7e]{0,12}$/)), { nil: undefined });
+    await fc.assert(fc.asyncProperty(fc.jsonValue(), version, ifMatch, fc.boolean(), async (v, ver, im, asActions) => {
+      const headers = im === undefined ? AUTH : { ...AUTH, 'if-match': im };
+      const body = asActions ? { version: ver, ui: { pages: [] }, actions: { actions: v } } : { version: ver, ui: v, actions: { actions: [] } };
+      const r = await board.app.inject({ method: 'POST', url: '/api/v1/config/stage', headers, payload: JSON.stringify(body) });
       assert.ok(r.statusCode < 500, `${r.statusCode}: ${r.body}`);
+      const a = await board.app.inject({ method: 'POST', url: `/api/v1/config/apply${typeof ver === 'number' ? `?version=${ver}` : ''}`, headers });
+      assert.ok(a.statusCode < 500, `${a.statusCode}: ${a.body}`);
     }), fcParams(200));
     await post(`${url}api/v1/config/discard`);
   });
