@@ -64,11 +64,15 @@ export interface UpdateResult {
   readonly state: ButtonState;
 }
 
-/** What the routes read of a board to render pages. */
+/** What the routes read of a board to render pages (one consistent moment). */
 export interface BoardView {
+  /** The live configuration (not a copy: read only). */
   readonly config: BoardConfig;
+  /** Its version. */
   readonly version: number;
+  /** The staged configuration's version, if one is staged. */
   readonly stagedVersion: number | undefined;
+  /** This server run's id (see {@link Board.instance}). */
   readonly instance: string;
 }
 
