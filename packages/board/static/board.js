@@ -129,6 +129,9 @@
     var wanted = null;
     var stale = false;
     var running = false;
+    // Backoff between fetches that did not reach the target; a new announcement resets it (the
+    // target moved: fetch again at once).
+    var attempt = 0;
     function done() {
       var s = shown();
       return wanted === null || (!stale && (s === wanted || (typeof s === 'number' && typeof wanted === 'number' && s > wanted)));
@@ -137,21 +140,26 @@
       if (running) return;
       running = true;
       (async function () {
-        for (var attempt = 0; !done(); attempt++) {
+        for (attempt = 0; !done(); attempt++) {
           try {
             if (await load()) stale = false;
           } catch {
             // Offline: the socket's reconnect brings a snapshot that restarts this.
             break;
           }
-          if (!done()) await sleep(Math.min(1000, 25 * Math.pow(2, attempt)));
+          if (!done() && attempt > 0) await sleep(Math.min(1000, 25 * Math.pow(2, attempt)));
         }
         running = false;
       })();
     }
     return {
       /** The server announced `value`; `resync` forces one fetch even if it seems shown. */
-      want: function (value, resync) { wanted = value; if (resync) stale = true; run(); },
+      want: function (value, resync) {
+        if (value !== wanted) attempt = -1;
+        wanted = value;
+        if (resync) stale = true;
+        run();
+      },
       check: run,
     };
   }
