@@ -9,15 +9,24 @@ if (isMainThread) {
   const ring = Ring.create({ capacity: 1 << 16, schema });
   // Register consumers before producing: the producer never overwrites what they have not released.
   const consumers = [ring.addConsumer(), ring.addConsumer()];
-  const workers = consumers.map((c) => new Worker(new URL(import.meta.url), { workerData: { descriptor: ring.descriptor, id: c.id } }));
-  const results = workers.map((w) => new Promise((resolve) => w.once('message', resolve)));
+  const workers = consumers.map((c, i) => new Worker(new URL(import.meta.url), { workerData: { descriptor: ring.descriptor, id: c.id, owner: i + 1 } }));
+  // Nothing can hang on a worker: one that dies is recovered (its consumer stops gating the
+  // producer), one that fails to start rejects `ready`, and the producer awaits its claims so
+  // these events get to run.
+  const ready = workers.map((w) => new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); }));
+  const results = workers.map((w, i) => new Promise((resolve, reject) => {
+    w.once('error', reject);
+    w.on('exit', (code) => { if (code !== 0) ring.recover(i + 1); });
+    ready[i].then(() => w.once('message', resolve));
+  }));
+  await Promise.all(ready);
 
   const producer = ring.producer();
   const total = 10_000_000;
   const t0 = performance.now();
   for (let sent = 0; sent < total;) {
     const n = Math.min(4096, total - sent);
-    const hi = producer.claim(n);                      // waits while the ring is full
+    const hi = await producer.claimAsync(n);           // waits while the ring is full
     for (let s = producer.lo, k = 0; k < n; k++, s = (s + 1) | 0) {
       const i = s & ring.mask;                         // write the slots in place
       ring.columns.price[i] = sent + k;
@@ -31,8 +40,9 @@ if (isMainThread) {
   const seconds = (performance.now() - t0) / 1000;
   console.log(`${total.toLocaleString('en')} entries to 2 consumers in ${seconds.toFixed(2)} s: ${(total / seconds / 1e6).toFixed(1)} M entries/s per consumer`);
 } else {
-  const ring = Ring.attach(workerData.descriptor, { schema });
+  const ring = Ring.attach(workerData.descriptor, { schema, owner: workerData.owner });
   const consumer = ring.openConsumer(workerData.id);
+  parentPort.postMessage('ready');
   let count = 0, sum = 0, qty = 0;
   for (;;) {
     const n = consumer.poll();                         // a batch of everything published so far

@@ -45,3 +45,7 @@ export function busyWork(params: { ms?: unknown }): { status: string; message: s
 export function failingAction(): never {
   throw new Error('this action always fails');
 }
+
+// actionboard's names of the demo actions, so a config written for it (`function:
+// greet_user_action`) finds them here too.
+export { greetUser as greet_user_action, logCurrentTime as log_current_time_action, exampleAsync as example_async_action, anotherAction as another_action };

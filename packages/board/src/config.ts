@@ -5,12 +5,13 @@
  * parseable YAML. A user file that parses but fails validation does not fall back: loading fails
  * with the problems listed.
  */
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { InvalidArgumentError } from '@ringkit/core';
-import { parseActionsConfig, parseUiConfig, ValidationError, type ActionsConfig, type UiConfig } from './schema.js';
+import { ValidationError } from './errors.js';
+import { parseActionsConfig, parseUiConfig, type ActionsConfig, type UiConfig } from './schema.js';
 
 /** The packaged default configuration directory (`packages/board/config`). */
 export const DEFAULT_CONFIG_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config');
@@ -72,12 +73,24 @@ export interface LoadedConfig {
   readonly actions: Loaded<ActionsConfig>;
 }
 
+/** Throws {@link InvalidArgumentError} naming `dir` when it is not an existing directory. */
+async function checkDir(dir: string): Promise<void> {
+  let isDir: boolean;
+  try {
+    isDir = (await stat(dir)).isDirectory();
+  } catch {
+    throw new InvalidArgumentError(`config directory does not exist: configDir=${dir} (${resolve(dir)}); create it, or leave --config out to use the packaged default config`);
+  }
+  if (!isDir) throw new InvalidArgumentError(`config directory is not a directory: configDir=${dir} (${resolve(dir)}); --config takes the directory holding ui_config.yaml and actions_config.yaml`);
+}
+
 /**
  * Loads the UI and actions configs from `userDir` (each falling back independently to the
- * packaged defaults). Throws {@link ValidationError} naming the file and fields when a chosen
- * file is invalid.
+ * packaged defaults). Throws {@link InvalidArgumentError} when `userDir` is not an existing
+ * directory, and {@link ValidationError} naming the file and fields when a chosen file is invalid.
  */
 export async function loadConfig(userDir?: string, warn: (m: string) => void = () => {}): Promise<LoadedConfig> {
+  if (userDir !== undefined) await checkDir(userDir);
   const ui = await loadOne(UI_CONFIG_FILE, userDir, (v) => parseUiConfig(v), warn);
   const actions = await loadOne(ACTIONS_CONFIG_FILE, userDir, (v) => parseActionsConfig(v), warn);
   return { ui, actions };

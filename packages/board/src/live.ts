@@ -81,33 +81,65 @@ export function sparklineState(s: SparklineInput): SparklineState {
   return s.overlay ? { ...main, overlay: seriesState(s.overlay) } : main;
 }
 
+/** A sparkline series as it goes over the wire (actionboard's key names). */
+export interface WireSparklineSeries {
+  readonly data: number[];
+  readonly color: string;
+  readonly stroke_width: number;
+  /** SVG path data computed by {@link sparklinePath}. */
+  readonly path: string;
+}
+
+/** A button's merged state as it goes over the wire: actionboard's key names. */
+export interface WireButtonState {
+  text?: string;
+  icon_class?: string;
+  style_class?: string;
+  sparkline?: WireSparklineSeries & { overlay?: WireSparklineSeries };
+}
+
+function wireSeries(s: SparklineSeriesState): WireSparklineSeries {
+  return { data: s.data, color: s.color, stroke_width: s.strokeWidth, path: s.path };
+}
+
+/** A button state in actionboard's key names (`icon_class`, `style_class`, `stroke_width`), as sent on the WebSocket and in API answers. */
+export function wireState(s: ButtonState): WireButtonState {
+  const out: WireButtonState = {};
+  if (s.text !== undefined) out.text = s.text;
+  if (s.icon !== undefined) out.icon_class = s.icon;
+  if (s.style !== undefined) out.style_class = s.style;
+  if (s.sparkline) out.sparkline = s.sparkline.overlay ? { ...wireSeries(s.sparkline), overlay: wireSeries(s.sparkline.overlay) } : wireSeries(s.sparkline);
+  return out;
+}
+
 /**
- * The update as broadcast: nulls removed, sparkline defaults filled (`color: "currentColor"`,
- * `strokeWidth: 1.5`), as in the reference.
+ * The update as broadcast, in the reference's form: actionboard's key names (`button_id`,
+ * `icon_class`, `style_class`, `stroke_width`), nulls removed, sparkline defaults filled
+ * (`color: "currentColor"`, `stroke_width: 1.5`).
  */
 export function cleanUpdate(u: ButtonUpdate): Record<string, unknown> {
-  const out: Record<string, unknown> = { buttonId: u.buttonId };
+  const out: Record<string, unknown> = { button_id: u.buttonId };
   if (u.text != null) out.text = u.text;
-  if (u.icon != null) out.icon = u.icon;
-  if (u.style != null) out.style = u.style;
-  if (u.sparkline !== undefined) {
-    if (u.sparkline === null) out.sparkline = null;
-    else {
-      const s: Record<string, unknown> = { data: u.sparkline.data, color: u.sparkline.color || 'currentColor', strokeWidth: u.sparkline.strokeWidth ?? 1.5 };
-      if (u.sparkline.min != null) s.min = u.sparkline.min;
-      if (u.sparkline.max != null) s.max = u.sparkline.max;
-      if (u.sparkline.overlay != null) s.overlay = u.sparkline.overlay;
-      out.sparkline = s;
-    }
+  if (u.icon != null) out.icon_class = u.icon;
+  if (u.style != null) out.style_class = u.style;
+  if (u.sparkline != null) {
+    const series = (x: Omit<SparklineInput, 'overlay'>): Record<string, unknown> => {
+      const o: Record<string, unknown> = { data: x.data, color: x.color || 'currentColor', stroke_width: x.strokeWidth ?? 1.5 };
+      if (x.min != null) o.min = x.min;
+      if (x.max != null) o.max = x.max;
+      return o;
+    };
+    out.sparkline = u.sparkline.overlay != null ? { ...series(u.sparkline), overlay: series(u.sparkline.overlay) } : series(u.sparkline);
   }
   return out;
 }
 
 /**
  * Merges an update into a button's state with the reference's precedence: text and style are
- * independent; for the graphic, a sparkline with data wins, else an icon string, else an explicit
- * clear (`sparkline: null` or `{data: []}`) hides the sparkline — and the icon stays hidden when
- * the sparkline had replaced it.
+ * independent; for the graphic, a sparkline with data wins, else an icon string, else a
+ * sparkline with no data (`{data: []}`) clears the sparkline — and the icon stays hidden when
+ * the sparkline had replaced it. `null` fields, `sparkline: null` included, change nothing (in
+ * the reference nulls are dropped before anything sees them).
  */
 export function mergeState(prev: ButtonState | undefined, u: ButtonUpdate): ButtonState {
   const next: ButtonState = { ...prev };
@@ -119,7 +151,7 @@ export function mergeState(prev: ButtonState | undefined, u: ButtonUpdate): Butt
   } else if (u.icon != null) {
     next.icon = u.icon;
     delete next.sparkline;
-  } else if (u.sparkline !== undefined) {
+  } else if (u.sparkline) {
     if (next.sparkline) next.icon = '';
     delete next.sparkline;
   }

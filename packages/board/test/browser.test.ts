@@ -127,9 +127,8 @@ describe('board in a real browser (Debian Chromium)', () => {
   });
 
   test('the WebSocket reconnects with backoff after the server drops it', async () => {
-    const sockets = (board as unknown as { sockets: Set<{ terminate(): void }> }).sockets;
-    for (const ws of sockets) ws.terminate();
-    await page.waitForSelector('#connection-status[data-state="reconnecting"]');
+    board.sockets.terminateAll();
+    await page.waitForSelector('#connection-status[data-state="offline"]');
     await page.waitForSelector('#connection-status[data-state="live"]', { timeout: 5000 });
     board.update({ buttonId: 'log_time_button', text: 'after reconnect' });
     await page.waitForFunction(() => document.querySelector('#btn-log_time_button .button-text')?.textContent === 'after reconnect');

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { networkInterfaces } from 'node:os';
 
 const BIN = fileURLToPath(new URL('../../../cli/bin/ringkit.js', import.meta.url));
 
@@ -44,4 +45,36 @@ test('ringkit board serves, prints a working one-time link and the token, and st
   }
   assert.equal(await exited, 0);
   assert.match(out, /ringkit board stopped\.\n$/);
+});
+
+test('ringkit board --config DIR that does not exist fails naming the path (no silent fallback)', () => {
+  const r = spawnSync(process.execPath, [BIN, 'board', '--config', './no/such/dir', '--port', '0'], { encoding: 'utf8', env: { ...process.env, RINGKIT_BOARD_TOKEN: '' } });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /^ringkit board: config directory does not exist: configDir=\.\/no\/such\/dir \(\/.*\/no\/such\/dir\); create it, or leave --config out to use the packaged default config\n/);
+  assert.equal(r.stdout, '');
+});
+
+test('ringkit board --host 0.0.0.0 prints reachable addresses (never 0.0.0.0) and, on a network, a QR code of the login link', async () => {
+  const child = spawn(process.execPath, [BIN, 'board', '--host', '0.0.0.0', '--port', '0', '--token', 'qr-token-0123456789'], { env: { ...process.env, RINGKIT_BOARD_TOKEN: '' } });
+  let out = '';
+  child.stdout.on('data', (d) => { out += String(d); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    for (let i = 0; i < 200 && !out.includes('Ctrl-C'); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.doesNotMatch(out, /0\.0\.0\.0/, out);
+    const port = /:(\d+)\//.exec(out)![1];
+    const lan = Object.values(networkInterfaces()).flat().some((i) => i && !i.internal && i.family === 'IPv4');
+    if (lan) {
+      assert.match(out, new RegExp(`reachable at: (http://\\d+\\.\\d+\\.\\d+\\.\\d+:${port}/  )+http://127\\.0\\.0\\.1:${port}/`));
+      assert.match(out, /or scan it with a tablet on the same network:\n( {2}[█▀▄ ]+\n){10,}/);
+    } else {
+      assert.match(out, new RegExp(`listening on http://127\\.0\\.0\\.1:${port}/`), 'no network interface: loopback only');
+    }
+    // Only loopback is ever contacted by this test.
+    const r = await fetch(`http://127.0.0.1:${port}/api/v1/config`, { headers: { authorization: 'Bearer qr-token-0123456789' } });
+    assert.equal(r.status, 200);
+  } finally {
+    child.kill('SIGINT');
+  }
+  assert.equal(await exited, 0);
 });

@@ -72,17 +72,22 @@ describe('HTTP endpoints', () => {
     assert.equal(home.status, 200);
     assert.match(home.text, /<base href="\.\/">/);
     assert.match(home.text, /<title id="page-title">First - ringkit board<\/title>/);
-    assert.match(home.text, /class="nav-link active" hx-get="content\/page\/first"/);
+    assert.match(home.text, /id="tab-first" data-page-id="first" class="nav-link active" aria-current="page" hx-get="content\/page\/first"/);
     assert.match(home.text, /style="grid-template-columns: repeat\(2, 1fr\);"/);
     assert.match(home.text, /<button class="control-button button-primary" id="btn-greet"[^>]*data-current-style-class="button-primary" hx-post="action\/greet" hx-swap="none" title="Greet">/);
     assert.match(home.text, /id="btn-async" data-button-id="async" data-current-style-class=""/);
     assert.doesNotMatch(home.text, /None|undefined|https?:\/\//);
     assert.match(home.text, /id="auth-warning"/, 'a browser without the cookie is told how to log in');
-    assert.match(home.text, /<div id="update-banner" hx-swap-oob="true"><!-- No update pending --><\/div>/);
+    assert.match(home.text, /<div id="update-banner" hx-swap-oob="true" data-staged-version=""><!-- No update pending --><\/div>/);
+    assert.match(home.text, /<body data-board-instance="[\w-]+">/);
+    assert.match(home.text, /<div class="button-grid" data-page-id="first" data-config-version="1"/);
+    assert.match(home.text, /<span id="connection-status" data-state="connecting" role="status" aria-live="polite">/);
+    assert.match(home.text, /<div id="toast-container" role="status" aria-live="polite">/);
+    assert.match(home.text, /<div id="update-notification-area" class="update-notification-container" aria-live="polite">/);
     const second = await get(`${url}page/second`, {});
     assert.match(second.text, /<base href="\.\.\/">/);
     assert.match(second.text, /Second &lt;b&gt; - ringkit board/);
-    assert.match(second.text, /<div class="button-grid" data-page-id="second">/, 'layout other than grid: no column style');
+    assert.match(second.text, /<div class="button-grid" data-page-id="second" data-config-version="1">/, 'layout other than grid: no column style');
     const unknown = await get(`${url}page/nope`, {});
     assert.equal(unknown.status, 200);
     assert.match(unknown.text, /<title id="page-title">First - ringkit board/);
@@ -93,13 +98,14 @@ describe('HTTP endpoints', () => {
   test('GET /content/page/:id: fragment with out-of-band nav/title/header; unknown → 404 message; fallback', async () => {
     const f = await get(`${url}content/page/second`, {});
     assert.equal(f.status, 200);
-    assert.ok(f.text.startsWith('<div class="button-grid" data-page-id="second">'));
-    assert.match(f.text, /<nav id="page-navigation" class="nav-tabs" hx-swap-oob="true">/);
-    assert.match(f.text, /data-page-id="second" class="nav-link active"/);
+    assert.ok(f.text.startsWith('<div class="button-grid" data-page-id="second" data-config-version="1">'), f.text.slice(0, 100));
+    assert.equal(f.headers.get('x-ringkit-config-version'), '1');
+    assert.match(f.text, /<nav id="page-navigation" class="nav-tabs" aria-label="Pages" hx-swap-oob="true">/);
+    assert.match(f.text, /id="tab-second" data-page-id="second" class="nav-link active" aria-current="page"/);
     assert.match(f.text, /<title id="page-title" hx-swap-oob="true">Second &lt;b&gt; - ringkit board<\/title><h1 id="page-header-title" hx-swap-oob="true">Second &lt;b&gt;<\/h1>$/);
     const nf = await get(`${url}content/page/zz%3Cx`, {});
     assert.equal(nf.status, 404);
-    assert.match(nf.text, /<div class="error-message">Page 'zz&lt;x' not found\.<\/div>/);
+    assert.match(nf.text, /<div class="error-message" data-config-version="1">Page 'zz&lt;x' not found\.<\/div>/);
     assert.doesNotMatch(nf.text, /nav-link active/);
     const fb = await get(`${url}content/page/zz?fallback=1`, {});
     assert.equal(fb.status, 200);
@@ -108,7 +114,7 @@ describe('HTTP endpoints', () => {
 
   test('GET /content/navigation_panel: active page or the first; no oob attribute', async () => {
     const n = await get(`${url}content/navigation_panel?active_page_id=empty`, {});
-    assert.match(n.text, /^<nav id="page-navigation" class="nav-tabs"><ul>/);
+    assert.match(n.text, /^<nav id="page-navigation" class="nav-tabs" aria-label="Pages"><ul>/);
     assert.match(n.text, /data-page-id="empty" class="nav-link active"/);
     for (const q of ['', '?active_page_id=', '?active_page_id=nope']) assert.match((await get(`${url}content/navigation_panel${q}`, {})).text, /data-page-id="first" class="nav-link active"/);
   });
@@ -184,7 +190,7 @@ describe('HTTP endpoints', () => {
     assert.equal(r.status, 303);
     assert.equal(r.headers.get('location'), './');
     const cookie = r.headers.get('set-cookie')!;
-    assert.match(cookie, /HttpOnly; SameSite=Strict; Path=\//);
+    for (const attr of ['HttpOnly', 'SameSite=Strict', 'Path=/']) assert.ok(cookie.split('; ').includes(attr), cookie);
     const again = await fetch(`${url}auth?code=${code}`, { redirect: 'manual' });
     assert.equal(again.status, 401, 'the code is single-use');
     const jar = cookie.split(';')[0]!;
@@ -211,8 +217,11 @@ describe('HTTP endpoints', () => {
     assert.equal((staged.json() as typeof c).ui.pages[0]!.name, 'Renamed');
     assert.match((await get(url, {})).text, /Update Available:<\/strong> A new board configuration has been staged\./);
     const conflict = await post(`${url}api/v1/config/apply?version=${version + 7}`);
-    assert.equal(conflict.status, 409);
-    assert.match(conflict.text, /not the expected version/);
+    assert.equal(conflict.status, 412);
+    assert.deepEqual(conflict.json(), {
+      detail: `stale version: the apply names version ${version + 7}, but the live configuration is version ${c.version} and version ${version} is staged (based on ${c.version}); read GET /api/v1/config (or /api/v1/config/staged) again, redo the change on it and retry`,
+      expected: version + 7, live: c.version, staged: version,
+    });
     assert.equal((await post(`${url}api/v1/config/apply?version=abc`)).status, 400);
     const ap = await post(`${url}api/v1/config/apply`, undefined, { ...AUTH, 'if-match': `"${version}"` });
     assert.equal(ap.status, 200, ap.text);
@@ -232,7 +241,7 @@ describe('HTTP endpoints', () => {
     assert.match(hxStage.text, /<div id="update-banner" class="update-banner-content" hx-swap-oob="true"/);
     const hxDiscard = await post(`${url}api/v1/config/discard`, undefined, { ...AUTH, 'hx-request': 'true' });
     assert.equal(hxDiscard.status, 200);
-    assert.equal(hxDiscard.text, '<div id="update-banner" hx-swap-oob="true"><!-- No update pending --></div>');
+    assert.equal(hxDiscard.text, '<div id="update-banner" hx-swap-oob="true" data-staged-version=""><!-- No update pending --></div>');
     assert.equal((await get(`${url}api/v1/config/staged`)).status, 404);
   });
 
@@ -256,12 +265,17 @@ describe('HTTP endpoints', () => {
     assert.equal(r400.status, 400);
     const body = r400.json() as { detail: string; problems: string[] };
     assert.match(body.detail, /^Failed to stage new configuration: /);
-    assert.equal(body.problems.length, 5, body.problems.join('\n'));
+    assert.equal(body.problems.length, 4, body.problems.join('\n'));
     assert.match(body.detail, /"notAFunction" of .* is a number, not a function/);
     assert.match(body.detail, /cannot import "\.\/nowhere\.js"/);
     assert.match(body.detail, /duplicate action id "echo"/);
     assert.match(body.detail, /duplicate button id "x"/);
-    assert.match(body.detail, /unknown action id "ghost"/);
+    assert.doesNotMatch(body.detail, /unknown action id "ghost"/, 'an unknown action is a warning, as in the reference');
+    assert.doesNotMatch(body.detail, /\/work\/|\/tmp\/|file:\/\//, 'no absolute server paths in a 400');
+    const warned = await post(`${url}api/v1/config/stage`, { ui: { pages: [{ name: 'P', id: 'p', buttons: [{ id: 'x', text: 'X', action_id: 'ghost' }] }] }, actions: { actions: [] } });
+    assert.equal(warned.status, 202, warned.text);
+    assert.deepEqual((warned.json() as { warnings: string[] }).warnings, ['ui.pages[0].buttons[0].action_id: unknown action id "ghost" (defined: none); the button answers with an error toast']);
+    await post(`${url}api/v1/config/discard`);
     for (const body2 of ['not json', '[1,2', '']) {
       const r = await post(`${url}api/v1/config/stage`, body2);
       assert.ok(r.status === 400 || r.status === 422, `${JSON.stringify(body2)} → ${r.status}`);
@@ -273,13 +287,19 @@ describe('HTTP endpoints', () => {
   test('update_content: 200 with merged state; 422 naming the field; unknown icon 422', async () => {
     const r = await post(`${url}api/v1/buttons/update_content`, { button_id: 'greet', sparkline: { data: [1, 2, 3] } });
     assert.equal(r.status, 200);
-    assert.deepEqual(r.json(), { message: 'Button content update broadcasted.', buttonId: 'greet', known: true, state: { sparkline: { data: [1, 2, 3], color: 'currentColor', strokeWidth: 1.5, path: 'M 0,25 L 50,12.5 L 100,0' } } });
+    assert.deepEqual(r.json(), { message: 'Button content update broadcasted.', button_id: 'greet', known: true, state: { sparkline: { data: [1, 2, 3], color: 'currentColor', stroke_width: 1.5, path: 'M 0,25 L 50,12.5 L 100,0' } } });
     const missing = await post(`${url}api/v1/buttons/update_content`, { text: 'x' });
     assert.equal(missing.status, 422);
     assert.match(missing.text, /buttonId: Invalid input/);
     const icon = await post(`${url}api/v1/buttons/update_content`, { buttonId: 'greet', icon: 'no-such-icon' });
     assert.equal(icon.status, 422);
-    assert.match(icon.text, /icon: unknown icon \\"no-such-icon\\"/);
+    assert.deepEqual((icon.json() as { problems: string[] }).problems, ['icon: unknown lucide icon "no-such-icon"; use a lucide icon name such as "clock" (lucide.dev/icons), FontAwesome classes such as "fas fa-clock", or "" for no icon']);
+    const sent = await post(`${url}api/v1/buttons/update_content`, { button_id: 'greet', icon_class: 'fas fa-no-such-icon', sparkline: { data: [1], stroke_width: 'wide' } });
+    assert.equal(sent.status, 422);
+    assert.deepEqual((sent.json() as { problems: string[] }).problems, [
+      'icon_class: unknown FontAwesome Free icon "fa-no-such-icon" (FontAwesome Free has 1992 icons; see fontawesome.com/search?ic=free)',
+      'sparkline.stroke_width: Invalid input: expected number, received string',
+    ], 'problems name the fields as the client spelled them');
     const unknownButton = await post(`${url}api/v1/buttons/update_content`, { buttonId: 'ghost', text: 'x' });
     assert.equal((unknownButton.json() as { known: boolean }).known, false);
     assert.equal((await get(`${url}api/v1/state`).then((x) => x.json()) as { buttons: Record<string, unknown> }).buttons.ghost, undefined, 'unknown buttons keep no state');
@@ -341,10 +361,16 @@ describe('HTTP endpoints', () => {
     assert.ok((statuses.get(200) ?? 0) > 0 && (statuses.get(422) ?? 0) > 0, `seed ${params.seed}: ${JSON.stringify([...statuses])}`);
   });
 
-  test('fuzz: no stage payload yields a 5xx', async () => {
-    await fc.assert(fc.asyncProperty(fc.jsonValue(), async (v) => {
-      const r = await board.app.inject({ method: 'POST', url: '/api/v1/config/stage', headers: AUTH, payload: JSON.stringify({ ui: v, actions: { actions: [] } }) });
+  test('fuzz: no stage or apply payload, version or If-Match yields a 5xx', async () => {
+    const version = fc.option(fc.oneof(fc.integer({ min: -2, max: 5 }), fc.jsonValue()), { nil: undefined });
+    const ifMatch = fc.option(fc.oneof(fc.integer({ min: -2, max: 5 }).map((n) => `"${n}"`), fc.stringMatching(/^[\x20-\x7e]{0,12}$/)), { nil: undefined });
+    await fc.assert(fc.asyncProperty(fc.jsonValue(), version, ifMatch, fc.boolean(), async (v, ver, im, asActions) => {
+      const headers = im === undefined ? AUTH : { ...AUTH, 'if-match': im };
+      const body = asActions ? { version: ver, ui: { pages: [] }, actions: { actions: v } } : { version: ver, ui: v, actions: { actions: [] } };
+      const r = await board.app.inject({ method: 'POST', url: '/api/v1/config/stage', headers, payload: JSON.stringify(body) });
       assert.ok(r.statusCode < 500, `${r.statusCode}: ${r.body}`);
+      const a = await board.app.inject({ method: 'POST', url: `/api/v1/config/apply${typeof ver === 'number' ? `?version=${ver}` : ''}`, headers });
+      assert.ok(a.statusCode < 500, `${a.statusCode}: ${a.body}`);
     }), fcParams(200));
     await post(`${url}api/v1/config/discard`);
   });
@@ -359,9 +385,11 @@ describe('edge configurations', () => {
       const home = await get(url, {});
       assert.equal(home.status, 200);
       assert.match(home.text, /No page or buttons configured to display\./);
-      assert.equal((await get(`${url}content/navigation_panel`, {})).text, '<nav id="page-navigation" class="nav-tabs"><ul></ul></nav>');
+      assert.equal((await get(`${url}content/navigation_panel`, {})).text, '<nav id="page-navigation" class="nav-tabs" aria-label="Pages"><ul></ul></nav>');
       assert.equal((await get(`${url}content/page/x`, {})).status, 404);
-      assert.equal((await get(`${url}content/page/x?fallback=1`, {})).status, 404);
+      const fb = await get(`${url}content/page/x?fallback=1`, {});
+      assert.equal(fb.status, 200, 'a refresh with nothing to show still carries the version');
+      assert.match(fb.text, /data-config-version="2"/);
     } finally {
       await board.close();
     }

@@ -28,7 +28,11 @@ test('mergeState: graphic precedence, per-field merge, clear keeps the icon hidd
   assert.equal(s.sparkline?.strokeWidth, 1.5);
   s = mergeState(s, u({ sparkline: { data: [] } }));
   assert.deepEqual(s, { text: 'hi', icon: '' }, 'clearing a sparkline leaves the icon hidden');
+  s = mergeState(s, u({ sparkline: { data: [5, 6] } }));
   s = mergeState(s, u({ sparkline: null, style: '' }));
+  assert.equal(s.sparkline?.path, 'M 0,25 L 100,0', 'sparkline: null changes nothing (as in the reference)');
+  assert.equal(s.style, '');
+  s = mergeState(s, u({ sparkline: { data: [] } }));
   assert.deepEqual(s, { text: 'hi', icon: '', style: '' });
   s = mergeState(s, u({ icon: 'star', sparkline: { data: [] } }));
   assert.equal(s.icon, 'star');
@@ -37,11 +41,11 @@ test('mergeState: graphic precedence, per-field merge, clear keeps the icon hidd
 
 test('cleanUpdate: nulls removed, sparkline defaults filled', () => {
   assert.deepEqual(cleanUpdate(parseButtonUpdate({ button_id: 'x', sparkline: { data: [1, 2, 3] }, text: null })), {
-    buttonId: 'x', sparkline: { data: [1, 2, 3], color: 'currentColor', strokeWidth: 1.5 },
+    button_id: 'x', sparkline: { data: [1, 2, 3], color: 'currentColor', stroke_width: 1.5 },
   });
-  assert.deepEqual(cleanUpdate(parseButtonUpdate({ buttonId: 'x', icon_class: '', style_class: 'button-danger', sparkline: null })), {
-    buttonId: 'x', icon: '', style: 'button-danger', sparkline: null,
-  });
+  assert.deepEqual(cleanUpdate(parseButtonUpdate({ buttonId: 'x', icon: '', style: 'button-danger', sparkline: null, extra: { any: 1 } })), {
+    button_id: 'x', icon_class: '', style_class: 'button-danger',
+  }, "actionboard's names on the wire; nulls and unknown keys dropped");
 });
 
 test('toastFor: the reference rules', () => {
@@ -68,8 +72,11 @@ test('parse: aliases, defaults, field-named errors, both spellings rejected', ()
   };
   bad(() => parseUiConfig({ pages: [{ name: 'P', id: 'p', gridColumns: 0, buttons: [] }] }), 'pages[0].gridColumns');
   bad(() => parseUiConfig({ pages: [{ name: 'P', id: 'p', gridColumns: 2, grid_columns: 2, buttons: [] }] }), 'pages[0].gridColumns');
-  bad(() => parseBoardConfig({ ui_config: { pages: 'x' }, actions: { actions: [{ id: 'a', module: 'm' }] } }), 'ui.pages', 'actions.actions[0].export');
-  bad(() => parseButtonUpdate({ buttonId: 'b', text: 5, color: 'red' }), 'text', '(root)');
+  bad(() => parseBoardConfig({ ui_config: { pages: 'x' }, actions: { actions: [{ id: 'a', module: 'm' }] } }), 'ui_config.pages', 'actions.actions[0].export');
+  bad(() => parseBoardConfig({ ui_config: { pages: [{ name: 'P', id: 'p', grid_columns: 0, buttons: [{ id: 'b', text: 'B', action_id: 'a', icon_class: 'fas fa-nope' }] }] }, actions_config: { actions: [{ id: 'a', module: 'm', function: 7 }] } }),
+    'ui_config.pages[0].grid_columns', 'ui_config.pages[0].buttons[0].icon_class', 'actions_config.actions[0].function');
+  bad(() => parseButtonUpdate({ buttonId: 'b', text: 5 }), 'text');
+  assert.deepEqual(parseButtonUpdate({ buttonId: 'b', color: 'red', sparkline: { data: [1], extra: true } }), { buttonId: 'b', sparkline: { data: [1] } }, 'unknown update keys are ignored, as in the reference');
   bad(() => parseButtonUpdate({ buttonId: 'b', sparkline: { data: [1, Infinity] } }), 'sparkline.data[1]');
   bad(() => parseButtonUpdate([]), '(root)');
 });
@@ -82,10 +89,11 @@ test('crossCheck: duplicate page, button and action ids, unknown action referenc
     ] },
     actions: { actions: [{ id: 'act', module: 'm', export: 'f' }, { id: 'act', module: 'm', export: 'g' }] },
   });
-  const problems = crossCheck(cfg, ['prog']);
+  const problems = crossCheck(cfg, ['prog']).map((p) => p.text);
   assert.equal(problems.length, 4, problems.join('\n'));
   assert.match(problems.join('\n'), /actions\.actions\[1\]\.id: duplicate action id "act"/);
   assert.match(problems.join('\n'), /ui\.pages\[1\]\.id: duplicate page id "a"/);
   assert.match(problems.join('\n'), /ui\.pages\[1\]\.buttons\[0\]\.id: duplicate button id "b1"/);
   assert.match(problems.join('\n'), /ui\.pages\[0\]\.buttons\[1\]\.action: unknown action id "nope"/);
+  assert.deepEqual(crossCheck(cfg, ['prog']).filter((p) => p.warning).map((p) => p.path.join('.')), ['ui.pages.0.buttons.1.action'], 'an unknown action is only a warning');
 });

@@ -74,12 +74,12 @@ describe('WebSocket /ws/button_updates', () => {
       const f = await c.next('button_content_update');
       assert.deepEqual(f, {
         type: 'button_content_update',
-        payload: { buttonId: 'greet', sparkline: { data: [1, 2, 3], color: 'currentColor', strokeWidth: 1.5 } },
-        state: { sparkline: { data: [1, 2, 3], color: 'currentColor', strokeWidth: 1.5, path: 'M 0,25 L 50,12.5 L 100,0' } },
+        payload: { button_id: 'greet', sparkline: { data: [1, 2, 3], color: 'currentColor', stroke_width: 1.5 } },
+        state: { sparkline: { data: [1, 2, 3], color: 'currentColor', stroke_width: 1.5, path: 'M 0,25 L 50,12.5 L 100,0' } },
       });
     }
     await post(`${url}api/v1/buttons/update_content`, { buttonId: 'greet', text: 'Hello' });
-    assert.deepEqual((await a.next('button_content_update', 1)).state, { text: 'Hello', sparkline: { data: [1, 2, 3], color: 'currentColor', strokeWidth: 1.5, path: 'M 0,25 L 50,12.5 L 100,0' } }, 'state merged per field');
+    assert.deepEqual((await a.next('button_content_update', 1)).state, { text: 'Hello', sparkline: { data: [1, 2, 3], color: 'currentColor', stroke_width: 1.5, path: 'M 0,25 L 50,12.5 L 100,0' } }, 'state merged per field');
     a.close();
     b.close();
   });
@@ -90,7 +90,7 @@ describe('WebSocket /ws/button_updates', () => {
     const c = new Client(url);
     const snap = await c.next('snapshot');
     const buttons = snap.payload.buttons as Record<string, unknown>;
-    assert.deepEqual(buttons.echo, { icon: 'star', style: 'button-danger', text: 'Later' });
+    assert.deepEqual(buttons.echo, { icon_class: 'star', style_class: 'button-danger', text: 'Later' });
     assert.equal(snap.payload.stagedVersion, null);
     assert.equal(typeof snap.payload.version, 'number');
     c.close();

@@ -1,11 +1,14 @@
 import type { RingControl } from './control.js';
-import { CURSOR_INDEX, PUBLISH_SIGNAL_INDEX, PUBLISH_WAITERS_INDEX, RELEASE_SIGNAL_INDEX, RELEASE_WAITERS_INDEX } from './layout.js';
+import { CURSOR_INDEX, DEAD_CLAIMS_INDEX, PUBLISH_SIGNAL_INDEX, PUBLISH_WAITERS_INDEX, RELEASE_SIGNAL_INDEX, RELEASE_WAITERS_INDEX } from './layout.js';
 
 /**
  * What a consumer may read: the highest sequence that is both published and released by every
  * consumer it runs after (the Disruptor's SequenceBarrier). Without dependencies that is the
  * cursor (single producer) or the contiguous prefix of the availability array (multi producer);
- * with dependencies it is the slowest upstream sequence, which is never ahead of the cursor.
+ * with dependencies it is the slowest upstream sequence, which is never ahead of the cursor —
+ * and, on a multi-producer ring where a producer was declared dead, never past the first
+ * unpublished slot either (the upstream consumers skipped the dead claim as lost; this consumer
+ * must skip it too, not read it).
  *
  * Threading: one per consumer, used by that consumer's thread.
  */
@@ -41,17 +44,14 @@ export class SequenceBarrier {
         this.deps = Int32Array.from(control.resolveDeps(this.depsMask));
         this.depsEpoch = epoch;
       }
-      if (this.deps.length > 0) return control.minimumOf(this.deps, Atomics.load(ctl, CURSOR_INDEX));
+      if (this.deps.length > 0) {
+        const upstream = control.minimumOf(this.deps, Atomics.load(ctl, CURSOR_INDEX));
+        if (control.availableBase < 0 || Atomics.load(ctl, DEAD_CLAIMS_INDEX) === 0) return upstream;
+        return control.publishedUpTo(next, upstream);
+      }
     }
     const cursor = Atomics.load(ctl, CURSOR_INDEX);
     if (control.availableBase < 0) return cursor;
-    // Multi producer: the cursor is the claim counter; published = contiguous run of current laps.
-    const base = control.availableBase;
-    const mask = control.mask;
-    const shift = control.indexShift;
-    for (let s = next; ((s - cursor) | 0) <= 0; s = (s + 1) | 0) {
-      if (Atomics.load(ctl, base + (s & mask)) !== s >> shift) return (s - 1) | 0;
-    }
-    return cursor;
+    return control.publishedUpTo(next, cursor);
   }
 }

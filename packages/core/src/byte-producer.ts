@@ -1,6 +1,6 @@
 import type { ByteRing } from './byte-ring.js';
 import { claimWaiting, claimWaitingAsync, type RoomClaimer } from './claim-loop.js';
-import { CLEANING_INDEX, CLEAN_LIMIT_INDEX, LENGTH_WORD, PADDING_FLAG, RECORD_ALIGNMENT, RECORD_HEADER_LENGTH, TAG_WORD } from './byte-record.js';
+import { CLEANER_INDEX, CLEANING_INDEX, CLEAN_LIMIT_INDEX, LENGTH_WORD, PADDING_FLAG, RECORD_ALIGNMENT, RECORD_HEADER_LENGTH, TAG_WORD } from './byte-record.js';
 import type { RingControl } from './control.js';
 import { InvalidArgumentError, InvalidStateError, RingClosedError } from './errors.js';
 import { CLAIM_INDEX, CLOSING_INDEX, CURSOR_INDEX } from './layout.js';
@@ -8,6 +8,7 @@ import { describe } from './schema.js';
 import type { WaitOptions } from './wait-strategy.js';
 import { copyBytes } from './copy.js';
 import { GatingCache } from './gating-cache.js';
+import { ClaimRecord } from './producer-table.js';
 
 const ALIGN_MASK = RECORD_ALIGNMENT - 1;
 /** Multi producer: at most this many bytes are zeroed ahead of the claims (see `clean`). */
@@ -48,8 +49,12 @@ export class ByteProducer implements RoomClaimer {
   private readonly lossyChunk: number;
   /** The record space as 8-byte words, for zeroing. */
   private readonly cleanWords: Float64Array;
+  /** This producer's entry in the ring's producer table. */
+  readonly entry: number;
+  /** Multi producer: records each claim (see `producer-table.ts`); undefined for a single producer. */
+  private readonly record: ClaimRecord | undefined;
 
-  constructor(ring: ByteRing) {
+  constructor(ring: ByteRing, entry: number) {
     this.ring = ring;
     this.control = ring.control;
     this.words = ring.words;
@@ -62,6 +67,8 @@ export class ByteProducer implements RoomClaimer {
     this.cleanAhead = this.control.lossy ? 0 : Math.min(ring.capacity / 4, CLEAN_CHUNK);
     this.lossyChunk = ring.capacity / 8;
     this.cleanWords = new Float64Array(ring.data.buffer, ring.data.byteOffset, ring.capacity >> 3);
+    this.entry = entry;
+    this.record = this.multi ? new ClaimRecord(this.control.producers, this.control.ctl, entry) : undefined;
   }
 
   /** Position (Int32 byte counter) of the claimed record's frame; valid between a claim and its commit. */
@@ -82,6 +89,8 @@ export class ByteProducer implements RoomClaimer {
     const ctl = control.ctl;
     const frame = RECORD_HEADER_LENGTH + length;
     const aligned = (frame + ALIGN_MASK) & ~ALIGN_MASK;
+    const record = this.record;
+    let begun = false;
     for (;;) {
       const current = this.multi ? Atomics.load(ctl, CURSOR_INDEX) : this.tail;
       const offset = current & this.mask;
@@ -92,9 +101,17 @@ export class ByteProducer implements RoomClaimer {
         if (((next - this.cleanLimit + this.cleanAhead) | 0) > 0) {
           this.cleanLimit = Atomics.load(ctl, CLEAN_LIMIT_INDEX);
           if (((next - this.cleanLimit + this.cleanAhead) | 0) > 0) this.clean(current, next);
-          if (((next - this.cleanLimit) | 0) > 0) return -1;
+          if (((next - this.cleanLimit) | 0) > 0) {
+            if (begun) record!.cancel();
+            return -1;
+          }
+        }
+        if (!begun) {
+          record!.begin();
+          begun = true;
         }
         if (Atomics.compareExchange(ctl, CURSOR_INDEX, current, next) !== current) continue;
+        record!.end(current, next);
         if (Atomics.load(ctl, CLOSING_INDEX) !== 0 && ((next - control.waitForFinal()) | 0) > 0) {
           // Outside the final range (final <= current): no reader goes there.
           throw new RingClosedError('the byte ring was closed before this claim');
@@ -143,6 +160,7 @@ export class ByteProducer implements RoomClaimer {
       if (((target - limit) | 0) <= 0) return;
     }
     if (Atomics.compareExchange(ctl, CLEANING_INDEX, limit, target) !== limit) return;
+    Atomics.store(ctl, CLEANER_INDEX, this.entry + 1); // who is zeroing, should it die before the limit moves
     // In 8-byte words: Float64Array.fill(0) on shared memory runs ~10x faster than Uint8Array's.
     const from = (limit & this.mask) >> 3;
     const to = from + (((target - limit) | 0) >> 3);
@@ -155,6 +173,7 @@ export class ByteProducer implements RoomClaimer {
       words.fill(0, 0, to - n);
     }
     Atomics.store(ctl, CLEAN_LIMIT_INDEX, target);
+    Atomics.store(ctl, CLEANER_INDEX, 0);
     this.cleanLimit = target;
     control.signalReleased(); // producers waiting at the limit
   }
@@ -267,6 +286,7 @@ export class ByteProducer implements RoomClaimer {
     if (this.pending) throw new InvalidStateError('close() with a claimed record: commit() or abort() it first');
     this.closedHandle = true;
     if (!this.multi) this.control.closeAt(this.tail);
+    else this.control.producers.release(this.entry);
   }
 
   private checkBytes(bytes: unknown): void {

@@ -1,10 +1,11 @@
 import { SequenceBarrier } from './barrier.js';
 import { LENGTH_WORD, PADDING_FLAG, RECORD_ALIGNMENT, RECORD_HEADER_LENGTH, TAG_WORD } from './byte-record.js';
 import type { ByteRing } from './byte-ring.js';
-import { batchesOf, POLL_CLOSED, POLL_EMPTY, pollMax, pollWaiting, pollWaitingAsync, type PollOptions } from './poll-loop.js';
+import { batchesOf, POLL_CLOSED, POLL_EMPTY, pollMax, pollWaiting, pollWaitingAsync, type Pollable, type PollOptions } from './poll-loop.js';
 import type { RingControl } from './control.js';
 import { EvictedError, InvalidStateError, LappedError } from './errors.js';
-import { CLAIM_INDEX, CONSUMER_STATE, CURSOR_INDEX } from './layout.js';
+import { CLAIM_INDEX, CONSUMER_STATE, CURSOR_INDEX, DEAD_CLAIMS_INDEX } from './layout.js';
+import { ABANDONED_DEAD, ABANDONED_UNKNOWN } from './producer-table.js';
 import { sliceBytes } from './copy.js';
 
 const ALIGN_MASK = RECORD_ALIGNMENT - 1;
@@ -16,7 +17,10 @@ const ALIGN_MASK = RECORD_ALIGNMENT - 1;
 export class ByteBatch {
   /** Number of records. */
   count = 0;
-  /** Lossy rings with `lossyPolicy: 'skip'`: bytes skipped just before this batch. */
+  /**
+   * Bytes skipped just before this batch, never to be read: overwritten by a lossy ring
+   * (`lossyPolicy: 'skip'`), or claimed by a producer declared dead before it committed them.
+   */
   lost = 0;
   /** Position of the batch's first frame. */
   lo = 0;
@@ -66,10 +70,13 @@ export class ByteBatch {
 
 /**
  * A broadcast reader of a byte ring: sees every committed record in order (after the readers it
- * depends on), a batch at a time, and releases each batch with one store.
+ * depends on), a batch at a time, and releases each batch with one store. Bytes it could not
+ * read — overwritten by a lossy ring, or claimed by a producer declared dead before it
+ * committed (`ByteRing.recover`) — are skipped and counted in {@link ByteBatch.lost} and
+ * {@link lost}.
  * Threading: one thread; open the same reader in another thread with `ring.openReader(id)`.
  */
-export class ByteReader implements AsyncIterable<ByteBatch> {
+export class ByteReader implements AsyncIterable<ByteBatch>, Pollable {
   /** Index in the ring's reader table (send it to another thread). */
   readonly id: number;
   /** The current batch (valid between a successful poll and the release). */
@@ -85,11 +92,15 @@ export class ByteReader implements AsyncIterable<ByteBatch> {
   private readonly heartbeatIndex: number;
   private readonly skipLapped: boolean;
   private readonly maxBatch: number;
+  private readonly beat: boolean;
+  private readonly hasDeps: boolean;
   /** Next position to read. */
   private next: number;
   private inBatch = false;
-  /** Lossy rings, `'skip'`: bytes skipped and not yet reported in a batch. */
+  private started = false;
+  /** Bytes skipped and not yet reported in a batch. */
   private lostPending = 0;
+  private lostTotal = 0;
 
   constructor(ring: ByteRing, id: number, depsMask: number) {
     const control = ring.control;
@@ -106,6 +117,8 @@ export class ByteReader implements AsyncIterable<ByteBatch> {
     this.stateIndex = control.infoIndex(id, 0);
     this.heartbeatIndex = control.heartbeatIndex(id);
     this.skipLapped = ring.header.lossySkip === true;
+    this.beat = control.evictAfterMs > 0;
+    this.hasDeps = depsMask !== 0;
     this.next = Atomics.load(control.ctl, this.seqIndex);
   }
 
@@ -122,10 +135,38 @@ export class ByteReader implements AsyncIterable<ByteBatch> {
     const control = this.control;
     const ctl = control.ctl;
     if (Atomics.load(ctl, this.stateIndex) !== CONSUMER_STATE.active) this.throwInactive();
-    if (control.evictAfterMs > 0) Atomics.store(ctl, this.heartbeatIndex, control.nowMs());
+    if (this.beat) Atomics.store(ctl, this.heartbeatIndex, control.nowMs());
+    if (!this.started) {
+      this.started = true;
+      control.markStarted(this.id);
+    }
     if (max > this.maxBatch) max = this.maxBatch;
     if (control.lossy) this.lostPending += this.checkLapped();
-    const limit = this.barrier.available(this.next);
+    for (;;) {
+      const limit = this.barrier.available(this.next);
+      const count = this.scan(max, limit);
+      if (count > 0) return count;
+      const p = this.next;
+      if (control.lossy) {
+        const lost = this.checkLapped();
+        if (lost !== 0) {
+          this.lostPending += lost;
+          return POLL_EMPTY;
+        }
+      }
+      // Stopped at an uncommitted frame: a producer declared dead may have left it for good.
+      if (((limit - p) | 0) > 0 && Atomics.load(ctl, DEAD_CLAIMS_INDEX) !== 0 && this.skipAbandoned(p, limit)) continue;
+      if (control.isClosed() && ((p - control.finalSequence()) | 0) >= 0) return POLL_CLOSED;
+      return POLL_EMPTY;
+    }
+  }
+
+  /**
+   * Collects up to `max` committed records from `next` (below `limit`) into the batch. Skipped
+   * padding moves `next` even when no record is found.
+   * @returns the number of records (0: none committed there yet).
+   */
+  private scan(max: number, limit: number): number {
     const words = this.words;
     const mask = this.mask;
     const batch = this.batch;
@@ -150,15 +191,7 @@ export class ByteReader implements AsyncIterable<ByteBatch> {
     }
     if (count === 0) {
       if (p !== this.next) this.advance(p); // skipped padding only
-      if (control.lossy) {
-        const lost = this.checkLapped();
-        if (lost !== 0) {
-          this.lostPending += lost;
-          return POLL_EMPTY;
-        }
-      }
-      if (control.isClosed() && ((p - control.finalSequence()) | 0) >= 0) return POLL_CLOSED;
-      return POLL_EMPTY;
+      return 0;
     }
     batch.lo = this.next;
     batch.end = p;
@@ -167,6 +200,39 @@ export class ByteReader implements AsyncIterable<ByteBatch> {
     this.lostPending = 0;
     this.inBatch = true;
     return count;
+  }
+
+  /**
+   * Skips the claim of a producer declared dead that starts at `p` (below `limit`), counting its
+   * bytes as lost (see `byte-record.ts`). Returns true if it skipped anything.
+   */
+  private skipAbandoned(p: number, limit: number): boolean {
+    const control = this.control;
+    const producers = control.producers;
+    const verdict = producers.abandonedAt(p);
+    let end: number;
+    if (verdict === ABANDONED_DEAD) {
+      end = producers.deadEnd;
+    } else if (verdict === ABANDONED_UNKNOWN) {
+      // It died before recording its claim, so before writing any header: its bytes are still
+      // the zeros of clean space, up to the next frame header or recorded claim.
+      const words = this.words;
+      const mask = this.mask;
+      end = (p + RECORD_ALIGNMENT) | 0;
+      while (((limit - end) | 0) > 0 && !(producers.hasNextStart && end === producers.nextStart)) {
+        const w = (end & mask) >> 2;
+        if (Atomics.load(words, w + TAG_WORD) === end && (end !== 0 || Atomics.load(words, w + LENGTH_WORD) !== 0)) break;
+        end = (end + RECORD_ALIGNMENT) | 0;
+      }
+    } else {
+      return false;
+    }
+    const lost = (end - p) | 0;
+    this.lostPending += lost;
+    this.lostTotal += lost;
+    this.advance(end);
+    control.retireDead();
+    return true;
   }
 
   /** Lossy rings: skips (or throws) when the producer has overwritten records not yet read. Returns bytes lost. */
@@ -178,6 +244,7 @@ export class ByteReader implements AsyncIterable<ByteBatch> {
     const resume = Atomics.load(ctl, this.control.multiProducer ? CURSOR_INDEX : CLAIM_INDEX);
     const lost = (resume - this.next) | 0;
     this.advance(resume);
+    this.lostTotal += lost;
     if (!this.skipLapped) throw new LappedError(lost, `the reader was lapped by the producer and lost records: lost=${lost} bytes`);
     return lost;
   }
@@ -205,15 +272,24 @@ export class ByteReader implements AsyncIterable<ByteBatch> {
    * Releases the current batch (one store): producers may reuse its space. Polling releases the
    * previous batch by itself.
    * @returns lossy rings: bytes of the batch overwritten while it was read (untrustworthy); else 0.
-   * @throws {@link LappedError} for such overwrites when `lossyPolicy` is `'error'`.
+   * @throws {@link LappedError} for such overwrites when `lossyPolicy` is `'error'`;
+   *   {@link EvictedError} when this reader was evicted while it held the batch (its records may
+   *   have been overwritten: what was read must not be trusted).
    */
   release(): number {
     if (!this.inBatch) return 0;
     this.inBatch = false;
     this.advance(this.batch.end);
-    if (!this.control.lossy) return 0;
+    const control = this.control;
+    if (this.beat && Atomics.load(control.ctl, this.stateIndex) !== CONSUMER_STATE.active) {
+      throw new EvictedError(this.id,
+        `reader ${this.id} was evicted while it held a batch (positions ${this.batch.lo}…${this.batch.end}): the producer may have overwritten those records, ` +
+        `so what was read from them must not be trusted; open a new reader to continue`);
+    }
+    if (!control.lossy) return 0;
     const torn = (this.oldestIntact() - this.batch.lo) | 0;
     if (torn <= 0) return 0;
+    this.lostTotal += torn;
     if (!this.skipLapped) throw new LappedError(torn, `records of the batch were overwritten while being read: lost=${torn} bytes`);
     return torn;
   }
@@ -221,7 +297,8 @@ export class ByteReader implements AsyncIterable<ByteBatch> {
   /**
    * Waits with the ring's wait strategy until records are committed, then takes a batch.
    * @returns the number of records (> 0) or {@link POLL_CLOSED}.
-   * @throws {@link TimeoutError}, {@link AbortError}, {@link EvictedError}, {@link LappedError}.
+   * @throws {@link TimeoutError}, {@link AbortError}, {@link EvictedError}, {@link LappedError},
+   *   {@link ConsumerNotStartedError} (a reader this one runs after never started).
    */
   poll(options?: PollOptions): number {
     const max = pollMax(options, this.maxBatch);
@@ -229,33 +306,46 @@ export class ByteReader implements AsyncIterable<ByteBatch> {
     return n !== POLL_EMPTY ? n : pollWaiting(this, max, this.control, this.barrier, options);
   }
 
-  /** Like {@link poll}, but sleeps with `Atomics.waitAsync` (keeps the event loop running). */
+  /** Like {@link poll}, but sleeps with the waiter's `waitAsync` (keeps the event loop running). */
   async pollAsync(options?: PollOptions): Promise<number> {
     const max = pollMax(options, this.maxBatch);
     const n = this.tryPoll(max);
     return n !== POLL_EMPTY ? n : pollWaitingAsync(this, max, this.control, this.barrier, options);
   }
 
-  /**
-   * Copying helper: waits for the next record and returns a copy of it (releasing it at once),
-   * or null when the ring is closed and drained.
-   */
-  read(options?: Omit<PollOptions, 'max'>): Uint8Array | null {
-    const n = this.poll({ ...options, max: 1 });
-    if (n === POLL_CLOSED) return null;
-    const copy = this.batch.copy(0);
-    this.release();
-    return copy;
+  /** {@link Pollable.blockedBy}: readers at or before this position hold this one back (none without `after`). @internal */
+  blockedBy(): number | undefined {
+    return this.hasDeps ? this.next : undefined;
   }
 
-  /** Copying helper without waiting: a copy of the next record, null when closed and drained, undefined when none is committed yet. */
+  /**
+   * Copying helper: waits for the next record and returns a copy of it (releasing it at once),
+   * or null when the ring is closed and drained. On a lossy ring, a record overwritten while it
+   * was being copied is never returned: it counts as lost ({@link lost}) and the next is read.
+   */
+  read(options?: Omit<PollOptions, 'max'>): Uint8Array | null {
+    const deadline = options?.timeout === undefined ? undefined : Date.now() + options.timeout;
+    for (;;) {
+      const timeout = deadline === undefined ? options?.timeout : Math.max(0, deadline - Date.now());
+      const n = this.poll(options === undefined ? { max: 1 } : { ...options, timeout, max: 1 });
+      if (n === POLL_CLOSED) return null;
+      const copy = this.batch.copy(0);
+      if (this.release() === 0) return copy;
+    }
+  }
+
+  /**
+   * Copying helper without waiting: a copy of the next record, null when closed and drained,
+   * undefined when none is committed yet. Like {@link read}, never returns a torn copy.
+   */
   tryRead(): Uint8Array | null | undefined {
-    const n = this.tryPoll(1);
-    if (n === POLL_CLOSED) return null;
-    if (n === POLL_EMPTY) return undefined;
-    const copy = this.batch.copy(0);
-    this.release();
-    return copy;
+    for (;;) {
+      const n = this.tryPoll(1);
+      if (n === POLL_CLOSED) return null;
+      if (n === POLL_EMPTY) return undefined;
+      const copy = this.batch.copy(0);
+      if (this.release() === 0) return copy;
+    }
   }
 
   /** Batches as an async iterator (each step releases the previous batch); ends when the ring is closed and drained. */
@@ -266,6 +356,11 @@ export class ByteReader implements AsyncIterable<ByteBatch> {
   /** The position this reader has released up to (a query). */
   get position(): number {
     return Atomics.load(this.control.ctl, this.seqIndex);
+  }
+
+  /** Bytes this reader object skipped without reading them, in total (lapped, torn, or abandoned by a dead producer). A query. */
+  get lost(): number {
+    return this.lostTotal;
   }
 
   /** Bytes claimed or committed but not yet released by this reader (a query). */

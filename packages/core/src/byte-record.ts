@@ -49,6 +49,12 @@
  *   claim waits for the zeroing only when it reaches LIMIT while another producer is zeroing.
  *   Lossy multi-producer rings zero a chunk of capacity / 8 past the claim instead (no readers
  *   gate them); readers treat everything below CLEANING - capacity as overwritten.
+ *
+ * - A multi producer declared dead between its claim and its commit (`ByteRing.recover`): its
+ *   claim [LO, HI) is recorded in its producer-table entry (`producer-table.ts`), so a reader
+ *   stuck at a frame in it skips to HI and counts the bytes as lost. One that died before
+ *   recording its claim left only zeros (clean space, no header yet): the reader skips 8-byte
+ *   steps up to the next frame header (TAG == its position) or the next recorded claim.
  */
 import { CLAIM_INDEX } from './layout.js';
 
@@ -67,5 +73,11 @@ export const MIN_BYTE_CAPACITY = 256;
 
 /** Multi producer: end of the record space claimed for zeroing (moved by compare-and-swap). Single: CLAIM. */
 export const CLEANING_INDEX = CLAIM_INDEX;
+/**
+ * Multi producer: 1 + the producer-table entry of the producer zeroing [CLEAN LIMIT, CLEANING),
+ * or 0; written by that producer with CLEANING. If it dies mid-zeroing, `ByteRing.recover`
+ * finishes the zeroing and moves the limit, so the other producers do not wait for ever.
+ */
+export const CLEANER_INDEX = CLAIM_INDEX + (32 >> 2);
 /** Multi producer: end of the zeroed record space producers may claim; second cache line of the CLAIM block. */
 export const CLEAN_LIMIT_INDEX = CLAIM_INDEX + (64 >> 2);

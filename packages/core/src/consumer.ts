@@ -1,9 +1,9 @@
 import type { SequenceBarrier } from './barrier.js';
 import type { RingControl } from './control.js';
 import { EvictedError, InvalidStateError, LappedError } from './errors.js';
-import { CLAIM_INDEX, CONSUMER_STATE, CURSOR_INDEX } from './layout.js';
+import { CLAIM_INDEX, CONSUMER_STATE, CURSOR_INDEX, DEAD_CLAIMS_INDEX } from './layout.js';
 import type { ColumnOf, Schema } from './schema.js';
-import { batchesOf, POLL_CLOSED, POLL_EMPTY, pollMax, pollWaiting, pollWaitingAsync, type PollOptions } from './poll-loop.js';
+import { batchesOf, POLL_CLOSED, POLL_EMPTY, pollMax, pollWaiting, pollWaitingAsync, type Pollable, type PollOptions } from './poll-loop.js';
 
 /** Where a batch finds its columns: the ring's column views, by field name, and bytes per entry. */
 export interface ColumnSet {
@@ -22,7 +22,11 @@ export class Batch<S extends Schema> {
   lo = 0;
   /** Number of entries. */
   count = 0;
-  /** Entries skipped (lossy rings, `lossyPolicy: 'skip'`) just before this batch. */
+  /**
+   * Entries skipped just before this batch, never to be read: overwritten before this consumer
+   * read them (lossy rings, `lossyPolicy: 'skip'`), or claimed by a producer that was declared
+   * dead before it published them (`Ring.recover`; any ring).
+   */
   lost = 0;
   private readonly columns: ColumnSet;
 
@@ -64,63 +68,89 @@ export class Batch<S extends Schema> {
  * work group — the entries it claims from the group. Reads whole batches and releases each with
  * one store, so the producer may reuse those slots.
  *
+ * Entries are never lost silently: entries a lossy ring overwrote before this consumer read
+ * them, and entries claimed by a producer that was declared dead before publishing them
+ * (`Ring.recover`), are skipped and counted — in the next batch's {@link Batch.lost} and in
+ * {@link lost}.
+ *
  * Threading: one thread. Open the same table entry in another thread with `ring.openConsumer(id)`.
  */
-export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>> {
+export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>>, Pollable {
   /** Index of this consumer in the ring's consumer table (pass it to another thread). */
   readonly id: number;
   /** The current batch (valid between a successful poll and the release). */
   readonly batch: Batch<S>;
   private readonly control: RingControl;
   private readonly barrier: SequenceBarrier;
+  private readonly capacity: number;
   private readonly seqIndex: number;
   private readonly stateIndex: number;
   private readonly heartbeatIndex: number;
   private readonly beat: boolean;
   /** Work group: Int32 index of the group's work sequence, or -1. */
   private readonly workIndex: number;
+  /** Work-group member: Int32 index of its claimed work end (shared, so a replacement resumes it). */
+  private readonly workClaimIndex: number;
   private readonly skipLapped: boolean;
+  private readonly hasDeps: boolean;
   /** Next sequence to read. */
   private next: number;
   private cachedAvailable: number;
   private inBatch = false;
-  /** Lossy rings: entries skipped by a poll that then found nothing to read; told with the next batch. */
+  private started = false;
+  /** Entries skipped by a poll that then found nothing to read; told with the next batch. */
   private pendingLost = 0;
+  private lostTotal = 0;
   /** Work-group member: claimed sequences not yet handed out (claimLo … claimHi). */
   private claimLo = 0;
   private claimHi = -1;
   private hasClaim = false;
 
-  constructor(control: RingControl, id: number, barrier: SequenceBarrier, columns: ColumnSet, workIndex: number, skipLapped: boolean) {
+  constructor(control: RingControl, id: number, barrier: SequenceBarrier, columns: ColumnSet, workIndex: number, skipLapped: boolean, hasDeps: boolean) {
     this.control = control;
     this.id = id;
     this.barrier = barrier;
+    this.capacity = control.capacity;
     this.batch = new Batch<S>(columns);
     this.seqIndex = control.seqIndex(id);
     this.stateIndex = control.infoIndex(id, 0);
     this.heartbeatIndex = control.heartbeatIndex(id);
     this.beat = control.evictAfterMs > 0;
     this.workIndex = workIndex;
+    this.workClaimIndex = control.workClaimIndex(id);
     this.skipLapped = skipLapped;
+    this.hasDeps = hasDeps;
     const seq = Atomics.load(control.ctl, this.seqIndex);
     this.next = (seq + 1) | 0;
     this.cachedAvailable = seq;
+    if (workIndex >= 0) {
+      // A member reopened after its thread died resumes the work it had claimed and not released.
+      const claimed = Atomics.load(control.ctl, this.workClaimIndex);
+      if (((claimed - seq) | 0) > 0) {
+        this.claimLo = this.next;
+        this.claimHi = claimed;
+        this.hasClaim = true;
+      }
+    }
   }
 
   /**
    * Takes the next batch if one is ready, without waiting (releasing the previous batch first).
-   * @param max most entries to take. Defaults to the ring's capacity.
+   * @param max most entries to take (at most the ring's capacity). Defaults to the capacity.
    * @returns the batch size (> 0, entries in {@link batch}); {@link POLL_EMPTY} (0) when nothing is
    *   published yet; {@link POLL_CLOSED} (-1) when the ring is closed and everything was read.
    * @throws {@link EvictedError} if this consumer was evicted; {@link LappedError} (lossy rings,
    *   `lossyPolicy: 'error'`) when entries were overwritten before it read them.
    */
-  tryPoll(max = this.control.capacity): number {
+  tryPoll(max = this.capacity): number {
     if (typeof max !== 'number' || (max | 0) !== max || max < 1) pollMax({ max }, 0);
+    if (max > this.capacity) max = this.capacity;
     if (this.inBatch) this.release();
-    const ctl = this.control.ctl;
+    const control = this.control;
+    const ctl = control.ctl;
     if (Atomics.load(ctl, this.stateIndex) !== CONSUMER_STATE.active) this.throwInactive();
-    if (this.beat) Atomics.store(ctl, this.heartbeatIndex, this.control.nowMs());
+    if (this.beat) Atomics.store(ctl, this.heartbeatIndex, control.nowMs());
+    if (!this.started) this.start();
     if (this.workIndex >= 0) return this.tryPollMember(max);
     let next = this.next;
     let available = this.cachedAvailable;
@@ -129,64 +159,100 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>> {
     if (((available - next) | 0) + 1 < max) {
       available = this.barrier.available(next);
       this.cachedAvailable = available;
-      if (((available - next) | 0) < 0) return this.emptyOrClosed(next);
     }
-    let lost = 0;
-    if (this.control.lossy) {
+    if (control.lossy) {
+      // Before deciding "empty": a lapped consumer of a multi-producer ring finds its next slot
+      // holding a newer lap, which reads as unpublished.
       const oldest = this.oldestIntact();
       if (((oldest - next) | 0) > 0) {
-        lost = (oldest - next) | 0;
+        const lost = (oldest - next) | 0;
         next = oldest;
         this.skipTo(oldest);
+        this.lostTotal += lost;
         if (!this.skipLapped) throw new LappedError(lost);
+        this.pendingLost += lost;
         if (((available - next) | 0) < 0) available = this.cachedAvailable = this.barrier.available(next);
-        if (((available - next) | 0) < 0) {
-          this.pendingLost += lost; // not lost from the count: the next batch carries it
-          return POLL_EMPTY;
-        }
       }
-      lost += this.pendingLost;
-      this.pendingLost = 0;
+    }
+    if (((available - next) | 0) < 0) {
+      if (Atomics.load(ctl, DEAD_CLAIMS_INDEX) === 0 || !this.skipAbandoned(next)) return this.emptyOrClosed(next);
+      next = this.next;
+      available = this.cachedAvailable = this.barrier.available(next);
+      if (((available - next) | 0) < 0) return this.emptyOrClosed(next);
     }
     let count = ((available - next) | 0) + 1;
     if (count > max) count = max;
     const batch = this.batch;
     batch.lo = next;
     batch.count = count;
-    batch.lost = lost;
+    batch.lost = this.pendingLost;
+    this.pendingLost = 0;
     this.inBatch = true;
     return count;
   }
 
+  /** First poll: tell the ring this consumer runs (the start timeout no longer applies to it). */
+  private start(): void {
+    this.started = true;
+    this.control.markStarted(this.id);
+  }
+
+  /**
+   * Multi producer with a producer declared dead: skips the abandoned claim at `from` (counted
+   * as lost). Returns true if it skipped anything.
+   */
+  private skipAbandoned(from: number): boolean {
+    const control = this.control;
+    const end = control.abandonedRunEnd(from);
+    if (end === from) return false;
+    const lost = (end - from) | 0;
+    this.pendingLost += lost;
+    this.lostTotal += lost;
+    this.skipTo(end);
+    control.signalReleased();
+    control.retireDead();
+    return true;
+  }
+
   private tryPollMember(max: number): number {
-    const ctl = this.control.ctl;
+    const control = this.control;
+    const ctl = control.ctl;
     if (!this.hasClaim) {
       // Claim before waiting (the Disruptor's WorkProcessor): an idle member holds the next
       // sequence, and its own sequence stays just below it, so it never blocks the producer.
       for (;;) {
         const work = Atomics.load(ctl, this.workIndex);
         const first = (work + 1) | 0;
-        if (this.control.isClosed() && ((first - this.control.finalSequence()) | 0) > 0) return this.memberDone();
+        if (control.isClosed() && ((first - control.finalSequence()) | 0) > 0) return this.memberDone();
         let available = this.cachedAvailable;
         if (((available - first) | 0) < 0) available = this.cachedAvailable = this.barrier.available(first);
         let n = ((available - work) | 0);
         if (n < 1) n = 1;
         else if (n > max) n = max;
         Atomics.store(ctl, this.seqIndex, work); // gate at `work` before the claim becomes visible
-        this.control.signalReleased(); // that store may release slots a producer is waiting for
-        if (Atomics.compareExchange(ctl, this.workIndex, work, (work + n) | 0) === work) {
+        control.signalReleased(); // that store may release slots a producer is waiting for
+        const claimHi = (work + n) | 0;
+        Atomics.store(ctl, this.workClaimIndex, claimHi); // a replacement thread resumes this claim
+        if (Atomics.compareExchange(ctl, this.workIndex, work, claimHi) === work) {
           this.claimLo = first;
-          this.claimHi = (work + n) | 0;
+          this.claimHi = claimHi;
           this.hasClaim = true;
           break;
         }
+        Atomics.store(ctl, this.workClaimIndex, work); // lost the race: nothing to resume
       }
     }
-    const lo = this.claimLo;
+    let lo = this.claimLo;
     let available = this.cachedAvailable;
     if (((available - lo) | 0) < 0) {
       available = this.cachedAvailable = this.barrier.available(lo);
-      if (((available - lo) | 0) < 0) return this.emptyOrClosed(lo);
+      if (((available - lo) | 0) < 0) {
+        if (Atomics.load(ctl, DEAD_CLAIMS_INDEX) === 0 || !this.skipAbandonedWork(lo)) return this.emptyOrClosed(lo);
+        if (!this.hasClaim) return POLL_EMPTY; // the whole claim was abandoned: claim again next time
+        lo = this.claimLo;
+        available = this.cachedAvailable = this.barrier.available(lo);
+        if (((available - lo) | 0) < 0) return this.emptyOrClosed(lo);
+      }
     }
     if (((available - this.claimHi) | 0) > 0) available = this.claimHi;
     let count = ((available - lo) | 0) + 1;
@@ -197,9 +263,28 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>> {
     const batch = this.batch;
     batch.lo = lo;
     batch.count = count;
-    batch.lost = 0;
+    batch.lost = this.pendingLost;
+    this.pendingLost = 0;
     this.inBatch = true;
     return count;
+  }
+
+  /** Work-group member: skips the part of its claim that a dead producer abandoned. */
+  private skipAbandonedWork(from: number): boolean {
+    const control = this.control;
+    let end = control.abandonedRunEnd(from);
+    if (end === from) return false;
+    const claimEnd = (this.claimHi + 1) | 0;
+    if (((end - claimEnd) | 0) > 0) end = claimEnd;
+    const lost = (end - from) | 0;
+    this.pendingLost += lost;
+    this.lostTotal += lost;
+    Atomics.store(control.ctl, this.seqIndex, (end - 1) | 0);
+    if (end === claimEnd) this.hasClaim = false;
+    else this.claimLo = end;
+    control.signalReleased();
+    control.retireDead();
+    return true;
   }
 
   private emptyOrClosed(next: number): number {
@@ -220,7 +305,7 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>> {
   private oldestIntact(): number {
     const ctl = this.control.ctl;
     const claimed = Atomics.load(ctl, this.control.multiProducer ? CURSOR_INDEX : CLAIM_INDEX);
-    return (claimed - this.control.capacity + 1) | 0;
+    return (claimed - this.capacity + 1) | 0;
   }
 
   private skipTo(sequence: number): void {
@@ -238,42 +323,61 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>> {
    * the batch). Polling releases the previous batch by itself; call this to release early.
    * @returns for lossy rings, how many entries of the batch the producer overwrote while they
    *   were being read (their values must not be trusted); otherwise 0.
-   * @throws {@link LappedError} for such overwrites when `lossyPolicy` is `'error'`.
+   * @throws {@link LappedError} for such overwrites when `lossyPolicy` is `'error'`;
+   *   {@link EvictedError} when this consumer was evicted while it held the batch (the producer
+   *   may have overwritten the batch's entries: what was read must not be trusted).
    */
   release(): number {
     if (!this.inBatch) return 0;
     this.inBatch = false;
     const hi = this.batch.hi;
     this.next = (hi + 1) | 0;
-    Atomics.store(this.control.ctl, this.seqIndex, hi); // the release: slots ≤ hi may be reused
-    this.control.signalReleased();
-    if (!this.control.lossy) return 0;
+    const control = this.control;
+    Atomics.store(control.ctl, this.seqIndex, hi); // the release: slots ≤ hi may be reused
+    control.signalReleased();
+    // Only rings with heartbeats evict a live consumer (recover() evicts the dead).
+    if (this.beat && Atomics.load(control.ctl, this.stateIndex) !== CONSUMER_STATE.active) this.throwEvictedHolding();
+    if (!control.lossy) return 0;
     const torn = (this.oldestIntact() - this.batch.lo) | 0;
     if (torn <= 0) return 0;
     const lost = torn > this.batch.count ? this.batch.count : torn;
+    this.lostTotal += lost;
     if (!this.skipLapped) throw new LappedError(lost, `entries of the batch were overwritten while being read: lost=${lost}`);
     return lost;
+  }
+
+  private throwEvictedHolding(): never {
+    const b = this.batch;
+    throw new EvictedError(this.id,
+      `consumer ${this.id} was evicted while it held a batch (sequences ${b.lo}…${b.hi}): the producer may have overwritten those entries, ` +
+      `so what was read from them must not be trusted; open a new consumer to continue`);
   }
 
   /**
    * Waits with the ring's wait strategy until a batch is ready, then takes it.
    * @returns the batch size (> 0) or {@link POLL_CLOSED}.
-   * @throws {@link TimeoutError}, {@link AbortError}, {@link EvictedError}, {@link LappedError}.
+   * @throws {@link TimeoutError}, {@link AbortError}, {@link EvictedError}, {@link LappedError},
+   *   {@link ConsumerNotStartedError} (a consumer this one runs after never started).
    */
   poll(options?: PollOptions): number {
-    const max = pollMax(options, this.control.capacity);
+    const max = pollMax(options, this.capacity);
     const n = this.tryPoll(max);
     return n !== POLL_EMPTY ? n : pollWaiting(this, max, this.control, this.barrier, options);
   }
 
   /**
-   * Like {@link poll}, but sleeps with `Atomics.waitAsync`, so the thread's event loop keeps
+   * Like {@link poll}, but sleeps with the waiter's `waitAsync`, so the thread's event loop keeps
    * running; keeps the event loop alive while waiting.
    */
   async pollAsync(options?: PollOptions): Promise<number> {
-    const max = pollMax(options, this.control.capacity);
+    const max = pollMax(options, this.capacity);
     const n = this.tryPoll(max);
     return n !== POLL_EMPTY ? n : pollWaitingAsync(this, max, this.control, this.barrier, options);
+  }
+
+  /** {@link Pollable.blockedBy}: consumers at or before this sequence hold this one back (none without `after`). @internal */
+  blockedBy(): number | undefined {
+    return this.hasDeps ? ((this.workIndex >= 0 && this.hasClaim ? this.claimLo : this.next) - 1) | 0 : undefined;
   }
 
   /**
@@ -287,6 +391,14 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>> {
   /** The sequence this consumer has released up to (a query: stale as soon as it returns). */
   get sequence(): number {
     return Atomics.load(this.control.ctl, this.seqIndex);
+  }
+
+  /**
+   * Entries this consumer object skipped without reading them, in total: overwritten by a lossy
+   * ring before or while it read them, or abandoned by a producer declared dead. A query.
+   */
+  get lost(): number {
+    return this.lostTotal;
   }
 
   /** Entries published but not yet released by this consumer (stale as soon as it returns). */

@@ -2,12 +2,32 @@ import { CapacityError, InvalidArgumentError, InvalidStateError } from './errors
 import { describe } from './schema.js';
 import {
   CLAIM_INDEX, CLOSED_INDEX, CLOSING_INDEX, CONSUMER_INFO_LENGTH, CONSUMER_ROLE, CONSUMER_SEQ_LENGTH, CONSUMER_STATE,
-  CURSOR_INDEX, FINAL_SEQUENCE_INDEX, HEARTBEAT_WORD, INFO_DEPS, MAX_CONSUMERS, MAX_DEPENDENCY_IDS, INFO_GROUP, INFO_MEMBERS, INFO_ROLE, INFO_STATE,
-  PRODUCER_ATTACHED_INDEX, PUBLISH_SIGNAL_INDEX, PUBLISH_WAITERS_INDEX, RELEASE_SIGNAL_INDEX, RELEASE_WAITERS_INDEX, SEQ_WORD,
-  TOPOLOGY_EPOCH_INDEX, type Header, type RegionDescriptor, type RegionLayout,
+  CURSOR_INDEX, DEAD_CLAIMS_INDEX, FINAL_SEQUENCE_INDEX, HEARTBEAT_WORD, INFO_DEPS, INFO_OWNER, INFO_STARTED, KIND, MAX_CONSUMERS,
+  MAX_DEPENDENCY_IDS, INFO_GROUP, INFO_MEMBERS, INFO_ROLE, INFO_STATE, OWNER_COUNTER_INDEX, PRODUCER_STATE, PUBLISH_SIGNAL_INDEX,
+  PUBLISH_WAITERS_INDEX, RELEASE_SIGNAL_INDEX, RELEASE_WAITERS_INDEX, SEQ_WORD, TOPOLOGY_EPOCH_INDEX, WORK_CLAIM_WORD,
+  type Header, type RegionDescriptor, type RegionLayout,
 } from './layout.js';
+import { Liveness } from './liveness.js';
+import { ABANDONED_DEAD, ABANDONED_UNKNOWN, ProducerTable } from './producer-table.js';
 import { log2 } from './sequence.js';
 import { signalAll, type WaitStrategy } from './wait-strategy.js';
+
+/** Who a ring object acts for (see {@link RingControl.owner}) and its watchdog. */
+export interface Participation {
+  /** Owner tag of every producer and consumer this ring object creates or opens; 0 = allocate one. */
+  readonly owner: number;
+  readonly watchdog: (() => void) | undefined;
+}
+
+/** What {@link RingControl.recover} found and did. */
+export interface RecoveryReport {
+  /** The owner tag recovered. */
+  readonly owner: number;
+  /** Producers of that owner declared dead (their unpublished claims are skipped as lost). */
+  readonly producers: number;
+  /** Consumers of that owner evicted (0 with `keepConsumers`). */
+  readonly consumers: number;
+}
 
 /**
  * The control words and the consumer table of one ring region, as seen from one thread: the
@@ -29,6 +49,19 @@ export class RingControl {
   readonly lossy: boolean;
   readonly maxConsumers: number;
   readonly evictAfterMs: number;
+  /** A waiter blocked this long by a consumer that has never polled gives up (0 = never). */
+  readonly startTimeoutMs: number;
+  /** The producer table (claims of multi producers, the single producer's slot). */
+  readonly producers: ProducerTable;
+  /**
+   * Owner tag of this ring object: recorded with every producer and consumer it creates or
+   * opens, so `recover(owner)` can declare them dead together (a thread, or a process).
+   */
+  readonly owner: number;
+  /** The checks every waiting loop runs (eviction, start timeout, watchdog). */
+  readonly liveness: Liveness;
+  /** Claims are recorded as [lo, hi): sequences claimed (current, next] are [current + 1, next + 1) (typed rings); positions [current, next) (byte rings). */
+  readonly claimUnitOffset: number;
   /** Int32 index of the first CONSUMER_INFO entry. */
   readonly infoBase: number;
   /** Int32 index of the first CONSUMER_SEQ entry. */
@@ -39,12 +72,13 @@ export class RingControl {
   private gatingEpoch = -1;
   private gating = new Int32Array(0);
 
-  constructor(descriptor: RegionDescriptor, header: Header, layout: RegionLayout, strategy: WaitStrategy) {
+  constructor(descriptor: RegionDescriptor, header: Header, layout: RegionLayout, strategy: WaitStrategy, participation: Participation) {
     this.descriptor = descriptor;
     this.header = header;
     this.layout = layout;
     this.strategy = strategy;
-    this.ctl = new Int32Array(descriptor.buffer, descriptor.byteOffset, layout.dataOffset >> 2);
+    // Division, not `>> 2`: a multi-producer ring's tables may end past 2^31 bytes.
+    this.ctl = new Int32Array(descriptor.buffer, descriptor.byteOffset, Math.floor(layout.dataOffset / 4));
     this.capacity = header.capacity;
     this.mask = header.capacity - 1;
     this.indexShift = log2(header.capacity);
@@ -52,6 +86,12 @@ export class RingControl {
     this.lossy = header.lossy;
     this.maxConsumers = header.maxConsumers;
     this.evictAfterMs = header.evictAfterMs;
+    this.startTimeoutMs = header.startTimeoutMs;
+    this.producers = new ProducerTable(this.ctl, layout.producersOffset, layout.maxProducers);
+    // Allocated owners are negative (-1, -2, …), so they never collide with owners callers choose (positive).
+    this.owner = participation.owner !== 0 ? participation.owner : Atomics.sub(this.ctl, OWNER_COUNTER_INDEX, 1) - 1;
+    this.liveness = new Liveness(this, participation.watchdog);
+    this.claimUnitOffset = header.kind === KIND.typedRing ? 1 : 0;
     this.infoBase = layout.consumerInfoOffset >> 2;
     this.seqBase = layout.consumerSeqOffset >> 2;
     this.availableBase = layout.availableOffset < 0 ? -1 : layout.availableOffset >> 2;
@@ -152,16 +192,123 @@ export class RingControl {
       Atomics.store(ctl, this.infoIndex(id, INFO_GROUP), group);
       Atomics.store(ctl, this.infoIndex(id, INFO_MEMBERS), members);
       Atomics.store(ctl, this.infoIndex(id, INFO_ROLE), role);
-      Atomics.store(ctl, this.heartbeatIndex(id), this.nowMs());
+      Atomics.store(ctl, this.infoIndex(id, INFO_OWNER), this.owner);
+      Atomics.store(ctl, this.infoIndex(id, INFO_STARTED), role === CONSUMER_ROLE.group ? 1 : 0);
+      Atomics.store(ctl, this.heartbeatIndex(id), this.nowMs()); // also the registration time (start timeout)
       Atomics.store(ctl, this.seqIndex(id), this.startSequence(depsMask));
+      Atomics.store(ctl, this.workClaimIndex(id), Atomics.load(ctl, this.seqIndex(id)));
       Atomics.store(ctl, stateIndex, CONSUMER_STATE.active);
       Atomics.add(ctl, TOPOLOGY_EPOCH_INDEX, 1);
       // Producers may have moved between reading the start and seeing us in gating (the
       // Disruptor re-reads the cursor for the same reason): start again from the newest point.
-      Atomics.store(ctl, this.seqIndex(id), this.startSequence(depsMask));
+      const start = this.startSequence(depsMask);
+      Atomics.store(ctl, this.seqIndex(id), start);
+      Atomics.store(ctl, this.workClaimIndex(id), start);
       return id;
     }
     throw new CapacityError(`the consumer table is full: maxConsumers=${this.maxConsumers}; create the ring with a larger options.maxConsumers (at most ${MAX_CONSUMERS})`);
+  }
+
+  /**
+   * Returns entries that were registered but never handed to a caller (a refused
+   * `addWorkGroup`) to the free list.
+   */
+  unregister(ids: readonly number[]): void {
+    for (const id of ids) Atomics.store(this.ctl, this.infoIndex(id, INFO_STATE), CONSUMER_STATE.free);
+    this.topologyChanged();
+  }
+
+  /** Int32 index of consumer `id`'s claimed work end (work-group members). */
+  workClaimIndex(id: number): number {
+    return this.seqBase + id * (CONSUMER_SEQ_LENGTH >> 2) + WORK_CLAIM_WORD;
+  }
+
+  /** Takes active entry `id` out of gating as evicted; true if this call did it. Call {@link topologyChanged} after. */
+  evict(id: number): boolean {
+    return Atomics.compareExchange(this.ctl, this.infoIndex(id, INFO_STATE), CONSUMER_STATE.active, CONSUMER_STATE.evicted) === CONSUMER_STATE.active;
+  }
+
+  /** After the table changed (eviction, removal): bumps the epoch and wakes everyone to look again. */
+  topologyChanged(): void {
+    Atomics.add(this.ctl, TOPOLOGY_EPOCH_INDEX, 1);
+    this.signalReleased();
+    this.signalPublished();
+  }
+
+  /** Marks consumer `id` as started (its first poll): the start timeout no longer applies to it. */
+  markStarted(id: number): void {
+    Atomics.store(this.ctl, this.infoIndex(id, INFO_STARTED), 1);
+  }
+
+  /**
+   * Declares every participant of `owner` dead (see `Ring.recover`): its producers' claims are
+   * skipped as lost (multi producer) or its producer slot freed (single producer); its
+   * consumers are evicted unless `keepConsumers` (a replacement thread reopens them).
+   * `claimedEnd` is the unit just past the cursor now (see {@link claimUnitOffset}).
+   */
+  recover(owner: number, keepConsumers: boolean): RecoveryReport {
+    const ctl = this.ctl;
+    const claimedEnd = (Atomics.load(ctl, CURSOR_INDEX) + this.claimUnitOffset) | 0;
+    const producers = this.producers.declareDead(owner, this.multiProducer, claimedEnd);
+    let consumers = 0;
+    if (!keepConsumers) {
+      for (let id = 0; id < this.maxConsumers; id++) {
+        if (this.role(id) === CONSUMER_ROLE.group || Atomics.load(ctl, this.infoIndex(id, INFO_OWNER)) !== owner) continue;
+        if (this.evict(id)) consumers++;
+      }
+    }
+    this.retireDead();
+    // Wake everyone: stuck consumers skip the dead claims, blocked producers look at gating again.
+    this.topologyChanged();
+    return Object.freeze({ owner, producers, consumers });
+  }
+
+  /**
+   * Multi producer: the last sequence of the contiguous published run from `next` (at most
+   * `limit`); `next - 1` when `next` is not published. The cursor is the claim counter, so
+   * publication is read from each slot's lap number (the Disruptor's availableBuffer).
+   */
+  publishedUpTo(next: number, limit: number): number {
+    const ctl = this.ctl;
+    const base = this.availableBase;
+    const mask = this.mask;
+    const shift = this.indexShift;
+    for (let s = next; ((s - limit) | 0) <= 0; s = (s + 1) | 0) {
+      if (Atomics.load(ctl, base + (s & mask)) !== s >> shift) return (s - 1) | 0;
+    }
+    return limit;
+  }
+
+  /**
+   * Multi producer, some producer declared dead: when sequence `s` (claimed, not published)
+   * belongs to a dead producer's claim, the sequence just past the abandoned run that starts at
+   * `s`; otherwise `s` (nothing to skip: not claimed yet, published, or a live producer's).
+   * See `producer-table.ts` for why the answer is safe while other producers keep claiming.
+   */
+  abandonedRunEnd(s: number): number {
+    const ctl = this.ctl;
+    const cursor = Atomics.load(ctl, CURSOR_INDEX); // before the scan: every claim of s was begun before this
+    if (((s - cursor) | 0) > 0 || this.publishedUpTo(s, s) === s) return s;
+    const verdict = this.producers.abandonedAt(s);
+    let end: number;
+    if (verdict === ABANDONED_DEAD) {
+      end = this.producers.deadEnd;
+    } else if (verdict === ABANDONED_UNKNOWN) {
+      // The unpublished run from s up to the next recorded claim belongs to producers that died mid-claim.
+      const producers = this.producers;
+      end = (s + 1) | 0;
+      while (((end - cursor) | 0) <= 0 && this.publishedUpTo(end, end) !== end && !(producers.hasNextStart && end === producers.nextStart)) end = (end + 1) | 0;
+    } else {
+      return s;
+    }
+    return this.publishedUpTo(s, s) === s ? s : end;
+  }
+
+  /** Frees dead producer entries whose claims every gating consumer has passed. */
+  retireDead(): void {
+    if (Atomics.load(this.ctl, DEAD_CLAIMS_INDEX) === 0) return;
+    const cursor = Atomics.load(this.ctl, CURSOR_INDEX);
+    this.producers.retire((this.minimumGatingSequence(cursor) + this.claimUnitOffset) | 0);
   }
 
   /** Removes entry `id` from gating for good (a consumer that is done, or a group and its members). */
@@ -247,32 +394,6 @@ export class RingControl {
     this.gatingEpoch = epoch;
   }
 
-  /**
-   * Liveness: evicts every gating consumer whose sequence is at or before `blockingSequence` and
-   * whose heartbeat is older than `evictAfterMs`. Returns true if it evicted anyone. Called by a
-   * producer that is blocked for room.
-   */
-  evictStale(blockingSequence: number): boolean {
-    if (this.evictAfterMs === 0) return false;
-    const ctl = this.ctl;
-    const now = this.nowMs();
-    let evicted = false;
-    for (let id = 0; id < this.maxConsumers; id++) {
-      if (this.state(id) !== CONSUMER_STATE.active || this.role(id) === CONSUMER_ROLE.group) continue;
-      if (((Atomics.load(ctl, this.seqIndex(id)) - blockingSequence) | 0) > 0) continue;
-      if (((now - Atomics.load(ctl, this.heartbeatIndex(id))) | 0) <= this.evictAfterMs) continue;
-      if (Atomics.compareExchange(ctl, this.infoIndex(id, INFO_STATE), CONSUMER_STATE.active, CONSUMER_STATE.evicted) === CONSUMER_STATE.active) {
-        evicted = true;
-      }
-    }
-    if (evicted) {
-      Atomics.add(ctl, TOPOLOGY_EPOCH_INDEX, 1);
-      this.signalReleased();
-      this.signalPublished();
-    }
-    return evicted;
-  }
-
   /** True once the ring is closed (consumers then drain up to {@link finalSequence}). */
   isClosed(): boolean {
     return Atomics.load(this.ctl, CLOSED_INDEX) !== 0;
@@ -333,11 +454,14 @@ export class RingControl {
       own.close();
       return;
     }
-    if (Atomics.load(this.ctl, PRODUCER_ATTACHED_INDEX) === 0) {
+    if (this.producers.state(0) === PRODUCER_STATE.free) {
       this.closeAt(Atomics.load(this.ctl, CURSOR_INDEX));
       return;
     }
-    throw new InvalidStateError(`a single-producer ${what} is closed by its producer: call producer.close() in the producer thread`);
+    throw new InvalidStateError(
+      `a single-producer ${what} is closed by its producer: call producer.close() in the producer thread ` +
+      `(if that thread died, ring.recover(owner) frees its producer slot first)`,
+    );
   }
 
   /** After seeing CLOSING: waits (briefly) until the closer has stored the final sequence. */

@@ -16,6 +16,7 @@ export type CoreErrorCode =
   | 'ERR_ABORTED'
   | 'ERR_LAPPED'
   | 'ERR_EVICTED'
+  | 'ERR_CONSUMER_NOT_STARTED'
   | 'ERR_CAPACITY';
 
 /**
@@ -125,6 +126,24 @@ export class EvictedError extends RingkitError {
 }
 EvictedError.prototype.name = 'EvictedError';
 
+/**
+ * A blocking call waited `startTimeoutMs` on a registered consumer that has never polled: the
+ * thread meant to open it (`ring.openConsumer(id)`) did not start, or failed at start-up. Start
+ * consumers before producing (wait for each worker to say it is ready), raise the ring's
+ * `startTimeoutMs`, or set it to 0 to wait for ever. Nothing was claimed by the call that threw.
+ */
+export class ConsumerNotStartedError extends RingkitError {
+  /** Index of the consumer that never started, in the ring's consumer table. */
+  readonly consumerId: number;
+  constructor(consumerId: number, startTimeoutMs: number, message?: string) {
+    super('ERR_CONSUMER_NOT_STARTED', message ?? (
+      `consumer ${consumerId} has never polled and this call has waited on it for ${startTimeoutMs} ms: the thread meant to open it ` +
+      `(ring.openConsumer(${consumerId})) has not started or failed at start-up; start consumers before producing, or raise options.startTimeoutMs (0 = wait for ever): consumerId=${consumerId}`));
+    this.consumerId = consumerId;
+  }
+}
+ConsumerNotStartedError.prototype.name = 'ConsumerNotStartedError';
+
 /** A plain-object form of an error that survives structured cloning. */
 export interface SerializedError {
   code: string;
@@ -181,7 +200,7 @@ export function registerErrorClass(code: RingkitErrorCode, revive: ErrorReviver)
 
 const CORE_CODES: ReadonlySet<string> = new Set<CoreErrorCode>([
   'ERR_INVALID_ARGUMENT', 'ERR_INVALID_STATE', 'ERR_LAYOUT_MISMATCH', 'ERR_RING_CLOSED', 'ERR_TIMEOUT',
-  'ERR_ABORTED', 'ERR_LAPPED', 'ERR_EVICTED', 'ERR_CAPACITY',
+  'ERR_ABORTED', 'ERR_LAPPED', 'ERR_EVICTED', 'ERR_CONSUMER_NOT_STARTED', 'ERR_CAPACITY',
 ]);
 
 /** Rebuilds the right {@link RingkitError} subclass (by `code`) from {@link serializeError}'s output. */
@@ -199,6 +218,7 @@ export function reviveError(data: SerializedError): Error {
     case 'ERR_ABORTED': e = new AbortError(data.message, opts); break;
     case 'ERR_LAPPED': e = new LappedError(Number(data.lost ?? 0), data.message); break;
     case 'ERR_EVICTED': e = new EvictedError(Number(data.consumerId ?? -1), data.message); break;
+    case 'ERR_CONSUMER_NOT_STARTED': e = new ConsumerNotStartedError(Number(data.consumerId ?? -1), 0, data.message); break;
     default: {
       const revive = revivers.get(data.code);
       if (revive !== undefined) {

@@ -6,13 +6,16 @@ export * from './errors.js';
 export * from './sequence.js';
 export { copyBytes, sliceBytes } from './copy.js';
 export * from './schema.js';
-export { describeLayout, BLOCK_LENGTH, MAX_CONSUMERS, KIND, type RegionDescriptor } from './layout.js';
+export { describeLayout, BLOCK_LENGTH, MAX_CONSUMERS, MAX_PRODUCERS, KIND, type RegionDescriptor } from './layout.js';
 export {
   resolveWaitStrategy, DEFAULT_SPIN_TRIES, MAX_SLEEP_MS,
   type WaitStrategy, type WaitStrategyKind, type WaitStrategyOption, type WaitOptions,
 } from './wait-strategy.js';
 export { atomicsWaiter, keepAliveWhile, type Waiter } from './waiter.js';
 export { Ring, type RingOptions, type AttachOptions, type ConsumerOptions, type WorkGroupOptions, type WorkGroup } from './typed-ring.js';
+export { DEFAULT_MAX_PRODUCERS, DEFAULT_START_TIMEOUT_MS, type ParticipationOptions, type RecoverOptions } from './ring-mode.js';
+export type { RecoveryReport } from './control.js';
+export type { PlacementOptions } from './region.js';
 export { Producer } from './producer.js';
 export { SingleProducerSequencer } from './single-producer-sequencer.js';
 export { MultiProducerSequencer } from './multi-producer-sequencer.js';

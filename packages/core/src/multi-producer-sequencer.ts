@@ -1,51 +1,91 @@
+import { claimWaiting, type RoomClaimer } from './claim-loop.js';
 import type { RingControl } from './control.js';
-import { InvalidArgumentError, RingClosedError } from './errors.js';
-import { CLOSING_INDEX, CURSOR_INDEX, RELEASE_SIGNAL_INDEX, RELEASE_WAITERS_INDEX } from './layout.js';
+import { InvalidStateError, RingClosedError } from './errors.js';
+import { CLOSING_INDEX, CURSOR_INDEX } from './layout.js';
 import { GatingCache } from './gating-cache.js';
 import { Producer } from './producer.js';
-import { describe, type Schema } from './schema.js';
+import { ClaimRecord } from './producer-table.js';
+import type { Schema } from './schema.js';
 import type { SlotWriter } from './slot-writer.js';
-import { MAX_SLEEP_MS, type WaitOptions } from './wait-strategy.js';
+import type { WaitOptions } from './wait-strategy.js';
 
 /**
  * A producer of a `'multi'`-producer ring. Producers claim ranges from one shared claim counter
  * (the CURSOR word) and publish by writing each slot's lap number into the availability array
  * (the Disruptor's availableBuffer), so no producer ever waits for another to publish.
  *
- * - `claim(n)` with no timeout or signal claims with one `Atomics.add`, then waits for room.
- * - `tryClaim(n)` and timed or abortable claims use a compare-and-swap, because a claim made by
- *   `Atomics.add` cannot be taken back if the wait for room gives up.
+ * - `claim(n)` with no timeout or signal waits for room first, then claims with one
+ *   `Atomics.add`, then (if other producers took the room meanwhile) waits for room again — a
+ *   claim made by `Atomics.add` cannot be taken back, so that last wait never gives up.
+ * - `tryClaim(n)` and timed or abortable claims use a compare-and-swap, so they can give up.
  *
- * Threading: one per thread; any number per ring.
+ * Every claim is recorded in the producer's entry of the ring's producer table (see
+ * `producer-table.ts`): if this producer's thread dies between claim and publish, `recover`
+ * lets consumers skip the claim as lost instead of waiting for it for ever. A producer holds one
+ * claim at a time: publish it (up to `hi`) before claiming again.
+ *
+ * Threading: one per thread; any number per ring (up to the ring's `maxProducers` at once).
  */
 export class MultiProducerSequencer<S extends Schema> extends Producer<S> {
   private readonly gating: GatingCache;
-  /** Next sequence of the current claim not yet published. */
-  private publishFrom = 0;
+  /** Next sequence of the current claim not yet published (`hi + 1` when all is published). */
+  private publishFrom = 1;
   private readonly availableBase: number;
   private readonly mask: number;
   private readonly indexShift: number;
+  /** This producer's entry in the ring's producer table. */
+  readonly entry: number;
+  private readonly record: ClaimRecord;
+  /** Room for a claim of n from the current cursor (waited for before the `Atomics.add`). */
+  private readonly roomAhead: RoomClaimer;
+  /** Room for the claim already made, (claimedFrom, hi]. */
+  private readonly roomClaimed: RoomClaimer;
+  private claimedFrom = 0;
 
-  constructor(control: RingControl, writer: SlotWriter<S>) {
+  constructor(control: RingControl, writer: SlotWriter<S>, entry: number) {
     super(control, writer);
     // A lower bound of the gating minimum: consumers only move forward, so it stays safe.
     this.gating = new GatingCache(control, control.capacity, Atomics.load(control.ctl, CURSOR_INDEX));
     this.availableBase = control.availableBase;
     this.mask = control.mask;
     this.indexShift = control.indexShift;
+    this.entry = entry;
+    this.record = new ClaimRecord(control.producers, control.ctl, entry);
+    const gating = this.gating;
+    const ctl = control.ctl;
+    this.roomAhead = {
+      tryRoom: (n) => {
+        const current = Atomics.load(ctl, CURSOR_INDEX);
+        return gating.hasRoom(current, (current + n) | 0);
+      },
+      blockedBy: (n) => this.blockedBy(n),
+    };
+    this.roomClaimed = {
+      tryRoom: () => gating.hasRoom(this.claimedFrom, this.hi),
+      blockedBy: () => ((this.hi - this.capacity) | 0) - 1,
+    };
   }
 
   /** {@inheritDoc Producer.tryClaim} */
   tryClaim(n: number): boolean {
-    this.checkCount(n);
+    this.checkClaim(n);
     const control = this.control;
     const ctl = control.ctl;
-    if (Atomics.load(ctl, CLOSING_INDEX) !== 0) throw new RingClosedError();
+    const record = this.record;
+    let begun = false;
     for (;;) {
       const current = Atomics.load(ctl, CURSOR_INDEX);
       const next = (current + n) | 0;
-      if (!control.lossy && !this.gating.hasRoom(current, next)) return false;
+      if (!control.lossy && !this.gating.hasRoom(current, next)) {
+        if (begun) record.cancel();
+        return false;
+      }
+      if (!begun) {
+        record.begin();
+        begun = true;
+      }
       if (Atomics.compareExchange(ctl, CURSOR_INDEX, current, next) === current) {
+        record.end((current + 1) | 0, (next + 1) | 0);
         this.claimed(current, next);
         return true;
       }
@@ -53,35 +93,34 @@ export class MultiProducerSequencer<S extends Schema> extends Producer<S> {
   }
 
   protected claimBlocking(n: number, options: WaitOptions | undefined): number {
-    if (options !== undefined && (options.timeout !== undefined || options.signal !== undefined)) {
-      return this.claimWithRetry(n, options);
-    }
-    this.checkCount(n);
+    // With options (a timeout or a signal, or bad options to report) the claim must be able to give up: compare-and-swap.
+    if (options !== undefined) return this.claimWithRetry(n, options);
+    this.checkClaim(n);
     const control = this.control;
     const ctl = control.ctl;
+    // Wait for room before claiming, while giving up is still possible (start timeout, close).
+    if (!control.lossy && !this.roomAhead.tryRoom(n)) claimWaiting(this.roomAhead, n, control, undefined, 'claim');
     if (Atomics.load(ctl, CLOSING_INDEX) !== 0) throw new RingClosedError();
+    this.record.begin();
     const current = Atomics.add(ctl, CURSOR_INDEX, n);
     const next = (current + n) | 0;
+    this.record.end((current + 1) | 0, (next + 1) | 0);
     this.claimed(current, next);
-    if (!control.lossy && !this.gating.hasRoom(current, next)) this.gating.update(this.awaitRoom((next - this.capacity) | 0, current));
+    if (!control.lossy && !this.gating.hasRoom(current, next)) {
+      // Other producers took the room meanwhile: the claim stands, so wait without giving up.
+      this.claimedFrom = current;
+      claimWaiting(this.roomClaimed, n, control, undefined, 'claim', false);
+    }
     return next;
   }
 
-  /** Waits (no time limit: the claim is already made) until the gating consumers release past `wrapPoint`. */
-  private awaitRoom(wrapPoint: number, fallback: number): number {
-    const control = this.control;
-    let spins = 0;
-    for (;;) {
-      const min = control.minimumGatingSequence(fallback);
-      if (((wrapPoint - min) | 0) <= 0) return min;
-      if (control.strategy.kind === 'busySpin' || ++spins <= control.strategy.spinTries) continue;
-      control.evictStale((wrapPoint - 1) | 0);
-      const ctl = control.ctl;
-      Atomics.add(ctl, RELEASE_WAITERS_INDEX, 1);
-      const observed = Atomics.load(ctl, RELEASE_SIGNAL_INDEX);
-      if (((wrapPoint - control.minimumGatingSequence(fallback)) | 0) > 0) control.strategy.waiter.wait(ctl, RELEASE_SIGNAL_INDEX, observed, MAX_SLEEP_MS);
-      Atomics.sub(ctl, RELEASE_WAITERS_INDEX, 1);
+  /** Checks a claim: size, an open producer and ring, no claim outstanding. */
+  private checkClaim(n: number): void {
+    this.checkCount(n);
+    if (((this.hi - this.publishFrom) | 0) >= 0) {
+      throw new InvalidStateError(`a claim is outstanding: publish it (up to ${this.hi}) before claiming again (published up to ${(this.publishFrom - 1) | 0})`);
     }
+    if (Atomics.load(this.control.ctl, CLOSING_INDEX) !== 0) throw new RingClosedError();
   }
 
   /** Records a successful claim of (current, next]; learns whether a concurrent close left it outside. */
@@ -103,9 +142,7 @@ export class MultiProducerSequencer<S extends Schema> extends Producer<S> {
   /** {@inheritDoc Producer.publish} */
   publish(hi: number): void {
     const from = this.publishFrom;
-    if (typeof hi !== 'number' || ((hi - this.hi) | 0) > 0 || ((hi - from) | 0) < 0) {
-      throw new InvalidArgumentError(`publish(hi) must name a claimed, unpublished sequence in [${from}, ${this.hi}]: hi=${describe(hi)}`);
-    }
+    this.checkPublish(hi, from, this.hi);
     const ctl = this.control.ctl;
     const base = this.availableBase;
     const mask = this.mask;
@@ -119,10 +156,17 @@ export class MultiProducerSequencer<S extends Schema> extends Producer<S> {
   }
 
   /**
-   * This producer is done: further claims through it throw. The ring itself stays open for the
-   * other producers; close it with `ring.close()` (any thread) once every producer is done.
+   * This producer is done: further claims through it throw, and its producer-table entry is
+   * freed. The ring itself stays open for the other producers; close it with `ring.close()`
+   * (any thread) once every producer is done.
+   * @throws {@link InvalidStateError} while a claim is outstanding (publish it first).
    */
   close(): void {
+    if (this.closedHandle) return;
+    if (((this.hi - this.publishFrom) | 0) >= 0) {
+      throw new InvalidStateError(`close() with a claim outstanding: publish up to ${this.hi} first (published up to ${(this.publishFrom - 1) | 0})`);
+    }
     this.closedHandle = true;
+    this.control.producers.release(this.entry);
   }
 }

@@ -18,6 +18,8 @@ export interface PollOptions extends WaitOptions {
 /** What the waiting loops drive: a consumer's non-blocking poll. */
 export interface Pollable {
   tryPoll(max: number): number;
+  /** Consumers at or before this sequence (position) hold this one back; undefined when it runs after none. @internal */
+  blockedBy(): number | undefined;
 }
 
 /** Validates `options.max` of a poll; `fallback` when absent. */
@@ -34,7 +36,8 @@ export function pollMax(options: PollOptions | undefined, fallback: number): num
  * `tryPoll` found nothing. Spins (all the time under `busySpin`, looking at the deadline every
  * 1024 tries), then sleeps on the barrier's signal word, announcing itself in the waiter count
  * so publishers notify only when someone sleeps; re-polls after announcing, so a publish between
- * the poll and the sleep is never missed.
+ * the poll and the sleep is never missed. Every time it wakes it runs the ring's `Liveness`
+ * checks on the consumers it runs after (eviction, start timeout) and the watchdog.
  */
 export function pollWaiting(target: Pollable, max: number, control: RingControl, barrier: SequenceBarrier, options: WaitOptions | undefined): number {
   const deadline = deadlineOf(options, 'poll');
@@ -43,14 +46,19 @@ export function pollWaiting(target: Pollable, max: number, control: RingControl,
   const busy = control.strategy.kind === 'busySpin';
   const spinTries = control.strategy.spinTries;
   const { signalIndex, waitersIndex } = barrier;
+  const since = Date.now();
   for (let spins = 1; ; spins++) {
     let n = target.tryPoll(max);
     if (n !== POLL_EMPTY) return n;
     if (busy || spins <= spinTries) {
-      if ((spins & 1023) === 0) checkWait(deadline, signal, 'poll', options?.timeout);
+      if ((spins & 1023) === 0) {
+        checkWait(deadline, signal, 'poll', options?.timeout);
+        control.liveness.check(target.blockedBy(), since, true);
+      }
       continue;
     }
     checkWait(deadline, signal, 'poll', options?.timeout);
+    if (control.liveness.check(target.blockedBy(), since, true)) continue;
     Atomics.add(ctl, waitersIndex, 1);
     const observed = Atomics.load(ctl, signalIndex);
     n = target.tryPoll(max);
@@ -70,8 +78,14 @@ export async function pollWaitingAsync(target: Pollable, max: number, control: R
     const n = target.tryPoll(max);
     if (n !== POLL_EMPTY) return n;
   }
+  const since = Date.now();
   for (;;) {
     checkWait(deadline, signal, 'pollAsync', options?.timeout);
+    if (control.liveness.check(target.blockedBy(), since, true)) {
+      const n = target.tryPoll(max);
+      if (n !== POLL_EMPTY) return n;
+      continue;
+    }
     Atomics.add(ctl, waitersIndex, 1);
     const observed = Atomics.load(ctl, signalIndex);
     let n: number;

@@ -1,6 +1,6 @@
 import { claimWaiting, claimWaitingAsync, type RoomClaimer } from './claim-loop.js';
 import type { RingControl } from './control.js';
-import { InvalidArgumentError, RingClosedError } from './errors.js';
+import { InvalidArgumentError, InvalidStateError, RingClosedError } from './errors.js';
 import { describe, type Schema, type Entry } from './schema.js';
 import type { SlotWriter } from './slot-writer.js';
 import type { WaitOptions } from './wait-strategy.js';
@@ -97,6 +97,19 @@ export abstract class Producer<S extends Schema> implements RoomClaimer {
       throw new InvalidArgumentError(`claim size must be an integer in [1, capacity=${this.capacity}]: n=${describe(n)}`);
     }
     if (this.closedHandle) throw new RingClosedError('this producer is closed');
+  }
+
+  /**
+   * The one range check of every publish path: `hi` must be an Int32 sequence inside the
+   * outstanding claim, from `from` (the first claimed sequence not yet published) to `last`
+   * (the last claimed). Refuses before anything is stored, so a bad `hi` exposes nothing.
+   * @throws {@link InvalidStateError} when nothing is claimed and unpublished;
+   *   {@link InvalidArgumentError} for any other `hi` (NaN, a fraction, out of the range).
+   */
+  protected checkPublish(hi: number, from: number, last: number): void {
+    if (typeof hi === 'number' && (hi | 0) === hi && ((hi - from) | 0) >= 0 && ((last - hi) | 0) >= 0) return;
+    if (((last - from) | 0) < 0) throw new InvalidStateError(`publish(hi) with nothing claimed and unpublished: claim first: hi=${describe(hi)}`);
+    throw new InvalidArgumentError(`publish(hi) must name a claimed, unpublished sequence in [${from}, ${last}]: hi=${describe(hi)}`);
   }
 
   /**

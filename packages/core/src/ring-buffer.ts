@@ -1,7 +1,7 @@
 import type { Consumer } from './consumer.js';
 import { POLL_CLOSED, POLL_EMPTY } from './poll-loop.js';
 import { InvalidArgumentError, InvalidStateError, LayoutMismatchError, registerErrorClass, RingClosedError, type RingkitError } from './errors.js';
-import { alignTo, BLOCK_LENGTH, checkDescriptor, MAX_CONSUMERS } from './layout.js';
+import { alignTo, BLOCK_LENGTH, checkDescriptor, MAX_CONSUMERS, MAX_PRODUCERS } from './layout.js';
 import type { Producer } from './producer.js';
 import { bytes, describe, MAX_BYTES_FIELD_LENGTH, type BytesField } from './schema.js';
 import { MAX_CAPACITY } from './sequence.js';
@@ -180,7 +180,7 @@ export class RingBuffer {
       const capacity = nextPowerOfTwo(slotCount);
       const inRing = slotBytes <= MAX_BYTES_FIELD_LENGTH;
       const schema: SlotSchema = inRing ? { length: 'u32', data: bytes(slotBytes) } : { length: 'u32' };
-      const ringOptions = { capacity, schema, producer: 'multi' as const, maxConsumers: maxReaders };
+      const ringOptions = { capacity, schema, producer: 'multi' as const, maxConsumers: maxReaders, maxProducers: MAX_PRODUCERS };
       const ringEnd = alignTo(RING_OFFSET + Ring.byteLength(ringOptions), BLOCK_LENGTH);
       const payloadBytes = inRing ? 0 : capacity * slotBytes;
       if (ringEnd + payloadBytes > 2 ** 32) {

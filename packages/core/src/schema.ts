@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, LayoutMismatchError } from './errors.js';
 
 /**
  * Slot schemas: named fields stored column by column (struct of arrays). Each column is one
@@ -98,8 +98,8 @@ export function resolveSchema(schema: unknown): ResolvedField[] {
     throw new InvalidArgumentError(`options.schema must have 1 to ${MAX_FIELDS} fields: fields=${entries.length}`);
   }
   return entries.map(([name, type]) => {
-    if (!FIELD_NAME.test(name)) {
-      throw new InvalidArgumentError(`schema field names must be identifiers of at most 64 characters: name=${JSON.stringify(name)}`);
+    if (!FIELD_NAME.test(name) || name === '__proto__') {
+      throw new InvalidArgumentError(`schema field names must be identifiers of at most 64 characters, other than __proto__: name=${JSON.stringify(name)}`);
     }
     if (typeof type === 'string' && Object.hasOwn(FIELD_TYPES, type)) {
       const elementBytes = FIELD_TYPES[type as ScalarType].BYTES_PER_ELEMENT;
@@ -123,15 +123,29 @@ export function encodeSchema(fields: readonly ResolvedField[]): string {
   return fields.map((f) => `${f.name}:${typeof f.type === 'string' ? f.type : `bytes(${f.type.length})`}`).join(',');
 }
 
-/** Rebuilds a schema object from {@link encodeSchema}'s text. */
+const ENCODED_FIELD = /^([A-Za-z_$][A-Za-z0-9_$]{0,63}):(?:(i8|u8|i16|u16|i32|u32|f32|f64|i64|u64)|bytes\(([1-9][0-9]{0,7})\))$/;
+
+/**
+ * Rebuilds a schema from {@link encodeSchema}'s text, as read from shared memory: refuses
+ * anything {@link encodeSchema} cannot have written (the result is then checked again by
+ * {@link resolveSchema} and compared with its canonical text).
+ * @throws {@link LayoutMismatchError} (`field: 'schema'`) for text that is not a schema.
+ */
 export function decodeSchema(text: string): Schema {
   const out: Record<string, FieldType> = {};
-  for (const part of text.split(',')) {
-    const at = part.indexOf(':');
-    const name = part.slice(0, at);
-    const type = part.slice(at + 1);
-    const m = /^bytes\((\d+)\)$/.exec(type);
-    out[name] = m !== null ? bytes(Number(m[1])) : (type as ScalarType);
+  const fail = (why: string): never => {
+    throw new LayoutMismatchError('schema', `corrupt schema text in the region header (${why}): schema=${describe(text)}`);
+  };
+  const parts = text.split(',');
+  if (text.length === 0 || parts.length > MAX_FIELDS) fail(`1 to ${MAX_FIELDS} fields expected`);
+  for (const part of parts) {
+    const m = ENCODED_FIELD.exec(part);
+    if (m === null) fail(`field ${describe(part)} is not name:type`);
+    const [, name, scalar, length] = m!;
+    if (name === '__proto__' || Object.hasOwn(out, name!)) fail(`field name ${describe(name)} repeated or not allowed`);
+    if (scalar !== undefined) out[name!] = scalar as ScalarType;
+    else if (Number(length) > MAX_BYTES_FIELD_LENGTH) fail(`bytes(${length}) longer than 2^24`);
+    else out[name!] = bytes(Number(length));
   }
   return out;
 }

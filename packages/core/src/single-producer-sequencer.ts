@@ -1,9 +1,9 @@
 import type { RingControl } from './control.js';
-import { InvalidArgumentError, InvalidStateError } from './errors.js';
+import { InvalidStateError } from './errors.js';
 import { CLAIM_INDEX, CURSOR_INDEX } from './layout.js';
 import { GatingCache } from './gating-cache.js';
 import { Producer } from './producer.js';
-import { describe, type Schema } from './schema.js';
+import type { Schema } from './schema.js';
 import type { SlotWriter } from './slot-writer.js';
 import type { WaitOptions } from './wait-strategy.js';
 
@@ -57,9 +57,7 @@ export class SingleProducerSequencer<S extends Schema> extends Producer<S> {
 
   /** {@inheritDoc Producer.publish} */
   publish(hi: number): void {
-    if (typeof hi !== 'number' || ((hi - this.nextValue) | 0) > 0 || ((hi - this.published) | 0) <= 0) {
-      throw new InvalidArgumentError(`publish(hi) must name a claimed, unpublished sequence in [${(this.published + 1) | 0}, ${this.nextValue}]: hi=${describe(hi)}`);
-    }
+    this.checkPublish(hi, (this.published + 1) | 0, this.nextValue);
     this.published = hi;
     Atomics.store(this.control.ctl, CURSOR_INDEX, hi); // the release: slots ≤ hi are visible to any thread that sees it
     this.control.signalPublished();

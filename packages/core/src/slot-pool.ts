@@ -3,6 +3,8 @@ import {
   alignTo, BLOCK_LENGTH, checkDescriptor, KIND, readHeader, SCHEMA_OFFSET, schemaByteLength, writeHeader,
   type Header, type RegionDescriptor,
 } from './layout.js';
+import { placeRegion, type PlacementOptions } from './region.js';
+import { optionsObject } from './ring-mode.js';
 import { revivable } from './ring-buffer.js';
 import { describe } from './schema.js';
 import { checkWait, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sleepMs, type WaitOptions, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
@@ -21,18 +23,33 @@ import { checkWait, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sl
  *    A+512  SLOTS         slot count × 16 bytes: STATE | LENGTH | AGE | reserved
  *        D  DATA          slot count × stride (slot bytes rounded up to 128)
  *
- * STATE = generation << 12 | state, moved only by compare-and-swap, so a state change and a
- * generation check are one atomic step. state: 0 FREE, 1 WRITING, 2 READY (the producer's
- * implicit reference), 2 + k READY with k readers. The generation (20 bits, wraps) is bumped
- * each time the slot is taken for writing: a handle from an earlier use no longer matches.
+ * STATE = generation << 12 | READERS << 4 | HANDED << 3 | PRODUCER << 2 | PHASE, moved only by
+ * compare-and-swap, so a state change and a generation check are one atomic step:
+ *   PHASE     0 FREE, 1 WRITING, 2 READY
+ *   PRODUCER  the producer's reference (taken by markReady, dropped by its release)
+ *   HANDED    the producer's reference was handed to a reader with the handle (`view`)
+ *   READERS   references taken by `acquire` (0 … 255)
+ * A READY slot is freed when PRODUCER and READERS are both gone. `whenFull: 'overwrite'` takes
+ * only a READY slot with no readers and nothing handed over (the producer's own reference may
+ * go with it: its handle becomes stale), so a slot some reader holds is never overwritten.
+ * Releases do not say whose reference they drop, so each pool object (thread) counts the
+ * acquires it made: its release drops one of those first, else the producer's, else (a release
+ * on a reader's behalf) a reader's. The generation (20 bits, wraps) is bumped each time the slot
+ * is taken for writing: a handle from an earlier use no longer matches.
  */
 const STATE_BITS = 12;
 const STATE_MASK = (1 << STATE_BITS) - 1;
+const PHASE_MASK = 3;
+const PRODUCER = 1 << 2;
+const HANDED = 1 << 3;
+const READER_SHIFT = 4;
+const READER_ONE = 1 << READER_SHIFT;
+const READERS_MASK = STATE_MASK & ~(READER_ONE - 1);
 const GENERATION_MASK = (1 << (32 - STATE_BITS)) - 1;
-/** Slot states (the low 12 bits of a slot's STATE word). */
+/** Slot phases (the low 2 bits of a slot's STATE word). */
 export const SLOT_STATE = { free: 0, writing: 1, ready: 2 } as const;
 /** Most readers one slot may have at once. */
-export const MAX_SLOT_READERS = STATE_MASK - SLOT_STATE.ready;
+export const MAX_SLOT_READERS = READERS_MASK >>> READER_SHIFT;
 const SLOT_ENTRY_WORDS = 4;
 const COUNTER = { bytesWritten: 0, bytesRead: 1, allocations: 2, overwrites: 3, full: 4 } as const;
 
@@ -40,7 +57,7 @@ const COUNTER = { bytesWritten: 0, bytesRead: 1, allocations: 2, overwrites: 3, 
 export type WhenFull = 'wait' | 'fail' | 'overwrite';
 
 /** Options of {@link SlotPool.create}. */
-export interface SlotPoolOptions {
+export interface SlotPoolOptions extends PlacementOptions {
   /** Bytes per slot: an integer in [1, 2^30]. */
   slotBytes: number;
   /** Number of slots: an integer in [1, 65536]. */
@@ -88,10 +105,31 @@ export class StaleSlotError extends InvalidStateError {
 }
 revivable(StaleSlotError, 'StaleSlotError', 'ERR_STALE_SLOT');
 
-function parseSchema(text: string): { slotBytes: number; whenFull: WhenFull } {
-  const m = /^slotBytes=(\d+),whenFull=(wait|fail|overwrite)$/.exec(text);
-  if (m === null) throw new LayoutMismatchError('schema', `not a slot pool description: schema=${text}`);
-  return { slotBytes: Number(m[1]), whenFull: m[2] as WhenFull };
+function parseSchema(text: string, lossy: boolean): { slotBytes: number; whenFull: WhenFull } {
+  const m = /^slotBytes=([1-9][0-9]{0,9}),whenFull=(wait|fail|overwrite)$/.exec(text);
+  if (m === null) throw new LayoutMismatchError('schema', `not a slot pool description: schema=${describe(text)}`);
+  const slotBytes = Number(m[1]);
+  if (slotBytes > 2 ** 30) throw new LayoutMismatchError('schema', `corrupt slot pool description (slotBytes above 2^30): schema=${describe(text)}`);
+  const whenFull = m[2] as WhenFull;
+  if ((whenFull === 'overwrite') !== lossy) throw new LayoutMismatchError('flags', `corrupt slot pool header: the lossy flag disagrees with whenFull=${whenFull}`);
+  return { slotBytes, whenFull };
+}
+
+/** Checks the options {@link SlotPool.create} and {@link SlotPool.byteLength} share. */
+function checkPoolOptions(options: Pick<SlotPoolOptions, 'slotBytes' | 'slotCount' | 'whenFull'>): { slotBytes: number; slotCount: number; whenFull: WhenFull } {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`options must be an object { slotBytes, slotCount }: options=${describe(options)}`);
+  const { slotBytes, slotCount } = options;
+  if (typeof slotBytes !== 'number' || !Number.isInteger(slotBytes) || slotBytes < 1 || slotBytes > 2 ** 30) {
+    throw new InvalidArgumentError(`options.slotBytes must be an integer in [1, 2^30]: slotBytes=${describe(slotBytes)}`);
+  }
+  if (typeof slotCount !== 'number' || !Number.isInteger(slotCount) || slotCount < 1 || slotCount > 65536) {
+    throw new InvalidArgumentError(`options.slotCount must be an integer in [1, 65536]: slotCount=${describe(slotCount)}`);
+  }
+  const whenFull = options.whenFull ?? 'wait';
+  if (whenFull !== 'wait' && whenFull !== 'fail' && whenFull !== 'overwrite') {
+    throw new InvalidArgumentError(`options.whenFull must be 'wait', 'fail' or 'overwrite': whenFull=${describe(whenFull)}`);
+  }
+  return { slotBytes, slotCount, whenFull };
 }
 
 function geometry(slotBytes: number, slotCount: number, schema: string): { ctlOffset: number; dataOffset: number; stride: number; byteLength: number } {
@@ -122,12 +160,14 @@ export class SlotPool {
   private readonly counters: BigInt64Array;
   private readonly slotBase: number;
   private readonly strategy: WaitStrategy;
+  /** Acquires this pool object (thread) made and has not released, by slot and generation. */
+  private readonly acquired = new Map<number, number>();
   private static readonly NEXT = 0;
   private static readonly FREE_SIGNAL = 128 >> 2;
   private static readonly FREE_WAITERS = 256 >> 2;
 
   private constructor(d: RegionDescriptor, header: Header, strategy: WaitStrategy) {
-    const { slotBytes, whenFull } = parseSchema(header.schema);
+    const { slotBytes, whenFull } = parseSchema(header.schema, header.lossy);
     const g = geometry(slotBytes, header.capacity, header.schema);
     if (g.byteLength !== header.byteLength) throw new LayoutMismatchError('byteLength', `the pool's recorded length does not match its header: byteLength=${header.byteLength}, computed ${g.byteLength}`);
     this.descriptor = Object.freeze({ buffer: d.buffer, byteOffset: d.byteOffset });
@@ -144,34 +184,30 @@ export class SlotPool {
 
   /** Creates a pool in a new `SharedArrayBuffer`. @throws {@link InvalidArgumentError} naming the bad option. */
   static create(options: SlotPoolOptions): SlotPool {
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`options must be an object { slotBytes, slotCount }: options=${describe(options)}`);
-    const { slotBytes, slotCount } = options;
-    if (typeof slotBytes !== 'number' || !Number.isInteger(slotBytes) || slotBytes < 1 || slotBytes > 2 ** 30) {
-      throw new InvalidArgumentError(`options.slotBytes must be an integer in [1, 2^30]: slotBytes=${describe(slotBytes)}`);
-    }
-    if (typeof slotCount !== 'number' || !Number.isInteger(slotCount) || slotCount < 1 || slotCount > 65536) {
-      throw new InvalidArgumentError(`options.slotCount must be an integer in [1, 65536]: slotCount=${describe(slotCount)}`);
-    }
-    const whenFull = options.whenFull ?? 'wait';
-    if (whenFull !== 'wait' && whenFull !== 'fail' && whenFull !== 'overwrite') {
-      throw new InvalidArgumentError(`options.whenFull must be 'wait', 'fail' or 'overwrite': whenFull=${describe(whenFull)}`);
-    }
+    const { slotBytes, slotCount, whenFull } = checkPoolOptions(options);
+    const strategy = resolveWaitStrategy(options.waitStrategy);
     const schema = `slotBytes=${slotBytes},whenFull=${whenFull}`;
     const g = geometry(slotBytes, slotCount, schema);
-    if (g.byteLength > 2 ** 32) throw new InvalidArgumentError(`the pool would exceed 4 GiB: slotBytes=${slotBytes}, slotCount=${slotCount}`);
-    const d = { buffer: new SharedArrayBuffer(g.byteLength), byteOffset: 0 };
+    const d = placeRegion(options, g, 'slot pool');
     const header: Header = {
-      kind: KIND.slotPool, capacity: slotCount, multiProducer: true, maxConsumers: 0, lossy: whenFull === 'overwrite',
-      initialSequence: 0, evictAfterMs: 0, byteLength: g.byteLength, schema, epochMs: Date.now(),
+      kind: KIND.slotPool, capacity: slotCount, multiProducer: true, maxConsumers: 0, maxProducers: 0, lossy: whenFull === 'overwrite',
+      initialSequence: 0, evictAfterMs: 0, startTimeoutMs: 0, byteLength: g.byteLength, schema, epochMs: Date.now(),
     };
     writeHeader(d, header);
-    return new SlotPool(d, header, resolveWaitStrategy(options.waitStrategy));
+    return new SlotPool(d, header, strategy);
   }
 
   /** Attaches to a pool created in another thread. @throws {@link LayoutMismatchError} when it is not a slot pool. */
-  static attach(descriptor: RegionDescriptor, options: { waitStrategy?: WaitStrategyOption } = {}): SlotPool {
+  static attach(descriptor: RegionDescriptor, options?: { waitStrategy?: WaitStrategyOption }): SlotPool {
     const d = checkDescriptor(descriptor);
-    return new SlotPool(d, readHeader(d, KIND.slotPool), resolveWaitStrategy(options.waitStrategy));
+    const strategy = resolveWaitStrategy(optionsObject(options, 'options').waitStrategy);
+    return new SlotPool(d, readHeader(d, KIND.slotPool, (schema, flags) => void parseSchema(schema, flags.lossy)), strategy);
+  }
+
+  /** Bytes a pool with these options occupies (to place it inside a larger buffer). */
+  static byteLength(options: Pick<SlotPoolOptions, 'slotBytes' | 'slotCount' | 'whenFull'>): number {
+    const { slotBytes, slotCount, whenFull } = checkPoolOptions(options);
+    return geometry(slotBytes, slotCount, `slotBytes=${slotBytes},whenFull=${whenFull}`).byteLength;
   }
 
   private stateIndex(slot: number): number {
@@ -217,7 +253,7 @@ export class SlotPool {
     for (let k = 0; k < this.slotCount; k++) {
       const slot = (((start + k) % this.slotCount) + this.slotCount) % this.slotCount;
       const word = Atomics.load(ctl, this.stateIndex(slot));
-      if ((word & STATE_MASK) === SLOT_STATE.free) {
+      if ((word & PHASE_MASK) === SLOT_STATE.free) {
         const got = this.take(slot, word);
         if (got !== null) return got;
       }
@@ -230,7 +266,8 @@ export class SlotPool {
       let oldestAge = 0;
       for (let slot = 0; slot < this.slotCount; slot++) {
         const word = Atomics.load(ctl, this.stateIndex(slot));
-        if ((word & STATE_MASK) !== SLOT_STATE.ready) continue;
+        // READY, no reader and nothing handed over: at most the producer's own reference goes with it.
+        if ((word & (PHASE_MASK | HANDED | READERS_MASK)) !== SLOT_STATE.ready) continue;
         const age = Atomics.load(ctl, this.stateIndex(slot) + 2);
         if (oldest < 0 || ((age - oldestAge) | 0) < 0) {
           oldest = slot;
@@ -280,8 +317,13 @@ export class SlotPool {
     }
     const index = this.stateIndex(this.checkSlot(slot?.slot));
     const writing = (slot.generation << STATE_BITS) | SLOT_STATE.writing;
+    // Check before writing LENGTH: a refused (stale) call must not touch the live slot. Only
+    // this writer moves a WRITING slot, so it is still WRITING at the compare-and-swap.
+    if (Atomics.load(this.ctl, index) !== writing) {
+      throw new StaleSlotError(`markReady on a slot that is not being written by this handle: slot=${slot.slot}, generation=${describe(slot.generation)}`);
+    }
     Atomics.store(this.ctl, index + 1, length);
-    if (Atomics.compareExchange(this.ctl, index, writing, (slot.generation << STATE_BITS) | SLOT_STATE.ready) !== writing) {
+    if (Atomics.compareExchange(this.ctl, index, writing, (slot.generation << STATE_BITS) | PRODUCER | SLOT_STATE.ready) !== writing) {
       throw new StaleSlotError(`markReady on a slot that is not being written by this handle: slot=${slot.slot}, generation=${slot.generation}`);
     }
     this.count(COUNTER.bytesWritten, length);
@@ -305,16 +347,16 @@ export class SlotPool {
     const ctl = this.ctl;
     for (;;) {
       const word = Atomics.load(ctl, index);
-      const state = word & STATE_MASK;
-      if (word >>> STATE_BITS !== handle.generation || state < SLOT_STATE.ready) {
+      if (word >>> STATE_BITS !== handle.generation || (word & PHASE_MASK) !== SLOT_STATE.ready) {
         throw new StaleSlotError(
-          `the slot was reused or freed since this handle was made: slot=${handle.slot}, handle generation=${handle.generation}, ` +
-          `slot generation=${word >>> STATE_BITS}, state=${state}`,
+          `the slot was reused or freed since this handle was made: slot=${handle.slot}, handle generation=${describe(handle.generation)}, ` +
+          `slot generation=${word >>> STATE_BITS}, phase=${word & PHASE_MASK}`,
         );
       }
-      if (state === STATE_MASK) throw new CapacityError(`too many readers on one slot (at most ${MAX_SLOT_READERS}): slot=${handle.slot}`);
-      if (Atomics.compareExchange(ctl, index, word, word + 1) === word) break;
+      if ((word & READERS_MASK) === READERS_MASK) throw new CapacityError(`too many readers on one slot (at most ${MAX_SLOT_READERS}): slot=${handle.slot}`);
+      if (Atomics.compareExchange(ctl, index, word, word + READER_ONE) === word) break;
     }
+    this.acquired.set(this.heldKey(handle), (this.acquired.get(this.heldKey(handle)) ?? 0) + 1);
     return this.dataOf(handle.slot);
   }
 
@@ -332,9 +374,15 @@ export class SlotPool {
    * @throws {@link StaleSlotError} when the slot was reused or freed since the handle was made.
    */
   view(handle: SlotHandle): Uint8Array {
-    const word = Atomics.load(this.ctl, this.stateIndex(this.checkSlot(handle?.slot)));
-    if (word >>> STATE_BITS !== handle.generation || (word & STATE_MASK) < SLOT_STATE.ready) {
-      throw new StaleSlotError(`the slot was reused or freed since this handle was made: slot=${handle.slot}, handle generation=${handle.generation}, slot generation=${word >>> STATE_BITS}`);
+    const index = this.stateIndex(this.checkSlot(handle?.slot));
+    const ctl = this.ctl;
+    for (;;) {
+      const word = Atomics.load(ctl, index);
+      if (word >>> STATE_BITS !== handle.generation || (word & PHASE_MASK) !== SLOT_STATE.ready) {
+        throw new StaleSlotError(`the slot was reused or freed since this handle was made: slot=${handle.slot}, handle generation=${describe(handle.generation)}, slot generation=${word >>> STATE_BITS}`);
+      }
+      // The producer's reference came with the handle: mark it handed over, so no overwrite takes the slot.
+      if ((word & PRODUCER) === 0 || (word & HANDED) !== 0 || Atomics.compareExchange(ctl, index, word, word | HANDED) === word) break;
     }
     return this.dataOf(handle.slot);
   }
@@ -347,32 +395,52 @@ export class SlotPool {
   release(handle: SlotHandle | WritableSlot): void {
     const index = this.stateIndex(this.checkSlot(handle?.slot));
     const ctl = this.ctl;
+    const key = this.heldKey(handle);
+    const mine = this.acquired.get(key) ?? 0;
     for (;;) {
       const word = Atomics.load(ctl, index);
-      const state = word & STATE_MASK;
       if (word >>> STATE_BITS !== handle.generation) {
-        throw new StaleSlotError(`release of a reused slot (nothing released): slot=${handle.slot}, handle generation=${handle.generation}, slot generation=${word >>> STATE_BITS}`);
+        throw new StaleSlotError(`release of a reused slot (nothing released): slot=${handle.slot}, handle generation=${describe(handle.generation)}, slot generation=${word >>> STATE_BITS}`);
       }
-      if (state === SLOT_STATE.free) return;
-      const nextState = state === SLOT_STATE.ready || state === SLOT_STATE.writing ? SLOT_STATE.free : state - 1;
-      if (Atomics.compareExchange(ctl, index, word, (word & ~STATE_MASK) | nextState) !== word) continue;
-      if (nextState === SLOT_STATE.free && Atomics.load(ctl, SlotPool.FREE_WAITERS) !== 0) signalAll(this.strategy.waiter, ctl, SlotPool.FREE_SIGNAL);
+      const phase = word & PHASE_MASK;
+      if (phase === SLOT_STATE.free) return;
+      let nextWord: number;
+      if (phase === SLOT_STATE.writing) {
+        nextWord = word & ~STATE_MASK; // aborts the write
+      } else if (mine > 0 && (word & READERS_MASK) !== 0) {
+        nextWord = word - READER_ONE; // one of this thread's acquires
+      } else if ((word & PRODUCER) !== 0) {
+        nextWord = word & ~(PRODUCER | HANDED); // the producer's reference (or the reader it was handed to)
+      } else {
+        nextWord = word - READER_ONE; // a reader's, released on its behalf
+      }
+      if ((nextWord & (PRODUCER | READERS_MASK)) === 0) nextWord &= ~STATE_MASK; // no reference left: FREE
+      if (Atomics.compareExchange(ctl, index, word, nextWord) !== word) continue;
+      if (phase === SLOT_STATE.ready && mine > 0 && (word & READERS_MASK) !== 0) {
+        if (mine === 1) this.acquired.delete(key);
+        else this.acquired.set(key, mine - 1);
+      }
+      if ((nextWord & PHASE_MASK) === SLOT_STATE.free && Atomics.load(ctl, SlotPool.FREE_WAITERS) !== 0) signalAll(this.strategy.waiter, ctl, SlotPool.FREE_SIGNAL);
       return;
     }
+  }
+
+  /** The key of a handle in {@link acquired}. */
+  private heldKey(handle: SlotHandle | WritableSlot): number {
+    return handle.slot * 2 ** 20 + handle.generation;
   }
 
   /** Readers holding `handle`'s slot now (0 when not ready or reused). A query. */
   readers(handle: SlotHandle): number {
     const word = Atomics.load(this.ctl, this.stateIndex(this.checkSlot(handle?.slot)));
-    const state = word & STATE_MASK;
-    return word >>> STATE_BITS === handle.generation && state > SLOT_STATE.ready ? state - SLOT_STATE.ready : 0;
+    return word >>> STATE_BITS === handle.generation && (word & PHASE_MASK) === SLOT_STATE.ready ? (word & READERS_MASK) >>> READER_SHIFT : 0;
   }
 
   /** Slots by state: free, being written, ready (with or without readers). A query. */
   occupancy(): { free: number; writing: number; ready: number } {
     const out = { free: 0, writing: 0, ready: 0 };
     for (let slot = 0; slot < this.slotCount; slot++) {
-      const state = Atomics.load(this.ctl, this.stateIndex(slot)) & STATE_MASK;
+      const state = Atomics.load(this.ctl, this.stateIndex(slot)) & PHASE_MASK;
       if (state === SLOT_STATE.free) out.free++;
       else if (state === SLOT_STATE.writing) out.writing++;
       else out.ready++;

@@ -1,14 +1,15 @@
 import { SequenceBarrier } from './barrier.js';
 import { Consumer, type ColumnSet } from './consumer.js';
-import { RingControl } from './control.js';
+import { RingControl, type Participation, type RecoveryReport } from './control.js';
 import { InvalidArgumentError, InvalidStateError, LayoutMismatchError } from './errors.js';
 import {
-  checkDescriptor, describeLayout, computeLayout, CONSUMER_ROLE, CURSOR_INDEX, INFO_DEPS, INFO_GROUP, INFO_MEMBERS,
-  KIND, MAX_CONSUMERS, MAX_SCHEMA_LENGTH, OPEN_PRODUCERS_INDEX, PRODUCER_ATTACHED_INDEX, readHeader, schemaByteLength,
+  checkDescriptor, describeLayout, computeLayout, CONSUMER_ROLE, CURSOR_INDEX, INFO_DEPS, INFO_GROUP, INFO_MEMBERS, INFO_OWNER,
+  KIND, MAX_CONSUMERS, MAX_SCHEMA_LENGTH, readHeader, schemaByteLength,
   writeHeader, type Header, type RegionDescriptor, type RegionLayout,
 } from './layout.js';
+import { placeRegion, type PlacementOptions } from './region.js';
 import { MultiProducerSequencer } from './multi-producer-sequencer.js';
-import { resolveRingMode } from './ring-mode.js';
+import { optionsObject, resolveParticipation, resolveRecover, resolveRingMode, type ParticipationOptions, type RecoverOptions, type RingMode } from './ring-mode.js';
 import type { Producer } from './producer.js';
 import {
   decodeSchema, DEFAULT_SCHEMA, describe, encodeSchema, makeColumn, resolveSchema,
@@ -20,7 +21,7 @@ import { SlotWriter } from './slot-writer.js';
 import { resolveWaitStrategy, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
 
 /** Options of {@link Ring.create}. */
-export interface RingOptions<S extends Schema = DefaultSchema> {
+export interface RingOptions<S extends Schema = DefaultSchema> extends ParticipationOptions, PlacementOptions {
   /** Number of slots: a power of two in [2, 2^30]. Required. */
   capacity: number;
   /** Slot fields, stored column by column. Defaults to `{ value: 'f64' }`. */
@@ -29,24 +30,28 @@ export interface RingOptions<S extends Schema = DefaultSchema> {
   producer?: 'single' | 'multi';
   /** Size of the consumer table (consumers + work groups + their members), 1 … 128 (`after` may name ids 0 … 31). Defaults to 8. */
   maxConsumers?: number;
+  /** Multi producer: most producers at once (each thread's `ring.producer()` takes one until closed or recovered), 1 … 128. Defaults to 16 (single: 1). */
+  maxProducers?: number;
   /** How blocked calls wait in this thread. Defaults to `'phased'`. */
   waitStrategy?: WaitStrategyOption;
   /** Producers are never gated; lapped consumers are told (see `lossyPolicy`). Defaults to false. */
   lossy?: boolean;
   /** Lossy rings: a lapped consumer gets a `LappedError` (`'error'`) or skips ahead with `batch.lost` set (`'skip'`). Defaults to `'error'`. */
   lossyPolicy?: 'error' | 'skip';
-  /** A producer blocked on a consumer silent for longer than this may evict it; 0 = never. Defaults to 0. */
+  /** A waiter blocked by a consumer silent for longer than this evicts it; 0 = never. Defaults to 0. */
   evictAfterMs?: number;
+  /**
+   * A blocking call that has waited this long on a registered consumer that has never polled
+   * throws `ConsumerNotStartedError` naming it (its thread did not start); 0 = wait for ever.
+   * Defaults to 5000.
+   */
+  startTimeoutMs?: number;
   /** The sequence before the first entry (the first published is this + 1). Defaults to -1. */
   initialSequence?: number;
-  /** Place the ring in this buffer (at `byteOffset`) instead of a new one. */
-  buffer?: SharedArrayBuffer;
-  /** Where the ring starts in `buffer`: a multiple of 128. Defaults to 0. */
-  byteOffset?: number;
 }
 
-/** What an attaching thread expects of the ring (each given field is checked). */
-export interface AttachOptions<S extends Schema = Schema> {
+/** What an attaching thread expects of the ring (each given field is checked), and how it waits. */
+export interface AttachOptions<S extends Schema = Schema> extends ParticipationOptions {
   schema?: S;
   capacity?: number;
   producer?: 'single' | 'multi';
@@ -78,13 +83,20 @@ interface Resolved {
   capacity: number;
   fields: ResolvedField[];
   schemaText: string;
-  multi: boolean;
-  maxConsumers: number;
-  lossy: boolean;
-  lossySkip: boolean;
-  evictAfterMs: number;
+  mode: RingMode;
   initialSequence: number;
   layout: RegionLayout;
+}
+
+function typedLayout(capacity: number, mode: Pick<RingMode, 'maxConsumers' | 'maxProducers' | 'multi'>, fields: readonly ResolvedField[], schemaText: string): RegionLayout {
+  return computeLayout({
+    capacity,
+    maxConsumers: mode.maxConsumers,
+    maxProducers: mode.maxProducers,
+    multiProducer: mode.multi,
+    schemaLength: schemaByteLength(schemaText),
+    columnBytes: fields.map((f) => f.bytesPerEntry * capacity),
+  });
 }
 
 function resolveOptions(options: RingOptions<Schema>): Resolved {
@@ -101,19 +113,12 @@ function resolveOptions(options: RingOptions<Schema>): Resolved {
   if (schemaLength > MAX_SCHEMA_LENGTH) {
     throw new InvalidArgumentError(`options.schema is too long once encoded (at most ${MAX_SCHEMA_LENGTH} bytes): length=${schemaLength}`);
   }
-  const { multi, maxConsumers, lossy, lossySkip, evictAfterMs } = resolveRingMode(options, options.maxConsumers, 'maxConsumers');
+  const mode = resolveRingMode(options, options.maxConsumers, 'maxConsumers');
   const initialSequence = options.initialSequence ?? -1;
-  if (!Number.isInteger(initialSequence) || initialSequence < -(2 ** 31) || initialSequence > 2 ** 31 - 1) {
+  if (typeof initialSequence !== 'number' || !Number.isInteger(initialSequence) || initialSequence < -(2 ** 31) || initialSequence > 2 ** 31 - 1) {
     throw new InvalidArgumentError(`options.initialSequence must be an Int32: initialSequence=${describe(initialSequence)}`);
   }
-  const layout = computeLayout({
-    capacity,
-    maxConsumers,
-    multiProducer: multi,
-    schemaLength,
-    columnBytes: fields.map((f) => f.bytesPerEntry * capacity),
-  });
-  return { capacity, fields, schemaText, multi, maxConsumers, lossy, lossySkip, evictAfterMs, initialSequence, layout };
+  return { capacity, fields, schemaText, mode, initialSequence, layout: typedLayout(capacity, mode, fields, schemaText) };
 }
 
 /**
@@ -144,13 +149,13 @@ export class Ring<S extends Schema = DefaultSchema> {
   private readonly writer: SlotWriter<S>;
   private ownProducer: Producer<S> | undefined;
 
-  private constructor(descriptor: RegionDescriptor, header: Header, layout: RegionLayout, fields: ResolvedField[], strategy: WaitStrategy) {
+  private constructor(descriptor: RegionDescriptor, header: Header, layout: RegionLayout, fields: ResolvedField[], strategy: WaitStrategy, participation: Participation) {
     this.descriptor = Object.freeze({ buffer: descriptor.buffer, byteOffset: descriptor.byteOffset });
     this.header = header;
     this.capacity = header.capacity;
     this.mask = header.capacity - 1;
     this.byteLength = layout.byteLength;
-    this.control = new RingControl(this.descriptor, header, layout, strategy);
+    this.control = new RingControl(this.descriptor, header, layout, strategy, participation);
     const views: Record<string, ArrayBufferView> = {};
     const bytesPerEntry: Record<string, number> = {};
     const list: ArrayBufferView[] = [];
@@ -178,34 +183,25 @@ export class Ring<S extends Schema = DefaultSchema> {
   static create<S extends Schema = DefaultSchema>(options: RingOptions<S>): Ring<S> {
     const r = resolveOptions(options as RingOptions<Schema>);
     const strategy = resolveWaitStrategy(options.waitStrategy);
-    let buffer = options.buffer;
-    const byteOffset = options.byteOffset ?? 0;
-    if (buffer === undefined) {
-      if (byteOffset !== 0) throw new InvalidArgumentError(`options.byteOffset needs options.buffer: byteOffset=${describe(byteOffset)}`);
-      buffer = new SharedArrayBuffer(r.layout.byteLength);
-    } else {
-      checkDescriptor({ buffer, byteOffset }, 'options');
-      if (byteOffset + r.layout.byteLength > buffer.byteLength) {
-        throw new InvalidArgumentError(`options.buffer is too small for this ring: needs ${r.layout.byteLength} bytes at byteOffset=${byteOffset}, buffer.byteLength=${buffer.byteLength}`);
-      }
-    }
-    const descriptor = { buffer, byteOffset };
+    const participation = resolveParticipation(options);
+    const descriptor = placeRegion(options, r.layout, 'ring');
     const header: Header = {
       kind: KIND.typedRing,
       capacity: r.capacity,
-      multiProducer: r.multi,
-      maxConsumers: r.maxConsumers,
-      lossy: r.lossy,
-      lossySkip: r.lossySkip,
+      multiProducer: r.mode.multi,
+      maxConsumers: r.mode.maxConsumers,
+      maxProducers: r.mode.maxProducers,
+      lossy: r.mode.lossy,
+      lossySkip: r.mode.lossySkip,
       initialSequence: r.initialSequence,
-      evictAfterMs: r.evictAfterMs,
+      evictAfterMs: r.mode.evictAfterMs,
+      startTimeoutMs: r.mode.startTimeoutMs,
       byteLength: r.layout.byteLength,
       schema: r.schemaText,
       epochMs: Date.now(),
     };
-    new Uint8Array(buffer, byteOffset, r.layout.dataOffset).fill(0);
     writeHeader(descriptor, header);
-    const ring = new Ring<S>(descriptor, header, r.layout, r.fields, strategy);
+    const ring = new Ring<S>(descriptor, header, r.layout, r.fields, strategy, participation);
     ring.control.initialise();
     return ring;
   }
@@ -215,10 +211,13 @@ export class Ring<S extends Schema = DefaultSchema> {
    * @throws {@link LayoutMismatchError} when the memory is not a typed ring, or differs from
    *   `expected` (the error's `field` names what differs: `schema`, `capacity`, `producer`, ...).
    */
-  static attach<S extends Schema = DefaultSchema>(descriptor: RegionDescriptor, expected: AttachOptions<S> = {}): Ring<S> {
+  static attach<S extends Schema = DefaultSchema>(descriptor: RegionDescriptor, expected?: AttachOptions<S>): Ring<S> {
     const d = checkDescriptor(descriptor);
-    const header = readHeader(d, KIND.typedRing);
-    const fields = resolveSchema(decodeSchema(header.schema));
+    expected = optionsObject(expected, 'expected');
+    const strategy = resolveWaitStrategy(expected.waitStrategy);
+    const participation = resolveParticipation(expected);
+    const header = readHeader(d, KIND.typedRing, storedFields);
+    const fields = storedFields(header.schema);
     if (expected.schema !== undefined) {
       const want = encodeSchema(resolveSchema(expected.schema));
       if (want !== header.schema) {
@@ -231,17 +230,11 @@ export class Ring<S extends Schema = DefaultSchema> {
     if (expected.producer !== undefined && (expected.producer === 'multi') !== header.multiProducer) {
       throw new LayoutMismatchError('producer', `the ring's producer mode differs: producer=${header.multiProducer ? 'multi' : 'single'}, expected ${expected.producer}`);
     }
-    const layout = computeLayout({
-      capacity: header.capacity,
-      maxConsumers: header.maxConsumers,
-      multiProducer: header.multiProducer,
-      schemaLength: schemaByteLength(header.schema),
-      columnBytes: fields.map((f) => f.bytesPerEntry * header.capacity),
-    });
+    const layout = typedLayout(header.capacity, { maxConsumers: header.maxConsumers, maxProducers: header.maxProducers, multi: header.multiProducer }, fields, header.schema);
     if (layout.byteLength !== header.byteLength) {
       throw new LayoutMismatchError('byteLength', `the ring's recorded length does not match its header: byteLength=${header.byteLength}, computed ${layout.byteLength}`);
     }
-    return new Ring<S>(d, header, layout, fields, resolveWaitStrategy(expected.waitStrategy));
+    return new Ring<S>(d, header, layout, fields, strategy, participation);
   }
 
   /** Slot index of sequence `seq`. */
@@ -278,15 +271,15 @@ export class Ring<S extends Schema = DefaultSchema> {
    */
   producer(): Producer<S> {
     if (this.ownProducer !== undefined) return this.ownProducer;
-    const ctl = this.control.ctl;
+    const control = this.control;
     if (this.header.multiProducer) {
-      Atomics.add(ctl, OPEN_PRODUCERS_INDEX, 1);
-      this.ownProducer = new MultiProducerSequencer<S>(this.control, this.writer);
+      control.retireDead();
+      this.ownProducer = new MultiProducerSequencer<S>(control, this.writer, control.producers.acquire(control.owner, 'ring'));
     } else {
-      if (Atomics.compareExchange(ctl, PRODUCER_ATTACHED_INDEX, 0, 1) !== 0) {
-        throw new InvalidStateError("this ring is single-producer and already has its producer; create it with producer: 'multi' for several");
+      if (control.producers.tryAcquire(control.owner) < 0) {
+        throw new InvalidStateError("this ring is single-producer and already has its producer; create it with producer: 'multi' for several (if the producer's thread died, ring.recover(owner) frees its slot)");
       }
-      this.ownProducer = new SingleProducerSequencer<S>(this.control, this.writer);
+      this.ownProducer = new SingleProducerSequencer<S>(control, this.writer);
     }
     return this.ownProducer;
   }
@@ -297,8 +290,8 @@ export class Ring<S extends Schema = DefaultSchema> {
    * producing to see every entry. Other threads open it with {@link openConsumer}`(consumer.id)`.
    * @throws {@link CapacityError} when the consumer table is full.
    */
-  addConsumer(options: ConsumerOptions = {}): Consumer<S> {
-    const deps = this.control.dependencyMask(options.after);
+  addConsumer(options?: ConsumerOptions): Consumer<S> {
+    const deps = this.control.dependencyMask(optionsObject(options, 'options').after);
     const id = this.control.register(CONSUMER_ROLE.consumer, deps, -1, 0);
     return this.openConsumer(id);
   }
@@ -309,20 +302,23 @@ export class Ring<S extends Schema = DefaultSchema> {
    * {@link openConsumer} in its own thread.
    */
   addWorkGroup(options: WorkGroupOptions): WorkGroup {
-    const members = options?.members;
-    if (!Number.isInteger(members) || members < 1 || members > MAX_CONSUMERS - 1) {
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`options must be an object { members, after? }: options=${describe(options)}`);
+    const members = options.members;
+    if (typeof members !== 'number' || !Number.isInteger(members) || members < 1 || members > MAX_CONSUMERS - 1) {
       throw new InvalidArgumentError(`options.members must be an integer in [1, ${MAX_CONSUMERS - 1}]: members=${describe(members)}`);
     }
-    const deps = this.control.dependencyMask(options.after);
-    const group = this.control.register(CONSUMER_ROLE.group, deps, -1, members);
-    const memberIds: number[] = [];
+    const control = this.control;
+    const deps = control.dependencyMask(options.after);
+    const taken: number[] = [];
     try {
-      for (let i = 0; i < members; i++) memberIds.push(this.control.register(CONSUMER_ROLE.member, deps, group, 0));
+      const group = control.register(CONSUMER_ROLE.group, deps, -1, members);
+      taken.push(group);
+      for (let i = 0; i < members; i++) taken.push(control.register(CONSUMER_ROLE.member, deps, group, 0));
+      return Object.freeze({ id: group, memberIds: Object.freeze(taken.slice(1)) });
     } catch (e) {
-      this.control.remove(group);
+      control.unregister(taken); // nothing was handed out: the entries go back to the free list
       throw e;
     }
-    return Object.freeze({ id: group, memberIds: Object.freeze(memberIds) });
   }
 
   /**
@@ -340,7 +336,32 @@ export class Ring<S extends Schema = DefaultSchema> {
     const group = role === CONSUMER_ROLE.member ? Atomics.load(ctl, control.infoIndex(id, INFO_GROUP)) : -1;
     const deps = Atomics.load(ctl, control.infoIndex(id, INFO_DEPS));
     const barrier = new SequenceBarrier(control, deps);
-    return new Consumer<S>(control, id, barrier, this.columnSet, group >= 0 ? control.seqIndex(group) : -1, this.header.lossySkip === true);
+    Atomics.store(ctl, control.infoIndex(id, INFO_OWNER), control.owner); // the opener's thread runs it now
+    return new Consumer<S>(control, id, barrier, this.columnSet, group >= 0 ? control.seqIndex(group) : -1, this.header.lossySkip === true, deps !== 0);
+  }
+
+  /**
+   * The owner tag of this ring object (one thread's view): recorded with every producer and
+   * consumer it creates or opens. Pass it to the thread that watches this one, so that it can
+   * call {@link recover} if this thread dies. Given by `options.owner`, else allocated (negative).
+   */
+  get owner(): number {
+    return this.control.owner;
+  }
+
+  /**
+   * Declares every participant of `owner` dead — call it once the thread (or process) that ran
+   * them is gone, e.g. from a `Worker`'s `'exit'` event; never for a live one:
+   * - its multi-producer claims that were not published are skipped by every consumer and
+   *   reported as lost (`batch.lost`, `consumer.lost`), never read as data, and the ring goes on;
+   * - a single-producer ring's producer slot is freed: a new producer may attach (it continues
+   *   after the last published entry), or any thread may `close()` the ring;
+   * - its consumers are evicted (they stop gating the producers), unless `keepConsumers`.
+   * Any thread may call it. Idempotent.
+   * @throws {@link InvalidArgumentError} for an owner that is not a non-zero Int32.
+   */
+  recover(owner: number, options?: RecoverOptions): RecoveryReport {
+    return this.control.recover(owner, resolveRecover(owner, options));
   }
 
   /** Number of members of work group `id` (as registered). */
@@ -390,4 +411,21 @@ export class Ring<S extends Schema = DefaultSchema> {
   describe(): string {
     return describeLayout(this.descriptor.buffer, this.descriptor.byteOffset);
   }
+}
+
+/**
+ * The fields of a schema read from shared memory: parsed strictly and checked like a caller's
+ * schema, but reported as a corrupt header, not as a mistake in the caller's options.
+ * @throws {@link LayoutMismatchError} (`field: 'schema'`).
+ */
+function storedFields(text: string): ResolvedField[] {
+  let fields: ResolvedField[];
+  try {
+    fields = resolveSchema(decodeSchema(text));
+  } catch (e) {
+    if (e instanceof LayoutMismatchError) throw e;
+    throw new LayoutMismatchError('schema', `corrupt schema in the region header (${(e as Error).message}): schema=${describe(text)}`);
+  }
+  if (encodeSchema(fields) !== text) throw new LayoutMismatchError('schema', `corrupt schema in the region header (not in canonical form): schema=${describe(text)}`);
+  return fields;
 }

@@ -51,7 +51,9 @@ async function main(): Promise<number> {
   if (!page) cfg.ui.pages.push((page = { id: PAGE_ID, name: 'Live Demos', layout: 'grid', gridColumns: 2, buttons: [] }));
   if (!page.buttons.some((b) => b.id === ICON_BUTTON)) page.buttons.push({ id: ICON_BUTTON, text: 'Icon/Text Demo', icon: 'image', style: 'button-secondary', action, params: {} });
   if (!page.buttons.some((b) => b.id === SPARK_BUTTON)) page.buttons.push({ id: SPARK_BUTTON, text: 'Sparkline Demo', icon: null, style: 'button-success', action, params: {} });
-  const staged = (await call('POST', 'api/v1/config/stage', { ui: cfg.ui, actions: cfg.actions })) as { version: number };
+  // The read, changed, posted back as it is: its `version` makes the stage fail (412) if another
+  // writer changed the board since the read, instead of silently undoing their change.
+  const staged = (await call('POST', 'api/v1/config/stage', cfg)) as { version: number };
   const applied = (await call('POST', `api/v1/config/apply?version=${staged.version}`)) as { message: string; version: number };
   process.stdout.write(`staged version ${staged.version}; ${applied.message} (config version ${applied.version})\n`);
   await sleep(delay * 1000);

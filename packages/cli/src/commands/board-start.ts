@@ -1,7 +1,8 @@
 /**
  * Board start-up shared by `ringkit board` and `ringkit demo --board`: validates the port and
- * token flags, creates the board, listens, and prints its URL, a one-time login link and the
- * API token.
+ * token flags, creates the board, listens, and prints the addresses it can be reached at, a
+ * one-time login link (and its QR code, for a tablet, when the board is reachable from the
+ * network) and the API token.
  */
 import type { Board } from '@ringkit/board';
 import { integerFlag } from '../flags.js';
@@ -53,7 +54,7 @@ export function checkBoardFlags(v: BoardFlagValues, prefix: string): BoardFlags 
  * and gives the exit code: 2 for a refused non-loopback bind without a token, else 1.
  */
 export async function startBoardServer(f: BoardFlags, out: NodeJS.WritableStream, prefix: string, footer: string): Promise<{ board: Board; url: string } | { code: number }> {
-  const { Board } = await import('@ringkit/board');
+  const { Board, isLoopback, terminalQr } = await import('@ringkit/board');
   let board: Board;
   try {
     board = await Board.create({ port: f.port, host: f.host, token: f.token, configDir: f.configDir, log: (l) => process.stderr.write(`${l}\n`) });
@@ -61,10 +62,17 @@ export async function startBoardServer(f: BoardFlags, out: NodeJS.WritableStream
     const msg = e instanceof Error ? e.message : String(e);
     return fail(prefix, msg, msg.startsWith('refusing') ? 2 : 1, '');
   }
-  const url = await board.listen();
+  await board.listen();
+  // A wildcard bind (0.0.0.0) is no address to open: print the machine's own, LAN ones first.
+  const urls = board.urls();
+  const url = urls[0]!;
+  const link = board.loginUrl(url);
+  const lan = !isLoopback(new URL(url).hostname.replace(/^\[|\]$/g, ''));
   out.write([
     `ringkit board listening on ${url}`,
-    `  open in a browser (one-time login link): ${board.loginUrl()}`,
+    ...(urls.length > 1 ? [`  reachable at: ${urls.join('  ')}`] : []),
+    `  open in a browser (one-time login link): ${link}`,
+    ...(lan ? ['  or scan it with a tablet on the same network:', ...terminalQr(link).split('\n').map((l) => `  ${l}`)] : []),
     board.tokenGenerated ? `  API token (generated; set --token or RINGKIT_BOARD_TOKEN to choose one): ${board.token}` : '  API token: as given (--token / RINGKIT_BOARD_TOKEN)',
     `  try: curl -H "Authorization: Bearer <token>" ${url}api/v1/config`,
     footer,
