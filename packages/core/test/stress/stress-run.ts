@@ -17,7 +17,6 @@ import { HANDLE_SCHEMA } from '../fixtures/stress-facade-roles.js';
 import {
   BoardEntry, boardLength, CLAIMED_WORD, INTENT_WORD, PROGRESS_WORD, PUBLISHED_WORD, requestStop, STATE_WORD, WORKER_STATE,
 } from '../fixtures/stress-board.js';
-import { recover } from '../fixtures/recovery-api.js';
 import type { Fate, StressReport, StressRole, StressTask } from '../fixtures/stress-task.js';
 import { describeScenario, type NodePlan, type ProducerPlan, type Scenario } from './scenario.js';
 import { verdict, type Participant } from './stress-verdict.js';
@@ -220,8 +219,9 @@ class Run {
   /** Terminates `p` and recovers what it held, as planned. */
   private async kill(p: Participant): Promise<void> {
     p.killed = true;
-    p.killSnapshot = { published: p.entry.get(PUBLISHED_WORD), claimed: p.entry.get(CLAIMED_WORD), intent: p.entry.get(INTENT_WORD) };
     await p.worker.terminate();
+    // Read after the worker has stopped: a worker killed at a random instant runs on until then.
+    p.killSnapshot = { published: p.entry.get(PUBLISHED_WORD), claimed: p.entry.get(CLAIMED_WORD), intent: p.entry.get(INTENT_WORD) };
     const s = this.s;
     const owner = p.task.worker + 1;
     const producer = p.task.producerId >= 0;
@@ -231,9 +231,12 @@ class Run {
       return;
     }
     const ring = (this.st.ring ?? this.st.byteRing)!;
-    if (producer || (p.plan as NodePlan).recovery === 'recover') recover(ring, owner);
+    if (producer || (p.plan as NodePlan).recovery === 'recover') ring.recover(owner);
     if (producer && !s.multi) {
-      if (s.replaceDeadProducer) this.spawn(this.producerTask({ ...(p.plan as ProducerPlan), fate: { kind: 'live', at: 0, where: 'between', stallMs: 0 } }, Math.max(50, Math.floor(Math.abs(s.perProducer) / 2))), p.plan);
+      if (s.replaceDeadProducer) {
+        const plan: ProducerPlan = { ...(p.plan as ProducerPlan), fate: { kind: 'live', at: 0, where: 'between', stallMs: 0 } };
+        this.spawn(this.producerTask(plan, Math.max(50, Math.floor(Math.abs(s.perProducer) / 2))), plan);
+      }
       else this.st.closeable!.close();
     }
   }

@@ -35,8 +35,8 @@ describe('issue 10 item 1: lapped consumers of lossy multi-producer rings', () =
 describe('issue 10 item 2: copying byte-reader helpers on lossy rings', () => {
   for (const helper of ['tryRead', 'read'] as const) {
     it(`ByteReader.${helper}() with lossyPolicy 'skip' never returns a record overwritten while it was copied`, async () => {
-      const r = await scenario('copiedRecordsUnderLapping', { helper, records: 600_000 }, 30_000);
-      assert.ok(r.records > 1000, `the reader got records: ${r.records}`);
+      const r = await scenario('copiedRecordsUnderLapping', { helper, records: 400_000, atLeast: 1000 }, 60_000);
+      assert.ok(r.records > 0, `the reader got records: ${r.records} in ${r.runs} runs`);
       assert.equal(r.bad, 0, `${r.bad} of ${r.records} records returned were torn; first: ${r.firstBad}`);
     });
   }
@@ -59,16 +59,33 @@ describe('issue 10 items 4 and 5: slot pool references and stale handles', () =>
     const w = pool.allocate(4);
     w.view.set([1, 2, 3, 4]);
     const handle = pool.markReady(w, 4);
-    const view = pool.acquire(handle); // the reader's reference
-    pool.release(handle); // the producer hands the slot over (docs/bytes.md)
+    const readerPool = SlotPool.attach(pool.descriptor); // the reader's thread has its own pool object
+    const view = readerPool.acquire(handle); // the reader's reference
+    pool.release(handle); // the producer drops its own: k acquires + the producer's = k + 1 releases (docs/bytes.md)
     const again = pool.tryAllocate(4);
     if (again !== null) again.view.set([9, 9, 9, 9]);
     assert.deepEqual([...view], [1, 2, 3, 4], "the reader's zero-copy view is unchanged");
     assert.equal(again, null, 'no slot may be taken while its only reader holds it');
     assert.equal(pool.stats().overwrites, 0);
     assert.equal(pool.readers(handle), 1, 'readers() counts the reader that holds the slot');
-    pool.release(handle); // the reader's release frees it
+    readerPool.release(handle); // the reader's release frees it
     assert.notEqual(pool.tryAllocate(4), null, 'free again once the reader released it');
+  });
+
+  it("SlotPool whenFull 'overwrite' keeps a slot whose reference the producer acquired on a reader's behalf, after the producer releases its own", () => {
+    const pool = SlotPool.create({ slotBytes: 8, slotCount: 1, whenFull: 'overwrite' });
+    const w = pool.allocate(4);
+    w.view.set([1, 2, 3, 4]);
+    const handle = pool.markReady(w, 4);
+    pool.acquire(handle); // the reader's reference, taken in the producer's thread before the handle is sent
+    pool.release(handle); // the producer's own: k acquires + the producer's = k + 1 releases (docs/bytes.md)
+    const again = pool.tryAllocate(4);
+    if (again !== null) again.view.set([9, 9, 9, 9]);
+    assert.equal(again, null, "the slot is the reader's: it may not be overwritten before the reader has seen it");
+    const readerPool = SlotPool.attach(pool.descriptor);
+    assert.deepEqual([...readerPool.view(handle)], [1, 2, 3, 4], "pool.view(handle): 'for a reference acquired on your behalf'");
+    readerPool.release(handle);
+    assert.notEqual(pool.tryAllocate(4), null, 'free once the reader released it');
   });
 
   it('SlotPool.markReady on a stale WritableSlot throws StaleSlotError and leaves the live slot length alone', () => {

@@ -27,7 +27,7 @@ describe('issue 10 item 7: consumers after a dead consumer', { concurrency: true
   }
 
   it('a chain after a dead consumer (dead → B → C) drains and ends after close', async () => {
-    const r = await scenario('afterDeadConsumer', { api: 'poll', chain: true, closeFirst: false }, 10_000);
+    const r = await scenario('afterDeadConsumer', { api: 'pollAsync', chain: true, closeFirst: false }, 10_000);
     assert.deepEqual(r.got.map(entries), [[0, 1, 2, 3], [0, 1, 2, 3]]);
     assert.ok(r.ends.every(ended), `ends: ${JSON.stringify(r.ends)}`);
   });
