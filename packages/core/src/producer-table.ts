@@ -238,12 +238,16 @@ export class ClaimRecord {
     Atomics.store(this.ctl, this.claimingIndex, 1); // before the CURSOR add/CAS: a scan that sees our claim sees this
   }
 
-  /** After the claim of units [lo, hi): records it, then ends the claiming window. */
+  /**
+   * After the claim of units [lo, hi): records it, then ends the claiming window. LO and HI are
+   * plain stores: the atomic store of CLAIMING = 0 after them is the release, and a scan loads
+   * CLAIMING before them (and nobody else writes this entry), so a scan that sees 0 sees the range.
+   */
   end(lo: number, hi: number): void {
     const ctl = this.ctl;
-    Atomics.store(ctl, this.loIndex, lo);
-    Atomics.store(ctl, this.hiIndex, hi);
-    Atomics.store(ctl, this.claimingIndex, 0); // after LO/HI: a scan that sees 0 sees the range
+    ctl[this.loIndex] = lo;
+    ctl[this.hiIndex] = hi;
+    Atomics.store(ctl, this.claimingIndex, 0); // release: LO/HI above are visible to whoever sees 0
   }
 
   /** A claim attempt that did not happen (no room, lost race): ends the window, keeps the last record. */
