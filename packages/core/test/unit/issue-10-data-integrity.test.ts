@@ -111,8 +111,8 @@ describe('issue 10 item 6: eviction while holding a batch', () => {
   });
 });
 
-describe('issue 10, found by the stress harness: losses just before a close', () => {
-  it("a lapped reader of a closed lossy ('skip') byte ring is told every byte it lost before it sees the end", async () => {
+describe('issue 10: losses just before a close', () => {
+  it("a lapped reader of a closed lossy ('skip') byte ring counts every byte it skipped in reader.lost, and sees the end", async () => {
     const r = await scenario('lappedByteReaderAtClose', {}, 5000);
     assert.equal(r.end, -1, 'the reader sees the end');
     assert.equal(r.lost + 32 * r.delivered, 32 * r.written, `delivered ${r.delivered} records (${32 * r.delivered} bytes) + lost ${r.lost} bytes must cover the ${32 * r.written} bytes committed`);

@@ -58,6 +58,15 @@ describe('issue 10 item 9: a producer or consumer thread that dies', { concurren
     assert.ok(ended(r.end), `end: ${JSON.stringify(r.end)}`);
   });
 
+  for (const closeFirst of [false, true]) {
+    it(`a multi-producer thread that dies with the last claim of the ring: consumers count it lost and then see the end (ring closed ${closeFirst ? 'before' : 'after'} recover)`, async () => {
+      const r = await scenario('abandonedClaimAtTheEnd', { closeFirst }, 15_000);
+      assert.deepEqual(r.values, [0, 1, 2, 3, 4], `steps: ${JSON.stringify(r.steps)}`);
+      assert.equal(r.lost, 3, `the abandoned claim of 3 is reported lost: steps ${JSON.stringify(r.steps)}`);
+      assert.ok(ended(r.steps[r.steps.length - 1]), `steps: ${JSON.stringify(r.steps)}`);
+    });
+  }
+
   it('a single-producer thread that dies: after ring.recover(owner) a new producer attaches, publishes and closes', async () => {
     const r = await scenario('deadSingleProducer', { then: 'new-producer' }, 15_000);
     assert.deepEqual(r.producer, { returned: 'published 10, 11 and closed' });
