@@ -15,7 +15,7 @@ import {
 import { FINAL_SEQUENCE_OFFSET } from '../../src/layout.js';
 import { HANDLE_SCHEMA } from '../fixtures/stress-facade-roles.js';
 import {
-  BoardEntry, boardLength, CLAIMED_WORD, INTENT_WORD, PROGRESS_WORD, PUBLISHED_WORD, requestStop, STATE_WORD, WORKER_STATE,
+  BoardEntry, boardLength, CLAIMED_WORD, INTENT_WORD, LAPPED_WORD, PROGRESS_WORD, PUBLISHED_WORD, requestStop, STATE_WORD, WORKER_STATE,
 } from '../fixtures/stress-board.js';
 import type { Fate, StressReport, StressRole, StressTask } from '../fixtures/stress-task.js';
 import { describeScenario, type NodePlan, type ProducerPlan, type Scenario } from './scenario.js';
@@ -298,7 +298,7 @@ class Run {
       const e = p.entry;
       const state = p.killed ? 'killed' : p.report !== undefined ? 'done' : ['starting', 'running', 'parked', 'done'][e.get(STATE_WORD)] ?? '?';
       lines.push(`  worker ${p.task.worker} ${p.task.role}${p.task.producerId >= 0 ? ` producer ${p.task.producerId}` : ` node ${p.task.node} consumer ${p.consumerId}`}: ${state}, progress ${e.get(PROGRESS_WORD)}` +
-        (p.task.producerId >= 0 ? `, claimed ${e.get(CLAIMED_WORD)}, published ${e.get(PUBLISHED_WORD)}` : `, released up to ${this.sequenceOf(p.consumerId)}`));
+        (p.task.producerId >= 0 ? `, claimed ${e.get(CLAIMED_WORD)}, published ${e.get(PUBLISHED_WORD)}` : `, released up to ${this.sequenceOf(p.consumerId)}, LappedErrors caught ${e.get(LAPPED_WORD)}`));
     }
     return lines.join('\n');
   }
