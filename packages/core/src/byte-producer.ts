@@ -5,7 +5,7 @@ import type { RingControl } from './control.js';
 import { InvalidArgumentError, InvalidStateError, RingClosedError } from './errors.js';
 import { CLAIM_INDEX, CLOSING_INDEX, CURSOR_INDEX } from './layout.js';
 import { describe } from './schema.js';
-import type { WaitOptions } from './wait-strategy.js';
+import { checkWaitOptions, type WaitOptions } from './wait-strategy.js';
 import { copyBytes } from './copy.js';
 import { GatingCache } from './gating-cache.js';
 import { ClaimRecord } from './producer-table.js';
@@ -206,12 +206,14 @@ export class ByteProducer implements RoomClaimer {
 
   /** Blocking form of {@link tryClaimOffset}: returns the payload offset in `ring.data`. */
   claimOffset(length: number, options?: WaitOptions): number {
+    checkWaitOptions(options, 'claim');
     if (this.tryClaimOffset(length) < 0) claimWaiting(this, length, this.control, options, 'claim');
     return this.offset;
   }
 
   /** Like {@link claim}, but waits with `Atomics.waitAsync` (keeps the event loop running). */
   async claimAsync(length: number, options?: WaitOptions): Promise<Uint8Array> {
+    checkWaitOptions(options, 'claimAsync');
     if (this.tryClaimOffset(length) < 0) await claimWaitingAsync(this, length, this.control, options, 'claimAsync');
     return this.ring.data.subarray(this.offset, this.offset + length);
   }
@@ -296,7 +298,7 @@ export class ByteProducer implements RoomClaimer {
   }
 
   private checkLength(length: number): void {
-    if (!(length >= 0 && length <= this.ring.maxRecordLength && (length | 0) === length)) {
+    if (typeof length !== 'number' || !(length >= 0 && length <= this.ring.maxRecordLength && (length | 0) === length)) {
       throw new InvalidArgumentError(`record length must be an integer in [0, maxRecordLength=${this.ring.maxRecordLength}] (capacity / 8 - 8): length=${describe(length)}`);
     }
     if (this.pending) throw new InvalidStateError('a record is already claimed: commit() or abort() it before claiming the next');

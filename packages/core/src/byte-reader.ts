@@ -1,12 +1,14 @@
 import { SequenceBarrier } from './barrier.js';
 import { LENGTH_WORD, PADDING_FLAG, RECORD_ALIGNMENT, RECORD_HEADER_LENGTH, TAG_WORD } from './byte-record.js';
 import type { ByteRing } from './byte-ring.js';
-import { batchesOf, POLL_CLOSED, POLL_EMPTY, pollMax, pollWaiting, pollWaitingAsync, type Pollable, type PollOptions } from './poll-loop.js';
+import { batchesOf, checkMax, POLL_CLOSED, POLL_EMPTY, pollMax, pollWaiting, pollWaitingAsync, type Pollable, type PollOptions } from './poll-loop.js';
 import type { RingControl } from './control.js';
-import { EvictedError, InvalidStateError, LappedError } from './errors.js';
+import { EvictedError, InvalidArgumentError, InvalidStateError, LappedError } from './errors.js';
+import { describe } from './schema.js';
 import { CLAIM_INDEX, CONSUMER_STATE, CURSOR_INDEX, DEAD_CLAIMS_INDEX } from './layout.js';
 import { ABANDONED_DEAD, ABANDONED_UNKNOWN } from './producer-table.js';
 import { sliceBytes } from './copy.js';
+import { checkWaitOptions } from './wait-strategy.js';
 
 const ALIGN_MASK = RECORD_ALIGNMENT - 1;
 
@@ -39,32 +41,43 @@ export class ByteBatch {
     this.lengths = new Int32Array(maxBatch);
   }
 
-  /** Offset in {@link data} of record `i`'s payload (0 ≤ i < count). Allocates nothing. */
+  /**
+   * Offset in {@link data} of record `i`'s payload. Allocates nothing.
+   * @throws {@link InvalidArgumentError} unless `i` is an integer in [0, count).
+   */
   offset(i: number): number {
-    return this.offsets[i]!;
+    return this.offsets[this.check(i)]!;
   }
 
-  /** Payload length of record `i`. */
+  /** Payload length of record `i` (0 ≤ i < count). */
   length(i: number): number {
-    return this.lengths[i]!;
+    return this.lengths[this.check(i)]!;
   }
 
   /** Position (Int32 byte counter) of record `i`'s frame: the one the producer claimed. */
   position(i: number): number {
     const mask = this.data.length - 1;
-    return (this.lo + ((this.offsets[i]! - RECORD_HEADER_LENGTH - this.lo) & mask)) | 0;
+    return (this.lo + ((this.offsets[this.check(i)]! - RECORD_HEADER_LENGTH - this.lo) & mask)) | 0;
   }
 
   /** A zero-copy view of record `i` (allocates the view object; valid until the release). */
   record(i: number): Uint8Array {
-    const o = this.offsets[i]!;
+    const o = this.offsets[this.check(i)]!;
     return this.data.subarray(o, o + this.lengths[i]!);
   }
 
   /** A copy of record `i` that outlives the batch. */
   copy(i: number): Uint8Array {
-    const o = this.offsets[i]!;
+    const o = this.offsets[this.check(i)]!;
     return sliceBytes(this.data.subarray(o, o + this.lengths[i]!));
+  }
+
+  /** `i` when it names a record of this batch; a stale index would read an earlier batch's bytes. */
+  private check(i: number): number {
+    if (typeof i === 'number' && (i >>> 0) === i && i < this.count) return i;
+    throw new InvalidArgumentError(this.count === 0
+      ? `the batch holds no records (released, or no poll took one): i=${describe(i)}`
+      : `record index must be an integer in [0, count=${this.count}): i=${describe(i)}`);
   }
 }
 
@@ -130,7 +143,7 @@ export class ByteReader implements AsyncIterable<ByteBatch>, Pollable {
    * @throws {@link EvictedError}; {@link LappedError} (lossy rings, `lossyPolicy: 'error'`).
    */
   tryPoll(max = this.maxBatch): number {
-    if (typeof max !== 'number' || (max | 0) !== max || max < 1) pollMax({ max }, 0);
+    if (typeof max !== 'number' || (max | 0) !== max || max < 1) checkMax(max);
     if (this.inBatch) this.release();
     const control = this.control;
     const ctl = control.ctl;
@@ -280,6 +293,7 @@ export class ByteReader implements AsyncIterable<ByteBatch>, Pollable {
     if (!this.inBatch) return 0;
     this.inBatch = false;
     this.advance(this.batch.end);
+    this.batch.count = 0; // its records are the producers' again: indexing them now throws
     const control = this.control;
     if (this.beat && Atomics.load(control.ctl, this.stateIndex) !== CONSUMER_STATE.active) {
       throw new EvictedError(this.id,
@@ -308,7 +322,7 @@ export class ByteReader implements AsyncIterable<ByteBatch>, Pollable {
 
   /** Like {@link poll}, but sleeps with the waiter's `waitAsync` (keeps the event loop running). */
   async pollAsync(options?: PollOptions): Promise<number> {
-    const max = pollMax(options, this.maxBatch);
+    const max = pollMax(options, this.maxBatch, 'pollAsync');
     const n = this.tryPoll(max);
     return n !== POLL_EMPTY ? n : pollWaitingAsync(this, max, this.control, this.barrier, options);
   }
@@ -324,7 +338,8 @@ export class ByteReader implements AsyncIterable<ByteBatch>, Pollable {
    * was being copied is never returned: it counts as lost ({@link lost}) and the next is read.
    */
   read(options?: Omit<PollOptions, 'max'>): Uint8Array | null {
-    const deadline = options?.timeout === undefined ? undefined : Date.now() + options.timeout;
+    checkWaitOptions(options, 'read');
+    const deadline = options?.timeout === undefined || options.timeout === Infinity ? undefined : Date.now() + options.timeout;
     for (;;) {
       const timeout = deadline === undefined ? options?.timeout : Math.max(0, deadline - Date.now());
       const n = this.poll(options === undefined ? { max: 1 } : { ...options, timeout, max: 1 });

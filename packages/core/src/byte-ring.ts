@@ -8,7 +8,7 @@ import {
   readHeader, schemaByteLength, writeHeader, type Header, type RegionDescriptor, type RegionLayout,
 } from './layout.js';
 import { placeRegion, type PlacementOptions } from './region.js';
-import { optionsObject, resolveParticipation, resolveRecover, resolveRingMode, type ParticipationOptions, type RecoverOptions } from './ring-mode.js';
+import { optionsObject, orDefault, resolveParticipation, resolveRecover, resolveRingMode, type ParticipationOptions, type RecoverOptions } from './ring-mode.js';
 import { describe } from './schema.js';
 import { isPowerOfTwo } from './sequence.js';
 import { resolveWaitStrategy, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
@@ -64,7 +64,7 @@ function byteLayout(capacity: number, maxConsumers: number, maxProducers: number
 }
 
 function checkMaxBatch(maxBatch: unknown): number {
-  const m = maxBatch ?? 1024;
+  const m = orDefault(maxBatch, 1024);
   if (typeof m !== 'number' || !Number.isInteger(m) || m < 1 || m > 2 ** 20) {
     throw new InvalidArgumentError(`options.maxBatch must be an integer in [1, 2^20]: maxBatch=${describe(maxBatch)}`);
   }
@@ -135,7 +135,7 @@ export class ByteRing {
    */
   static create(options: ByteRingOptions): ByteRing {
     const { capacity, mode } = resolveByteOptions(options);
-    const initialPosition = options.initialPosition ?? 0;
+    const initialPosition = orDefault<unknown>(options.initialPosition, 0);
     if (typeof initialPosition !== 'number' || !Number.isInteger(initialPosition) || initialPosition < -(2 ** 31) || initialPosition > 2 ** 31 - 1 || initialPosition % RECORD_ALIGNMENT !== 0) {
       throw new InvalidArgumentError(`options.initialPosition must be an Int32 multiple of 8: initialPosition=${describe(initialPosition)}`);
     }
@@ -184,6 +184,9 @@ export class ByteRing {
     const header = readHeader(d, KIND.byteRing, (schema) => {
       if (schema !== BYTE_SCHEMA) throw new LayoutMismatchError('schema', `corrupt schema text in a byte ring's header: schema=${describe(schema)}, expected "${BYTE_SCHEMA}"`);
     });
+    if (expected.capacity !== undefined && !(typeof expected.capacity === 'number' && isPowerOfTwo(expected.capacity))) {
+      throw new InvalidArgumentError(`expected.capacity must be a power of two in [256, 2^30] bytes: capacity=${describe(expected.capacity)}`);
+    }
     if (expected.capacity !== undefined && expected.capacity !== header.capacity) {
       throw new LayoutMismatchError('capacity', `the byte ring's capacity differs: capacity=${header.capacity}, expected ${describe(expected.capacity)}`);
     }

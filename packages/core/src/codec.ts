@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
+import { describe } from './schema.js';
 
 /**
  * Turns values into record bytes and back, for byte rings and slot pools carrying non-byte
@@ -24,12 +25,23 @@ const decoder = new TextDecoder();
 export const jsonCodec: Codec<unknown> = Object.freeze({
   name: 'json',
   encode(value: unknown): Uint8Array {
-    const text = JSON.stringify(value);
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch (e) {
+      throw new InvalidArgumentError(`jsonCodec cannot encode this value (${(e as Error).message}); JSON carries no bigint, no cycles: value=${describe(value)}`, { cause: e });
+    }
     if (text === undefined) throw new InvalidArgumentError(`jsonCodec cannot encode this value (JSON.stringify returned undefined): type=${typeof value}`);
     return encoder.encode(text);
   },
   decode(bytes: Uint8Array): unknown {
+    if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError(`jsonCodec.decode takes a Uint8Array: bytes=${describe(bytes)}`);
     // TextDecoder refuses views of a SharedArrayBuffer in some runtimes: decode a copy there.
-    return JSON.parse(decoder.decode(bytes.buffer instanceof SharedArrayBuffer ? bytes.slice() : bytes));
+    const text = decoder.decode(bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice());
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new InvalidArgumentError(`jsonCodec.decode: the record is not JSON (${(e as Error).message}): length=${bytes.length}`, { cause: e });
+    }
   },
 });

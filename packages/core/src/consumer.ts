@@ -1,9 +1,9 @@
 import type { SequenceBarrier } from './barrier.js';
 import type { RingControl } from './control.js';
-import { EvictedError, InvalidStateError, LappedError } from './errors.js';
+import { EvictedError, InvalidArgumentError, InvalidStateError, LappedError } from './errors.js';
 import { CLAIM_INDEX, CONSUMER_STATE, CURSOR_INDEX, DEAD_CLAIMS_INDEX } from './layout.js';
-import type { ColumnOf, Schema } from './schema.js';
-import { batchesOf, POLL_CLOSED, POLL_EMPTY, pollMax, pollWaiting, pollWaitingAsync, type Pollable, type PollOptions } from './poll-loop.js';
+import { describe, type ColumnOf, type Schema } from './schema.js';
+import { batchesOf, checkMax, POLL_CLOSED, POLL_EMPTY, pollMax, pollWaiting, pollWaitingAsync, type Pollable, type PollOptions } from './poll-loop.js';
 
 /** Where a batch finds its columns: the ring's column views, by field name, and bytes per entry. */
 export interface ColumnSet {
@@ -49,8 +49,11 @@ export class Batch<S extends Schema> {
    * round the end of the ring. Allocates the two views (call once per batch, not per entry).
    */
   slices<K extends keyof S & string>(field: K): [ColumnOf<S[K]>, ColumnOf<S[K]> | undefined] {
-    const view = this.columns.views[field] as unknown as Uint8Array;
-    if (view === undefined) throw new InvalidStateError(`no field "${field}" in this ring's schema`);
+    const views = this.columns.views;
+    if (typeof field !== 'string' || !Object.hasOwn(views, field)) {
+      throw new InvalidArgumentError(`no field ${describe(field)} in this ring's schema; fields: ${Object.keys(views).join(', ')}`);
+    }
+    const view = views[field] as unknown as Uint8Array;
     const per = view instanceof Uint8Array ? this.columns.bytesPerEntry[field]! : 1;
     const start = this.lo & this.columns.mask;
     const end = start + this.count;
@@ -143,7 +146,7 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>>, Poll
    *   `lossyPolicy: 'error'`) when entries were overwritten before it read them.
    */
   tryPoll(max = this.capacity): number {
-    if (typeof max !== 'number' || (max | 0) !== max || max < 1) pollMax({ max }, 0);
+    if (typeof max !== 'number' || (max | 0) !== max || max < 1) checkMax(max);
     if (max > this.capacity) max = this.capacity;
     if (this.inBatch) this.release();
     const control = this.control;
@@ -370,7 +373,7 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>>, Poll
    * running; keeps the event loop alive while waiting.
    */
   async pollAsync(options?: PollOptions): Promise<number> {
-    const max = pollMax(options, this.capacity);
+    const max = pollMax(options, this.capacity, 'pollAsync');
     const n = this.tryPoll(max);
     return n !== POLL_EMPTY ? n : pollWaitingAsync(this, max, this.control, this.barrier, options);
   }

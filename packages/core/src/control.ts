@@ -250,6 +250,11 @@ export class RingControl {
     const ctl = this.ctl;
     const claimedEnd = (Atomics.load(ctl, CURSOR_INDEX) + this.claimUnitOffset) | 0;
     const producers = this.producers.declareDead(owner, this.multiProducer, claimedEnd);
+    if (producers > 0 && !this.multiProducer && this.lossy) {
+      // A lossy single producer announces its claims in CLAIM before writing: the dead one's
+      // announced claim was never published, so nothing past the cursor was overwritten.
+      Atomics.store(ctl, CLAIM_INDEX, Atomics.load(ctl, CURSOR_INDEX));
+    }
     let consumers = 0;
     if (!keepConsumers) {
       for (let id = 0; id < this.maxConsumers; id++) {

@@ -1,3 +1,6 @@
+import { InvalidArgumentError } from './errors.js';
+import { describe } from './schema.js';
+
 /**
  * Byte copies into and out of shared memory at full speed, whatever the alignment.
  *
@@ -28,10 +31,15 @@ function isShared(a: Uint8Array): boolean {
  * @param src the bytes to copy (`src.length + offset` must fit in `dst`, as for `set`)
  */
 export function copyBytes(dst: Uint8Array, offset: number, src: Uint8Array): void {
+  if (!(dst instanceof Uint8Array) || !(src instanceof Uint8Array)) {
+    throw new InvalidArgumentError(`copyBytes(dst, offset, src) takes two Uint8Arrays: dst=${describe(dst)}, src=${describe(src)}`);
+  }
   const n = src.length;
+  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0 || offset + n > dst.length) {
+    throw new InvalidArgumentError(`copyBytes: the copy must fit in dst (an integer offset in [0, dst.length - src.length]): offset=${describe(offset)}, src.length=${n}, dst.length=${dst.length}`);
+  }
   const dstAt = dst.byteOffset + offset;
-  if (n < DETOUR_MIN_BYTES || ((dstAt - src.byteOffset) & 7) === 0 || !(offset >= 0 && offset + n <= dst.length)) {
-    // (a copy that does not fit is left to `set`, which throws before writing anything)
+  if (n < DETOUR_MIN_BYTES || ((dstAt - src.byteOffset) & 7) === 0) {
     dst.set(src, offset);
     return;
   }
@@ -67,6 +75,7 @@ export function copyBytes(dst: Uint8Array, offset: number, src: Uint8Array): voi
 
 /** A private copy of `src` (like `src.slice()`), fast for any alignment of a shared `src`. */
 export function sliceBytes(src: Uint8Array): Uint8Array {
+  if (!(src instanceof Uint8Array)) throw new InvalidArgumentError(`sliceBytes takes a Uint8Array: src=${describe(src)}`);
   const out = new Uint8Array(src.length);
   copyBytes(out, 0, src);
   return out;

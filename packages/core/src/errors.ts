@@ -30,8 +30,8 @@ export class RingkitError extends Error {
   /** Stable code identifying the class, e.g. `ERR_TIMEOUT`. */
   readonly code: RingkitErrorCode;
   constructor(code: RingkitErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(typeof message === 'string' ? message : safeDescribe(message), options !== null && typeof options === 'object' ? options : undefined);
+    this.code = typeof code === 'string' ? code : 'ERR_UNKNOWN';
   }
 }
 RingkitError.prototype.name = 'RingkitError';
@@ -69,7 +69,7 @@ export class LayoutMismatchError extends RingkitError {
   readonly field: string;
   constructor(field: string, message: string) {
     super('ERR_LAYOUT_MISMATCH', message);
-    this.field = field;
+    this.field = typeof field === 'string' ? field : safeDescribe(field);
   }
 }
 LayoutMismatchError.prototype.name = 'LayoutMismatchError';
@@ -106,7 +106,7 @@ export class LappedError extends RingkitError {
   /** How many entries this consumer lost. */
   readonly lost: number;
   constructor(lost: number, message?: string) {
-    super('ERR_LAPPED', message ?? `the consumer was lapped by the producer and lost entries: lost=${lost}`);
+    super('ERR_LAPPED', message ?? `the consumer was lapped by the producer and lost entries: lost=${safeDescribe(lost)}`);
     this.lost = lost;
   }
 }
@@ -120,7 +120,7 @@ export class EvictedError extends RingkitError {
   /** Index of the evicted consumer in the ring's consumer table. */
   readonly consumerId: number;
   constructor(consumerId: number, message?: string) {
-    super('ERR_EVICTED', message ?? `consumer ${consumerId} was evicted after missing its heartbeat deadline`);
+    super('ERR_EVICTED', message ?? `consumer ${safeDescribe(consumerId)} was evicted after missing its heartbeat deadline`);
     this.consumerId = consumerId;
   }
 }
@@ -137,8 +137,8 @@ export class ConsumerNotStartedError extends RingkitError {
   readonly consumerId: number;
   constructor(consumerId: number, startTimeoutMs: number, message?: string) {
     super('ERR_CONSUMER_NOT_STARTED', message ?? (
-      `consumer ${consumerId} has never polled and this call has waited on it for ${startTimeoutMs} ms: the thread meant to open it ` +
-      `(ring.openConsumer(${consumerId})) has not started or failed at start-up; start consumers before producing, or raise options.startTimeoutMs (0 = wait for ever): consumerId=${consumerId}`));
+      `consumer ${safeDescribe(consumerId)} has never polled and this call has waited on it for ${safeDescribe(startTimeoutMs)} ms: the thread meant to open it ` +
+      `(ring.openConsumer(${safeDescribe(consumerId)})) has not started or failed at start-up; start consumers before producing, or raise options.startTimeoutMs (0 = wait for ever): consumerId=${safeDescribe(consumerId)}`));
     this.consumerId = consumerId;
   }
 }
@@ -157,10 +157,10 @@ export interface SerializedError {
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof Error) {
     const out: SerializedError = {
-      code: (error as { code?: unknown }).code === undefined ? 'ERR_UNKNOWN' : String((error as { code?: unknown }).code),
-      name: error.name,
-      message: error.message,
-      stack: error.stack,
+      code: typeof (error as unknown as { code?: unknown }).code === 'string' ? (error as unknown as { code: string }).code : 'ERR_UNKNOWN',
+      name: typeof error.name === 'string' ? error.name : 'Error',
+      message: typeof error.message === 'string' ? error.message : safeDescribe(error.message),
+      stack: typeof error.stack === 'string' ? error.stack : undefined,
     };
     // The error's own data fields (`lost`, `consumerId`, a package's `stage`, ...) travel too,
     // when they are plain values that survive structured cloning.
@@ -171,7 +171,7 @@ export function serializeError(error: unknown): SerializedError {
     if (error.cause !== undefined) out.cause = serializeError(error.cause);
     return out;
   }
-  return { code: 'ERR_UNKNOWN', name: 'Error', message: String(error) };
+  return { code: 'ERR_UNKNOWN', name: 'Error', message: typeof error === 'string' ? error : safeDescribe(error) };
 }
 
 function isPlainData(v: unknown): boolean {
@@ -193,8 +193,9 @@ const revivers = new Map<string, ErrorReviver>();
  */
 export function registerErrorClass(code: RingkitErrorCode, revive: ErrorReviver): void {
   if (typeof code !== 'string' || !/^ERR_[A-Z0-9_]+$/.test(code) || CORE_CODES.has(code)) {
-    throw new InvalidArgumentError(`registerErrorClass(code) takes a new code of the form ERR_<NAME> (not a core code): code=${JSON.stringify(code)}`);
+    throw new InvalidArgumentError(`registerErrorClass(code) takes a new code of the form ERR_<NAME> (not a core code): code=${safeDescribe(code)}`);
   }
+  if (typeof revive !== 'function') throw new InvalidArgumentError(`registerErrorClass(code, revive) takes a function that rebuilds the error: revive=${safeDescribe(revive)}`);
   revivers.set(code, revive);
 }
 
@@ -205,7 +206,10 @@ const CORE_CODES: ReadonlySet<string> = new Set<CoreErrorCode>([
 
 /** Rebuilds the right {@link RingkitError} subclass (by `code`) from {@link serializeError}'s output. */
 export function reviveError(data: SerializedError): Error {
-  const cause = data.cause !== undefined ? reviveError(data.cause as SerializedError) : undefined;
+  if (data === null || typeof data !== 'object' || typeof data.code !== 'string' || typeof data.message !== 'string') {
+    throw new InvalidArgumentError(`reviveError takes serializeError's output { code, name, message, stack? }: data=${safeDescribe(data)}`);
+  }
+  const cause = data.cause !== undefined && data.cause !== null && typeof data.cause === 'object' ? reviveError(data.cause as SerializedError) : undefined;
   const opts = cause === undefined ? undefined : { cause };
   let e: Error;
   switch (data.code) {
@@ -229,9 +233,20 @@ export function reviveError(data: SerializedError): Error {
       e = data.code.startsWith('ERR_') && data.code !== 'ERR_UNKNOWN'
         ? new RingkitError(data.code as RingkitErrorCode, data.message, opts)
         : new Error(data.message, opts);
-      e.name = data.name;
+      e.name = typeof data.name === 'string' ? data.name : 'Error';
     }
   }
-  if (data.stack !== undefined) e.stack = data.stack;
+  if (typeof data.stack === 'string') e.stack = data.stack;
   return e;
+}
+
+/** A short description of any value (errors.ts cannot import schema.ts's `describe`: schema imports errors). */
+function safeDescribe(v: unknown): string {
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return typeof v === 'symbol' ? v.toString() : typeof v === 'bigint' ? `${v}n` : String(v);
+  try {
+    const s: string | undefined = JSON.stringify(v);
+    return typeof s === 'string' ? (s.length > 60 ? `${s.slice(0, 60)}…` : s) : Object.prototype.toString.call(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
 }

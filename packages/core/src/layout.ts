@@ -466,6 +466,7 @@ export function readHeader(d: RegionDescriptor, expectedKind: Kind, checkSchema:
 
 /** A human-readable dump of a region's header, for error messages, tests and the board. */
 export function describeLayout(buffer: SharedArrayBuffer, byteOffset = 0): string {
+  checkDescriptor({ buffer, byteOffset }, 'describeLayout');
   const view = new DataView(buffer, byteOffset, HEADER_LENGTH);
   const magic = view.getUint32(MAGIC_OFFSET, true);
   if (magic !== MAGIC) return `not a ringkit region (magic=0x${magic.toString(16)})`;

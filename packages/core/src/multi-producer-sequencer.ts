@@ -147,12 +147,39 @@ export class MultiProducerSequencer<S extends Schema> extends Producer<S> {
     const base = this.availableBase;
     const mask = this.mask;
     const shift = this.indexShift;
-    for (let s = from; ; s = (s + 1) | 0) {
-      Atomics.store(ctl, base + (s & mask), s >> shift); // the slot's lap number: published
-      if (s === hi) break;
+    if (this.control.lossy) {
+      this.publishLossy(from, hi);
+    } else {
+      for (let s = from; ; s = (s + 1) | 0) {
+        Atomics.store(ctl, base + (s & mask), s >> shift); // the slot's lap number: published
+        if (s === hi) break;
+      }
     }
     this.publishFrom = (hi + 1) | 0;
     this.control.signalPublished();
+  }
+
+  /**
+   * Lossy rings are never gated, so a slow producer's slot may already hold a later lap that
+   * another producer published: storing this claim's older lap over it would make that later
+   * entry look unpublished for ever. A slot's lap number only moves forward (compare-and-swap).
+   */
+  private publishLossy(from: number, hi: number): void {
+    const ctl = this.control.ctl;
+    const base = this.availableBase;
+    const mask = this.mask;
+    const shift = this.indexShift;
+    for (let s = from; ; s = (s + 1) | 0) {
+      const i = base + (s & mask);
+      const lap = s >> shift;
+      for (;;) {
+        const current = Atomics.load(ctl, i);
+        // Laps wrap at 2^(32 - shift): compare them as the sequences they stand for (wrap-safe).
+        if ((((current - lap) << shift) | 0) >= 0) break; // a later lap is there already: this entry was overwritten
+        if (Atomics.compareExchange(ctl, i, current, lap) === current) break;
+      }
+      if (s === hi) break;
+    }
   }
 
   /**

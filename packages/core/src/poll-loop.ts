@@ -2,7 +2,7 @@ import type { SequenceBarrier } from './barrier.js';
 import type { RingControl } from './control.js';
 import { InvalidArgumentError } from './errors.js';
 import { describe } from './schema.js';
-import { checkWait, deadlineOf, MAX_SLEEP_MS, sleepMs, type WaitOptions } from './wait-strategy.js';
+import { checkWait, checkWaitOptions, deadlineOf, MAX_SLEEP_MS, sleepMs, type WaitOptions } from './wait-strategy.js';
 
 /** `tryPoll`/`poll` result: nothing to read yet. */
 export const POLL_EMPTY = 0;
@@ -22,11 +22,20 @@ export interface Pollable {
   blockedBy(): number | undefined;
 }
 
-/** Validates `options.max` of a poll; `fallback` when absent. */
-export function pollMax(options: PollOptions | undefined, fallback: number): number {
-  const max = options?.max ?? fallback;
+/** Validates the options of a poll (`max`, and `timeout` / `signal` up front); returns `max`, `fallback` when absent. */
+export function pollMax(options: PollOptions | undefined, fallback: number, what = 'poll'): number {
+  if (options === undefined) return fallback;
+  checkWaitOptions(options, what);
+  return options.max === undefined ? fallback : checkMax(options.max, 'options.max');
+}
+
+/**
+ * Validates a batch size limit: a positive integer.
+ * @throws {@link InvalidArgumentError} naming it.
+ */
+export function checkMax(max: unknown, name = 'max'): number {
   if (typeof max !== 'number' || !(max >= 1 && (max | 0) === max)) {
-    throw new InvalidArgumentError(`options.max must be a positive integer: max=${describe(max)}`);
+    throw new InvalidArgumentError(`${name} must be a positive integer: max=${describe(max)}`);
   }
   return max;
 }

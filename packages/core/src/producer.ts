@@ -3,7 +3,7 @@ import type { RingControl } from './control.js';
 import { InvalidArgumentError, InvalidStateError, RingClosedError } from './errors.js';
 import { describe, type Schema, type Entry } from './schema.js';
 import type { SlotWriter } from './slot-writer.js';
-import type { WaitOptions } from './wait-strategy.js';
+import { checkWaitOptions, type WaitOptions } from './wait-strategy.js';
 
 /**
  * The producer side of a ring, for one thread. `tryClaim`/`claim` reserve `n` consecutive
@@ -63,6 +63,7 @@ export abstract class Producer<S extends Schema> implements RoomClaimer {
    * running (timers, sockets). Keeps the event loop alive while waiting.
    */
   async claimAsync(n: number, options?: WaitOptions): Promise<number> {
+    checkWaitOptions(options, 'claimAsync');
     if (!this.tryClaim(n)) await claimWaitingAsync(this, n, this.control, options, 'claimAsync');
     return this.hi;
   }
@@ -126,6 +127,7 @@ export abstract class Producer<S extends Schema> implements RoomClaimer {
 
   /** Blocking form of {@link tryPublishValue}: waits for room like {@link claim}. */
   publishValue(value: number | bigint | Entry<S>, options?: WaitOptions): void {
+    checkWaitOptions(options, 'publishValue');
     this.writer.check(value);
     this.claimBlocking(1, options);
     this.writeAndPublish(value);

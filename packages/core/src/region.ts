@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from './errors.js';
 import { checkDescriptor, type RegionDescriptor, type RegionLayout } from './layout.js';
 import { describe } from './schema.js';
+import { orDefault } from './ring-mode.js';
 import { allocateShared } from './shared-memory.js';
 
 /** Where a new structure goes: a new buffer (the default), or a region of one the caller owns. */
@@ -21,7 +22,7 @@ export interface PlacementOptions {
  */
 export function placeRegion(options: PlacementOptions, layout: Pick<RegionLayout, 'byteLength'>, what: string): RegionDescriptor {
   const { buffer } = options;
-  const byteOffset = options.byteOffset ?? 0;
+  const byteOffset = orDefault<unknown>(options.byteOffset, 0);
   if (buffer === undefined) {
     if (byteOffset !== 0) throw new InvalidArgumentError(`options.byteOffset needs options.buffer: byteOffset=${describe(byteOffset)}`);
     return { buffer: allocateShared(layout.byteLength, what), byteOffset: 0 };

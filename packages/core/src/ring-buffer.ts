@@ -6,7 +6,8 @@ import type { Producer } from './producer.js';
 import { bytes, describe, MAX_BYTES_FIELD_LENGTH, type BytesField } from './schema.js';
 import { MAX_CAPACITY } from './sequence.js';
 import { Ring } from './typed-ring.js';
-import { checkWait, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sleepMs, type WaitOptions, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
+import { optionsObject, orDefault } from './ring-mode.js';
+import { checkWait, checkWaitOptions, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sleepMs, type WaitOptions, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
 import { copyBytes, sliceBytes } from './copy.js';
 
 /*
@@ -173,7 +174,7 @@ export class RingBuffer {
     } else {
       const slotBytes = checkCount('slotBytes', options.slotBytes);
       const slotCount = checkCount('slotCount', options.slotCount);
-      const maxReaders = options.maxReaders ?? MAX_CONSUMERS;
+      const maxReaders = orDefault(options.maxReaders, MAX_CONSUMERS);
       if (!Number.isInteger(maxReaders) || maxReaders < 1 || maxReaders > MAX_CONSUMERS) {
         throw new InvalidArgumentError(`options.maxReaders must be an integer in [1, ${MAX_CONSUMERS}]: maxReaders=${describe(maxReaders)}`);
       }
@@ -204,8 +205,8 @@ export class RingBuffer {
   }
 
   /** This thread's view of a RingBuffer created in another thread. */
-  static attach(descriptor: RingBufferDescriptor, options: { waitStrategy?: WaitStrategyOption } = {}): RingBuffer {
-    return new RingBuffer({ attach: descriptor, ...options });
+  static attach(descriptor: RingBufferDescriptor, options?: { waitStrategy?: WaitStrategyOption }): RingBuffer {
+    return new RingBuffer({ attach: descriptor, ...optionsObject(options, 'options') });
   }
 
   /**
@@ -286,6 +287,7 @@ export class RingBuffer {
   reserveWrite(length: number, options?: WaitOptions): Uint8Array {
     if (this.hasReserved) throw new InvalidStateError('a slot is already reserved: commitWrite() it first');
     if (!Number.isInteger(length) || length < 0) throw new InvalidArgumentError(`length must be a non-negative integer: length=${describe(length)}`);
+    checkWaitOptions(options, 'reserveWrite');
     if (options !== undefined) this.retry(RESERVE, undefined, length, options);
     else this.tryReserve(length);
     const index = this.reserved & this.ring.mask;
@@ -314,6 +316,7 @@ export class RingBuffer {
    * @throws {@link TimeoutError}, {@link AbortError}, and {@link tryWrite}'s other errors.
    */
   write(data: ArrayBufferView | ArrayBuffer | SharedArrayBuffer, options?: WaitOptions): void {
+    checkWaitOptions(options, 'write');
     this.retry(WRITE, data, 0, options);
   }
 
@@ -477,6 +480,7 @@ export class RingBuffer {
 
   /** Waits for this reader's next item; on return it is the consumer's one-entry batch. */
   private awaitItem(reader: RingBufferReader | number, options: WaitOptions | undefined): Consumer<SlotSchema> {
+    checkWaitOptions(options, 'read');
     const c = this.consumerOf(reader);
     let n = c.tryPoll(1);
     if (n === POLL_EMPTY) {

@@ -24,6 +24,14 @@ export interface RingMode {
   startTimeoutMs: number;
 }
 
+/**
+ * An option's value, or `fallback` when it is absent. Only `undefined` means absent: `null` is a
+ * value like any other (and refused by the option's own check), so a caller's mistake is named.
+ */
+export function orDefault<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value;
+}
+
 /** Producers a multi-producer ring has room for unless `maxProducers` says otherwise. */
 export const DEFAULT_MAX_PRODUCERS = 16;
 /** How long a waiter waits on a consumer that has never polled before it gives up, unless `startTimeoutMs` says otherwise. */
@@ -81,7 +89,7 @@ export function resolveRecover(owner: unknown, options: RecoverOptions | undefin
   if (typeof owner !== 'number' || !Number.isInteger(owner) || owner === 0 || owner < -(2 ** 31) || owner > 2 ** 31 - 1) {
     throw new InvalidArgumentError(`recover(owner) takes the owner tag of a ring object (ring.owner), a non-zero Int32: owner=${describe(owner)}`);
   }
-  const keep = optionsObject(options, 'options').keepConsumers ?? false;
+  const keep = orDefault(optionsObject(options, 'options').keepConsumers, false);
   if (typeof keep !== 'boolean') throw new InvalidArgumentError(`options.keepConsumers must be a boolean: keepConsumers=${describe(keep)}`);
   return keep;
 }
@@ -99,7 +107,7 @@ export function optionsObject<T extends object>(options: T | undefined, what: st
 }
 
 function timeoutOption(value: unknown, name: string, fallback: number, rule: string): number {
-  const v = value ?? fallback;
+  const v = orDefault(value, fallback);
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_TIMEOUT_MS) {
     throw new InvalidArgumentError(`options.${name} must be an integer number of milliseconds in [0, 2^30] (${rule}): ${name}=${describe(value)}`);
   }
@@ -112,24 +120,24 @@ function timeoutOption(value: unknown, name: string, fallback: number, rule: str
  * @throws {@link InvalidArgumentError} naming the bad option and what is allowed.
  */
 export function resolveRingMode(options: RingModeOptions, tableSize: unknown, tableName: string): RingMode {
-  const producer = options.producer ?? 'single';
+  const producer = orDefault<unknown>(options.producer, 'single');
   if (producer !== 'single' && producer !== 'multi') {
     throw new InvalidArgumentError(`options.producer must be 'single' or 'multi': producer=${describe(producer)}`);
   }
-  const maxConsumers = tableSize ?? 8;
+  const maxConsumers = orDefault(tableSize, 8);
   if (typeof maxConsumers !== 'number' || !Number.isInteger(maxConsumers) || maxConsumers < 1 || maxConsumers > MAX_CONSUMERS) {
     throw new InvalidArgumentError(`options.${tableName} must be an integer in [1, ${MAX_CONSUMERS}]: ${tableName}=${describe(maxConsumers)}`);
   }
-  const lossy = options.lossy ?? false;
+  const lossy = orDefault<unknown>(options.lossy, false);
   if (typeof lossy !== 'boolean') throw new InvalidArgumentError(`options.lossy must be a boolean: lossy=${describe(lossy)}`);
-  const policy = options.lossyPolicy ?? 'error';
+  const policy = orDefault<unknown>(options.lossyPolicy, 'error');
   if (policy !== 'error' && policy !== 'skip') {
     throw new InvalidArgumentError(`options.lossyPolicy must be 'error' or 'skip': lossyPolicy=${describe(policy)}`);
   }
   const evictAfterMs = timeoutOption(options.evictAfterMs, 'evictAfterMs', 0, '0 = never');
   const startTimeoutMs = timeoutOption(options.startTimeoutMs, 'startTimeoutMs', DEFAULT_START_TIMEOUT_MS, '0 = wait for ever');
   const multi = producer === 'multi';
-  const maxProducers = options.maxProducers ?? (multi ? DEFAULT_MAX_PRODUCERS : 1);
+  const maxProducers = orDefault<unknown>(options.maxProducers, multi ? DEFAULT_MAX_PRODUCERS : 1);
   if (typeof maxProducers !== 'number' || !Number.isInteger(maxProducers) || maxProducers < 1 || maxProducers > (multi ? MAX_PRODUCERS : 1)) {
     throw new InvalidArgumentError(multi
       ? `options.maxProducers must be an integer in [1, ${MAX_PRODUCERS}]: maxProducers=${describe(options.maxProducers)}`

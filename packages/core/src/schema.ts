@@ -44,7 +44,7 @@ export const MAX_BYTES_FIELD_LENGTH = 2 ** 24;
 
 /** Declares a fixed-length byte field of `length` bytes (1 … 2^24). */
 export function bytes(length: number): BytesField {
-  if (!Number.isInteger(length) || length < 1 || length > MAX_BYTES_FIELD_LENGTH) {
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 1 || length > MAX_BYTES_FIELD_LENGTH) {
     throw new InvalidArgumentError(`bytes(length) must be an integer in [1, 2^24]: length=${describe(length)}`);
   }
   return Object.freeze({ kind: 'bytes', length });
@@ -120,6 +120,9 @@ export function resolveSchema(schema: unknown): ResolvedField[] {
 
 /** Encodes a resolved schema as canonical text (stored in the ring header). */
 export function encodeSchema(fields: readonly ResolvedField[]): string {
+  if (!Array.isArray(fields) || fields.some((f) => f === null || typeof f !== 'object' || typeof f.name !== 'string' || !(typeof f.type === 'string' || (f.type !== null && typeof f.type === 'object' && typeof f.type.length === 'number')))) {
+    throw new InvalidArgumentError(`encodeSchema takes resolveSchema's output: fields=${describe(fields)}`);
+  }
   return fields.map((f) => `${f.name}:${typeof f.type === 'string' ? f.type : `bytes(${f.type.length})`}`).join(',');
 }
 
@@ -132,6 +135,7 @@ const ENCODED_FIELD = /^([A-Za-z_$][A-Za-z0-9_$]{0,63}):(?:(i8|u8|i16|u16|i32|u3
  * @throws {@link LayoutMismatchError} (`field: 'schema'`) for text that is not a schema.
  */
 export function decodeSchema(text: string): Schema {
+  if (typeof text !== 'string') throw new InvalidArgumentError(`decodeSchema takes schema text (a string): text=${describe(text)}`);
   const out: Record<string, FieldType> = {};
   const fail = (why: string): never => {
     throw new LayoutMismatchError('schema', `corrupt schema text in the region header (${why}): schema=${describe(text)}`);
@@ -152,6 +156,17 @@ export function decodeSchema(text: string): Schema {
 
 /** Creates the column view for one field over `buffer` at `byteOffset`. */
 export function makeColumn(field: ResolvedField, buffer: SharedArrayBuffer, byteOffset: number, capacity: number): ArrayBufferView {
+  if (field === null || typeof field !== 'object' || !(buffer instanceof SharedArrayBuffer) || !Number.isSafeInteger(byteOffset) || byteOffset < 0 || !Number.isSafeInteger(capacity) || capacity < 0) {
+    throw new InvalidArgumentError(`makeColumn takes a resolved field, a SharedArrayBuffer, a byte offset and a capacity: field=${describe(field)}, byteOffset=${describe(byteOffset)}, capacity=${describe(capacity)}`);
+  }
+  const type: unknown = field.type;
+  if (!(typeof type === 'string' && Object.hasOwn(FIELD_TYPES, type)) && !(type !== null && typeof type === 'object' && Number.isInteger(field.bytesPerEntry) && field.bytesPerEntry > 0)) {
+    throw new InvalidArgumentError(`makeColumn takes a field of resolveSchema's output: field=${describe(field)}`);
+  }
+  const width = typeof type === 'string' ? FIELD_TYPES[type as ScalarType].BYTES_PER_ELEMENT : field.bytesPerEntry;
+  if (byteOffset % (typeof type === 'string' ? width : 1) !== 0 || byteOffset + width * capacity > buffer.byteLength) {
+    throw new InvalidArgumentError(`the column does not fit the buffer at that offset: byteOffset=${byteOffset}, capacity=${capacity}, buffer.byteLength=${buffer.byteLength}`);
+  }
   if (typeof field.type !== 'string') return new Uint8Array(buffer, byteOffset, capacity * field.bytesPerEntry);
   const Ctor = FIELD_TYPES[field.type] as unknown as new (b: SharedArrayBuffer, o: number, n: number) => ArrayBufferView;
   return new Ctor(buffer, byteOffset, capacity);
@@ -161,10 +176,12 @@ export function makeColumn(field: ResolvedField, buffer: SharedArrayBuffer, byte
 export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol') return value.toString();
   if (value === null || typeof value !== 'object') return String(value);
   if (Array.isArray(value)) return `array(${value.length})`;
   try {
-    const s = JSON.stringify(value);
+    const s: string | undefined = JSON.stringify(value);
+    if (typeof s !== 'string') return Object.prototype.toString.call(value);
     return s.length > 60 ? `${s.slice(0, 60)}…` : s;
   } catch {
     return Object.prototype.toString.call(value);

@@ -4,10 +4,10 @@ import {
   type Header, type RegionDescriptor,
 } from './layout.js';
 import { placeRegion, type PlacementOptions } from './region.js';
-import { optionsObject } from './ring-mode.js';
+import { optionsObject, orDefault } from './ring-mode.js';
 import { revivable } from './ring-buffer.js';
 import { describe } from './schema.js';
-import { checkWait, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sleepMs, type WaitOptions, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
+import { checkWait, checkWaitOptions, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sleepMs, type WaitOptions, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
 
 /*
  * Slot pool memory layout (byte offsets from the region start), everything in shared memory:
@@ -32,9 +32,10 @@ import { checkWait, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sl
  * A READY slot is freed when PRODUCER and READERS are both gone. `whenFull: 'overwrite'` takes
  * only a READY slot with no readers and nothing handed over (the producer's own reference may
  * go with it: its handle becomes stale), so a slot some reader holds is never overwritten.
- * Releases do not say whose reference they drop, so each pool object (thread) counts the
- * acquires it made: its release drops one of those first, else the producer's, else (a release
- * on a reader's behalf) a reader's. The generation (20 bits, wraps) is bumped each time the slot
+ * Releases do not say whose reference they drop, so each pool object (thread) remembers the
+ * slots it marked ready and the acquires it made: its release drops, in this order, its own
+ * producer reference, one of its acquires, the producer's reference held elsewhere (handed over
+ * with the handle), or — a release on a reader's behalf — a reader's. The generation (20 bits, wraps) is bumped each time the slot
  * is taken for writing: a handle from an earlier use no longer matches.
  */
 const STATE_BITS = 12;
@@ -125,7 +126,7 @@ function checkPoolOptions(options: Pick<SlotPoolOptions, 'slotBytes' | 'slotCoun
   if (typeof slotCount !== 'number' || !Number.isInteger(slotCount) || slotCount < 1 || slotCount > 65536) {
     throw new InvalidArgumentError(`options.slotCount must be an integer in [1, 65536]: slotCount=${describe(slotCount)}`);
   }
-  const whenFull = options.whenFull ?? 'wait';
+  const whenFull = orDefault<unknown>(options.whenFull, 'wait');
   if (whenFull !== 'wait' && whenFull !== 'fail' && whenFull !== 'overwrite') {
     throw new InvalidArgumentError(`options.whenFull must be 'wait', 'fail' or 'overwrite': whenFull=${describe(whenFull)}`);
   }
@@ -162,6 +163,8 @@ export class SlotPool {
   private readonly strategy: WaitStrategy;
   /** Acquires this pool object (thread) made and has not released, by slot and generation. */
   private readonly acquired = new Map<number, number>();
+  /** Slots this pool object marked ready whose producer reference it has not released. */
+  private readonly produced = new Set<number>();
   private static readonly NEXT = 0;
   private static readonly FREE_SIGNAL = 128 >> 2;
   private static readonly FREE_WAITERS = 256 >> 2;
@@ -290,6 +293,7 @@ export class SlotPool {
    * @throws {@link TimeoutError}, {@link AbortError}, {@link CapacityError}.
    */
   allocate(size: number, options?: WaitOptions): WritableSlot {
+    checkWaitOptions(options, 'allocate');
     const got = this.tryAllocate(size);
     if (got !== null) return got;
     if (this.whenFull === 'fail') throw new CapacityError(`no free slot in the pool (whenFull: 'fail'): slotCount=${this.slotCount}`);
@@ -315,7 +319,7 @@ export class SlotPool {
     if (!(Number.isInteger(length) && length >= 0 && length <= this.slotBytes)) {
       throw new InvalidArgumentError(`markReady length must be an integer in [0, slotBytes=${this.slotBytes}]: length=${describe(length)}`);
     }
-    const index = this.stateIndex(this.checkSlot(slot?.slot));
+    const index = this.stateIndex(this.checkHandle(slot, 'markReady'));
     const writing = (slot.generation << STATE_BITS) | SLOT_STATE.writing;
     // Check before writing LENGTH: a refused (stale) call must not touch the live slot. Only
     // this writer moves a WRITING slot, so it is still WRITING at the compare-and-swap.
@@ -327,14 +331,35 @@ export class SlotPool {
       throw new StaleSlotError(`markReady on a slot that is not being written by this handle: slot=${slot.slot}, generation=${slot.generation}`);
     }
     this.count(COUNTER.bytesWritten, length);
+    this.remember(this.produced, slot);
     return Object.freeze({ slot: slot.slot, generation: slot.generation, length });
   }
 
-  private checkSlot(slot: unknown): number {
+  /** Checks a handle (or writable slot) passed to `what`; returns its slot. */
+  private checkHandle(handle: unknown, what: string): number {
+    if (handle === null || typeof handle !== 'object') throw new InvalidArgumentError(`${what} takes a slot handle { slot, generation }: handle=${describe(handle)}`);
+    const { slot, generation } = handle as { slot?: unknown; generation?: unknown };
     if (typeof slot !== 'number' || !Number.isInteger(slot) || slot < 0 || slot >= this.slotCount) {
       throw new InvalidArgumentError(`handle.slot must be an integer in [0, ${this.slotCount - 1}]: slot=${describe(slot)}`);
     }
+    if (typeof generation !== 'number' || !Number.isInteger(generation) || generation < 0 || generation > GENERATION_MASK) {
+      throw new InvalidArgumentError(`handle.generation must be an integer in [0, ${GENERATION_MASK}]: generation=${describe(generation)}`);
+    }
     return slot;
+  }
+
+  /** Adds a handle to one of this object's own-reference sets, dropping entries of slots reused since. */
+  private remember(set: Set<number>, handle: SlotHandle | WritableSlot): void {
+    set.add(this.heldKey(handle));
+    if (set.size > 4 * this.slotCount) {
+      for (const key of set) if (!this.current(key)) set.delete(key);
+    }
+  }
+
+  /** True when the key's slot is still in the use (generation) it names. */
+  private current(key: number): boolean {
+    const slot = Math.floor(key / 2 ** 20);
+    return Atomics.load(this.ctl, this.stateIndex(slot)) >>> STATE_BITS === key % 2 ** 20;
   }
 
   /**
@@ -343,7 +368,7 @@ export class SlotPool {
    * @throws {@link StaleSlotError} when the slot was reused or freed since the handle was made.
    */
   acquire(handle: SlotHandle): Uint8Array {
-    const index = this.stateIndex(this.checkSlot(handle?.slot));
+    const index = this.stateIndex(this.checkHandle(handle, 'acquire'));
     const ctl = this.ctl;
     for (;;) {
       const word = Atomics.load(ctl, index);
@@ -356,7 +381,11 @@ export class SlotPool {
       if ((word & READERS_MASK) === READERS_MASK) throw new CapacityError(`too many readers on one slot (at most ${MAX_SLOT_READERS}): slot=${handle.slot}`);
       if (Atomics.compareExchange(ctl, index, word, word + READER_ONE) === word) break;
     }
-    this.acquired.set(this.heldKey(handle), (this.acquired.get(this.heldKey(handle)) ?? 0) + 1);
+    const key = this.heldKey(handle);
+    this.acquired.set(key, (this.acquired.get(key) ?? 0) + 1);
+    if (this.acquired.size > 4 * this.slotCount) {
+      for (const k of this.acquired.keys()) if (!this.current(k)) this.acquired.delete(k);
+    }
     return this.dataOf(handle.slot);
   }
 
@@ -374,7 +403,7 @@ export class SlotPool {
    * @throws {@link StaleSlotError} when the slot was reused or freed since the handle was made.
    */
   view(handle: SlotHandle): Uint8Array {
-    const index = this.stateIndex(this.checkSlot(handle?.slot));
+    const index = this.stateIndex(this.checkHandle(handle, 'view'));
     const ctl = this.ctl;
     for (;;) {
       const word = Atomics.load(ctl, index);
@@ -393,10 +422,11 @@ export class SlotPool {
    * @throws {@link StaleSlotError} when the handle's generation no longer matches (nothing released).
    */
   release(handle: SlotHandle | WritableSlot): void {
-    const index = this.stateIndex(this.checkSlot(handle?.slot));
+    const index = this.stateIndex(this.checkHandle(handle, 'release'));
     const ctl = this.ctl;
     const key = this.heldKey(handle);
     const mine = this.acquired.get(key) ?? 0;
+    const produced = this.produced.has(key);
     for (;;) {
       const word = Atomics.load(ctl, index);
       if (word >>> STATE_BITS !== handle.generation) {
@@ -405,10 +435,15 @@ export class SlotPool {
       const phase = word & PHASE_MASK;
       if (phase === SLOT_STATE.free) return;
       let nextWord: number;
+      let dropped = 0; // 1: this object's producer reference, 2: one of its acquires
       if (phase === SLOT_STATE.writing) {
         nextWord = word & ~STATE_MASK; // aborts the write
+      } else if (produced && (word & PRODUCER) !== 0) {
+        nextWord = word & ~(PRODUCER | HANDED); // this object's own producer reference
+        dropped = 1;
       } else if (mine > 0 && (word & READERS_MASK) !== 0) {
         nextWord = word - READER_ONE; // one of this thread's acquires
+        dropped = 2;
       } else if ((word & PRODUCER) !== 0) {
         nextWord = word & ~(PRODUCER | HANDED); // the producer's reference (or the reader it was handed to)
       } else {
@@ -416,7 +451,8 @@ export class SlotPool {
       }
       if ((nextWord & (PRODUCER | READERS_MASK)) === 0) nextWord &= ~STATE_MASK; // no reference left: FREE
       if (Atomics.compareExchange(ctl, index, word, nextWord) !== word) continue;
-      if (phase === SLOT_STATE.ready && mine > 0 && (word & READERS_MASK) !== 0) {
+      if (dropped === 1) this.produced.delete(key);
+      else if (dropped === 2) {
         if (mine === 1) this.acquired.delete(key);
         else this.acquired.set(key, mine - 1);
       }
@@ -432,7 +468,7 @@ export class SlotPool {
 
   /** Readers holding `handle`'s slot now (0 when not ready or reused). A query. */
   readers(handle: SlotHandle): number {
-    const word = Atomics.load(this.ctl, this.stateIndex(this.checkSlot(handle?.slot)));
+    const word = Atomics.load(this.ctl, this.stateIndex(this.checkHandle(handle, 'readers')));
     return word >>> STATE_BITS === handle.generation && (word & PHASE_MASK) === SLOT_STATE.ready ? (word & READERS_MASK) >>> READER_SHIFT : 0;
   }
 

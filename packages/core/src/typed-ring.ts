@@ -9,7 +9,7 @@ import {
 } from './layout.js';
 import { placeRegion, type PlacementOptions } from './region.js';
 import { MultiProducerSequencer } from './multi-producer-sequencer.js';
-import { optionsObject, resolveParticipation, resolveRecover, resolveRingMode, type ParticipationOptions, type RecoverOptions, type RingMode } from './ring-mode.js';
+import { optionsObject, orDefault, resolveParticipation, resolveRecover, resolveRingMode, type ParticipationOptions, type RecoverOptions, type RingMode } from './ring-mode.js';
 import type { Producer } from './producer.js';
 import {
   decodeSchema, DEFAULT_SCHEMA, describe, encodeSchema, makeColumn, resolveSchema,
@@ -107,14 +107,14 @@ function resolveOptions(options: RingOptions<Schema>): Resolved {
   if (typeof capacity !== 'number' || !isPowerOfTwo(capacity) || capacity < 2) {
     throw new InvalidArgumentError(`options.capacity must be a power of two in [2, 2^30]: capacity=${describe(capacity)}`);
   }
-  const fields = resolveSchema(options.schema ?? DEFAULT_SCHEMA);
+  const fields = resolveSchema(orDefault<unknown>(options.schema, DEFAULT_SCHEMA));
   const schemaText = encodeSchema(fields);
   const schemaLength = schemaByteLength(schemaText);
   if (schemaLength > MAX_SCHEMA_LENGTH) {
     throw new InvalidArgumentError(`options.schema is too long once encoded (at most ${MAX_SCHEMA_LENGTH} bytes): length=${schemaLength}`);
   }
   const mode = resolveRingMode(options, options.maxConsumers, 'maxConsumers');
-  const initialSequence = options.initialSequence ?? -1;
+  const initialSequence = orDefault<unknown>(options.initialSequence, -1);
   if (typeof initialSequence !== 'number' || !Number.isInteger(initialSequence) || initialSequence < -(2 ** 31) || initialSequence > 2 ** 31 - 1) {
     throw new InvalidArgumentError(`options.initialSequence must be an Int32: initialSequence=${describe(initialSequence)}`);
   }
@@ -224,6 +224,12 @@ export class Ring<S extends Schema = DefaultSchema> {
         throw new LayoutMismatchError('schema', `the ring's schema differs from the expected one: schema=${header.schema}, expected ${want}`);
       }
     }
+    if (expected.producer !== undefined && expected.producer !== 'single' && expected.producer !== 'multi') {
+      throw new InvalidArgumentError(`expected.producer must be 'single' or 'multi': producer=${describe(expected.producer)}`);
+    }
+    if (expected.capacity !== undefined && !(typeof expected.capacity === 'number' && isPowerOfTwo(expected.capacity))) {
+      throw new InvalidArgumentError(`expected.capacity must be a power of two in [2, 2^30]: capacity=${describe(expected.capacity)}`);
+    }
     if (expected.capacity !== undefined && expected.capacity !== header.capacity) {
       throw new LayoutMismatchError('capacity', `the ring's capacity differs: capacity=${header.capacity}, expected ${expected.capacity}`);
     }
@@ -251,7 +257,7 @@ export class Ring<S extends Schema = DefaultSchema> {
     if (typeof count !== 'number' || !(count >= 1 && count <= this.capacity && (count | 0) === count)) {
       throw new InvalidArgumentError(`count must be an integer in [1, capacity=${this.capacity}]: count=${describe(count)}`);
     }
-    const view = typeof field === 'string' ? this.columnSet.views[field] as unknown as Uint8Array : undefined;
+    const view = typeof field === 'string' && Object.hasOwn(this.columnSet.views, field) ? this.columnSet.views[field] as unknown as Uint8Array : undefined;
     if (view === undefined) throw new InvalidArgumentError(`no field ${describe(field)} in this ring's schema; fields: ${Object.keys(this.columnSet.views).join(', ')}`);
     const per = this.columnSet.bytesPerEntry[field]!;
     const unit = view instanceof Uint8Array ? per : 1;
@@ -366,7 +372,10 @@ export class Ring<S extends Schema = DefaultSchema> {
 
   /** Number of members of work group `id` (as registered). */
   groupSize(id: number): number {
-    return Atomics.load(this.control.ctl, this.control.infoIndex(id, INFO_MEMBERS));
+    const control = this.control;
+    control.checkId(id, 'work group id');
+    if (control.role(id) !== CONSUMER_ROLE.group) throw new InvalidArgumentError(`id ${id} is not a work group (ring.addWorkGroup returns one): id=${id}`);
+    return Atomics.load(control.ctl, control.infoIndex(id, INFO_MEMBERS));
   }
 
   /**

@@ -92,6 +92,15 @@ export function deadlineOf(options: WaitOptions | undefined, what: string): numb
   return Date.now() + timeout;
 }
 
+/**
+ * Validates the options of a blocking call up front, whether or not it will wait (a call that
+ * finds room at once must refuse bad options all the same). `undefined` passes.
+ * @throws {@link InvalidArgumentError} naming the bad option.
+ */
+export function checkWaitOptions(options: WaitOptions | undefined, what: string): void {
+  if (options !== undefined) deadlineOf(options, what);
+}
+
 /** Throws the right error when a wait has run out of time or was aborted. */
 export function checkWait(deadline: number, signal: AbortSignal | undefined, what: string, timeout: number | undefined): void {
   if (signal !== undefined && signal.aborted) {

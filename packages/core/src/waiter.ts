@@ -1,4 +1,5 @@
-import { InvalidStateError } from './errors.js';
+import { InvalidArgumentError, InvalidStateError } from './errors.js';
+import { describe } from './schema.js';
 
 /**
  * Where a blocked thread sleeps and a publisher wakes it: the one pluggable point between the
@@ -54,10 +55,31 @@ const NO_BLOCKING_WAIT =
   'blocking waits are not allowed on this thread (a browser page\'s main thread refuses Atomics.wait): ' +
   'use claimAsync / pollAsync / for await here, or do the blocking calls in a worker';
 
+/**
+ * Checks a waiter call's arguments (shared by every {@link Waiter} implementation): a word of a
+ * shared Int32Array, an Int32 to compare, and (`ms` given) a time ≥ 0.
+ * @throws {@link InvalidArgumentError} naming the bad argument.
+ */
+export function checkWaitWord(ctl: unknown, index: unknown, observed?: unknown, ms?: unknown): void {
+  if (!(ctl instanceof Int32Array) || !(ctl.buffer instanceof SharedArrayBuffer)) {
+    throw new InvalidArgumentError(`a waiter sleeps on an Int32Array over a SharedArrayBuffer: ctl=${describe(ctl)}`);
+  }
+  if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= ctl.length) {
+    throw new InvalidArgumentError(`index must be an integer in [0, ${ctl.length - 1}]: index=${describe(index)}`);
+  }
+  if (observed !== undefined && (typeof observed !== 'number' || (observed | 0) !== observed)) {
+    throw new InvalidArgumentError(`observed must be an Int32: observed=${describe(observed)}`);
+  }
+  if (ms !== undefined && !(typeof ms === 'number' && Number.isFinite(ms) && ms >= 0)) {
+    throw new InvalidArgumentError(`ms must be a finite number of milliseconds >= 0: ms=${describe(ms)}`);
+  }
+}
+
 /** The in-process waiter: `Atomics.wait` / `waitAsync` / `notify` on the signal word. */
 export const atomicsWaiter: Waiter = Object.freeze({
   name: 'atomics',
   wait(ctl: Int32Array, index: number, observed: number, ms: number): void {
+    checkWaitWord(ctl, index, observed, ms);
     try {
       Atomics.wait(ctl, index, observed, ms);
     } catch (e) {
@@ -67,6 +89,11 @@ export const atomicsWaiter: Waiter = Object.freeze({
     }
   },
   async waitAsync(ctl: Int32Array, index: number, observed: number, ms: number, signal: AbortSignal | undefined): Promise<void> {
+    checkWaitWord(ctl, index, observed, ms);
+    if (signal !== undefined && !(signal !== null && typeof signal === 'object' && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function')) {
+      throw new InvalidArgumentError(`signal must be an AbortSignal: signal=${describe(signal)}`);
+    }
+    if (signal?.aborted === true) return;
     const r = Atomics.waitAsync(ctl, index, observed, ms);
     if (!r.async) return;
     if (signal === undefined) {
@@ -83,6 +110,7 @@ export const atomicsWaiter: Waiter = Object.freeze({
     }
   },
   wake(ctl: Int32Array, index: number): void {
+    checkWaitWord(ctl, index);
     Atomics.notify(ctl, index);
   },
 });

@@ -27,6 +27,8 @@ test('copyBytes equals set() for any offsets, lengths (across the chunk size) an
   ), { numRuns: 120 });
 });
 
-test('copyBytes refuses what set() refuses: a copy that does not fit', () => {
-  assert.throws(() => copyBytes(new Uint8Array(new SharedArrayBuffer(10_000)), 5, bytes(false, 10_000).subarray(1)), RangeError);
+test('copyBytes refuses a copy that does not fit with InvalidArgumentError, writing nothing', () => {
+  const dst = new Uint8Array(new SharedArrayBuffer(10_000));
+  assert.throws(() => copyBytes(dst, 5, bytes(false, 10_000).subarray(1)), { name: 'InvalidArgumentError', message: /offset=5, src.length=9999, dst.length=10000/ });
+  assert.ok(dst.every((b) => b === 0));
 });

@@ -43,6 +43,25 @@ describe('lossy multi-producer rings', () => {
     assert.equal(ring.columns.value[c.batch.index(0)], 22);
   });
 
+  it('a lapped producer publishing late never hides a later entry of the same slot (found by the stress harness)', () => {
+    const ring = Ring.create({ capacity: 4, producer: 'multi', lossy: true, lossyPolicy: 'skip' });
+    const c = ring.addConsumer();
+    const slow = Ring.attach(ring.descriptor).producer();
+    const fast = ring.producer();
+    slow.claim(1); // sequence 0, slot 0
+    for (let i = 1; i <= 4; i++) fast.publishValue(i); // sequence 4 laps slot 0
+    slow.publish(slow.hi); // its lap number must not overwrite sequence 4's
+    ring.close();
+    const values: number[] = [];
+    for (;;) {
+      const n = c.poll({ timeout: 1000 });
+      if (n === POLL_CLOSED) break;
+      for (let i = 0; i < n; i++) values.push(ring.columns.value[c.batch.index(i)]!);
+    }
+    assert.deepEqual(values, [1, 2, 3, 4]);
+    assert.equal(c.lost, 1);
+  });
+
   it('tryPoll(max) above the capacity never returns more than the capacity (single producer, lossy)', () => {
     const ring = Ring.create({ capacity: 4, lossy: true, lossyPolicy: 'skip' });
     const c = ring.addConsumer();
