@@ -23,4 +23,11 @@ export default tseslint.config(
       ].map((name) => [name, 'readonly'])),
     },
   },
+  {
+    // The browser example's page and worker scripts (docs/browser.md).
+    files: ['examples/browser/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(['document', 'self', 'location', 'Worker', 'URLSearchParams'].map((name) => [name, 'readonly'])),
+    },
+  },
 );

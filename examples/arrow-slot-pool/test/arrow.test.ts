@@ -38,10 +38,11 @@ describe('Arrow record batches through a slot pool', () => {
     const pool = SlotPool.create({ slotBytes: 4096, slotCount: 1, whenFull: 'overwrite' });
     assert.throws(() => writeTable(pool, table(10_000, 0)), InvalidArgumentError);
     const h1 = writeTable(pool, table(10, 1));
-    const opened = readTable(pool, h1);
+    const reader = SlotPool.attach(pool.descriptor); // the reader's own view of the pool, as in its thread
+    const opened = readTable(reader, h1);
     assert.equal(opened.table.numRows, 10);
     opened.release();
-    writeTable(pool, table(10, 2)); // overwrites the only slot (no reader holds it)
-    assert.throws(() => readTable(pool, h1), StaleSlotError);
+    writeTable(pool, table(10, 2), { timeout: 5000 }); // overwrites the only slot (no reader holds it; the producer's reference goes with it)
+    assert.throws(() => readTable(reader, h1), StaleSlotError);
   });
 });

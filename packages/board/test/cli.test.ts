@@ -25,8 +25,8 @@ test('ringkit board: bad flags exit 2 naming the flag; a non-loopback host witho
 
 test('ringkit board serves, prints a working one-time link and the token, and stops on SIGINT', async () => {
   const child = spawn(process.execPath, [BIN, 'board', '--port', '0'], { env: { ...process.env, RINGKIT_BOARD_TOKEN: '' } });
-  let out = '';
-  child.stdout.on('data', (d) => { out += String(d); });
+  let out = ''; // the URL, link and token are diagnostics: stderr, as for `ringkit demo --board`
+  child.stderr.on('data', (d) => { out += String(d); });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
     for (let i = 0; i < 200 && !out.includes('Ctrl-C'); i++) await new Promise((r) => setTimeout(r, 25));
@@ -56,8 +56,8 @@ test('ringkit board --config DIR that does not exist fails naming the path (no s
 
 test('ringkit board --host 0.0.0.0 prints reachable addresses (never 0.0.0.0) and, on a network, a QR code of the login link', async () => {
   const child = spawn(process.execPath, [BIN, 'board', '--host', '0.0.0.0', '--port', '0', '--token', 'qr-token-0123456789'], { env: { ...process.env, RINGKIT_BOARD_TOKEN: '' } });
-  let out = '';
-  child.stdout.on('data', (d) => { out += String(d); });
+  let out = ''; // addresses and the QR code are diagnostics: stderr
+  child.stderr.on('data', (d) => { out += String(d); });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
     for (let i = 0; i < 200 && !out.includes('Ctrl-C'); i++) await new Promise((r) => setTimeout(r, 25));

@@ -224,7 +224,8 @@ export class ByteProducer implements RoomClaimer {
   }
 
   /** {@link RoomClaimer.blockedBy}: readers at or before this position block a claim of `length` bytes now. @internal */
-  blockedBy(length: number): number {
+  blockedBy(length: number): number | undefined {
+    if (this.control.lossy) return undefined; // no reader gates a lossy ring
     const current = this.multi ? Atomics.load(this.control.ctl, CURSOR_INDEX) : this.tail;
     return (current + 2 * (RECORD_HEADER_LENGTH + length) - this.capacity) | 0;
   }

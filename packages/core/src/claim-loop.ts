@@ -6,8 +6,8 @@ import { checkWait, deadlineOf, MAX_SLEEP_MS, sleepMs, type WaitOptions } from '
 export interface RoomClaimer {
   /** Tries to claim `n` (entries, or bytes) now; true on success (the producer keeps the claim). @internal */
   tryRoom(n: number): boolean;
-  /** Consumers released only up to this sequence (or position) block a claim of `n` now. @internal */
-  blockedBy(n: number): number;
+  /** Consumers released only up to this sequence (or position) block a claim of `n` now; undefined when no consumer can (lossy rings). @internal */
+  blockedBy(n: number): number | undefined;
 }
 
 /**

@@ -105,10 +105,11 @@ export class RingControl {
     ctl[CLAIM_INDEX] = init;
     ctl[FINAL_SEQUENCE_INDEX] = init;
     if (this.availableBase >= 0) {
-      // Slot i's first sequence s must not look published: store the lap before s's lap.
+      // Slot i's first sequence s must not look published, and the slot's previous occupant
+      // (s - capacity, never written) must: store that sequence's lap (wrap-safe, Int32).
       for (let k = 0; k < this.capacity; k++) {
         const s = (init + 1 + k) | 0;
-        ctl[this.availableBase + (s & this.mask)] = (s >> this.indexShift) - 1;
+        ctl[this.availableBase + (s & this.mask)] = ((s - this.capacity) | 0) >> this.indexShift;
       }
     }
   }

@@ -1,7 +1,7 @@
 import { claimWaiting, type RoomClaimer } from './claim-loop.js';
 import type { RingControl } from './control.js';
 import { InvalidStateError, RingClosedError } from './errors.js';
-import { CLOSING_INDEX, CURSOR_INDEX } from './layout.js';
+import { CLOSING_INDEX, CURSOR_INDEX, DEAD_CLAIMS_INDEX } from './layout.js';
 import { GatingCache } from './gating-cache.js';
 import { Producer } from './producer.js';
 import { ClaimRecord } from './producer-table.js';
@@ -18,6 +18,9 @@ import type { WaitOptions } from './wait-strategy.js';
  *   `Atomics.add`, then (if other producers took the room meanwhile) waits for room again — a
  *   claim made by `Atomics.add` cannot be taken back, so that last wait never gives up.
  * - `tryClaim(n)` and timed or abortable claims use a compare-and-swap, so they can give up.
+ *
+ * On a lossy ring no consumer gates a producer, but a producer does wait for a slower one: it
+ * never claims a slot whose previous entry is not published yet (see `hasRoom`).
  *
  * Every claim is recorded in the producer's entry of the ring's producer table (see
  * `producer-table.ts`): if this producer's thread dies between claim and publish, `recover`
@@ -41,6 +44,8 @@ export class MultiProducerSequencer<S extends Schema> extends Producer<S> {
   /** Room for the claim already made, (claimedFrom, hi]. */
   private readonly roomClaimed: RoomClaimer;
   private claimedFrom = 0;
+  /** Lossy rings: every sequence up to here is published (a producer-local lower bound). */
+  private publishedPrefix: number;
 
   constructor(control: RingControl, writer: SlotWriter<S>, entry: number) {
     super(control, writer);
@@ -51,19 +56,48 @@ export class MultiProducerSequencer<S extends Schema> extends Producer<S> {
     this.indexShift = control.indexShift;
     this.entry = entry;
     this.record = new ClaimRecord(control.producers, control.ctl, entry);
-    const gating = this.gating;
+    // Claims up to the cursor waited for everything a lap before them: published.
+    this.publishedPrefix = (Atomics.load(control.ctl, CURSOR_INDEX) - control.capacity) | 0;
     const ctl = control.ctl;
     this.roomAhead = {
       tryRoom: (n) => {
         const current = Atomics.load(ctl, CURSOR_INDEX);
-        return gating.hasRoom(current, (current + n) | 0);
+        return this.hasRoom(current, (current + n) | 0);
       },
       blockedBy: (n) => this.blockedBy(n),
     };
     this.roomClaimed = {
-      tryRoom: () => gating.hasRoom(this.claimedFrom, this.hi),
-      blockedBy: () => ((this.hi - this.capacity) | 0) - 1,
+      tryRoom: () => this.hasRoom(this.claimedFrom, this.hi),
+      blockedBy: () => (control.lossy ? undefined : ((this.hi - this.capacity) | 0) - 1),
     };
+  }
+
+  /**
+   * True when the claim (current, next] overwrites nothing it must not. Non-lossy rings: no
+   * entry a gating consumer has not released. Lossy rings (never gated by consumers): no entry
+   * whose producer has not published it yet — else that slower producer would write its slot
+   * after this claim's entry was published there, and a consumer would read a torn entry. So
+   * the previous occupants of the claimed slots, (current - capacity, next - capacity], must be
+   * published (or abandoned by a producer declared dead).
+   */
+  private hasRoom(current: number, next: number): boolean {
+    const control = this.control;
+    if (!control.lossy) return this.gating.hasRoom(current, next);
+    const wrapPoint = (next - this.capacity) | 0;
+    let p = this.publishedPrefix;
+    if (((wrapPoint - p) | 0) <= 0) return true;
+    const floor = (current - this.capacity) | 0; // checked by the claims before this one
+    if (((floor - p) | 0) > 0) p = floor;
+    for (;;) {
+      p = control.publishedUpTo((p + 1) | 0, wrapPoint);
+      if (((wrapPoint - p) | 0) <= 0 || Atomics.load(control.ctl, DEAD_CLAIMS_INDEX) === 0) break;
+      const stuck = (p + 1) | 0;
+      const end = control.abandonedRunEnd(stuck);
+      if (end === stuck) break;
+      p = (end - 1) | 0;
+    }
+    this.publishedPrefix = p;
+    return ((wrapPoint - p) | 0) <= 0;
   }
 
   /** {@inheritDoc Producer.tryClaim} */
@@ -76,7 +110,7 @@ export class MultiProducerSequencer<S extends Schema> extends Producer<S> {
     for (;;) {
       const current = Atomics.load(ctl, CURSOR_INDEX);
       const next = (current + n) | 0;
-      if (!control.lossy && !this.gating.hasRoom(current, next)) {
+      if (!this.hasRoom(current, next)) {
         if (begun) record.cancel();
         return false;
       }
@@ -99,14 +133,14 @@ export class MultiProducerSequencer<S extends Schema> extends Producer<S> {
     const control = this.control;
     const ctl = control.ctl;
     // Wait for room before claiming, while giving up is still possible (start timeout, close).
-    if (!control.lossy && !this.roomAhead.tryRoom(n)) claimWaiting(this.roomAhead, n, control, undefined, 'claim');
+    if (!this.roomAhead.tryRoom(n)) claimWaiting(this.roomAhead, n, control, undefined, 'claim');
     if (Atomics.load(ctl, CLOSING_INDEX) !== 0) throw new RingClosedError();
     this.record.begin();
     const current = Atomics.add(ctl, CURSOR_INDEX, n);
     const next = (current + n) | 0;
     this.record.end((current + 1) | 0, (next + 1) | 0);
     this.claimed(current, next);
-    if (!control.lossy && !this.gating.hasRoom(current, next)) {
+    if (!this.hasRoom(current, next)) {
       // Other producers took the room meanwhile: the claim stands, so wait without giving up.
       this.claimedFrom = current;
       claimWaiting(this.roomClaimed, n, control, undefined, 'claim', false);
@@ -147,39 +181,12 @@ export class MultiProducerSequencer<S extends Schema> extends Producer<S> {
     const base = this.availableBase;
     const mask = this.mask;
     const shift = this.indexShift;
-    if (this.control.lossy) {
-      this.publishLossy(from, hi);
-    } else {
-      for (let s = from; ; s = (s + 1) | 0) {
-        Atomics.store(ctl, base + (s & mask), s >> shift); // the slot's lap number: published
-        if (s === hi) break;
-      }
+    for (let s = from; ; s = (s + 1) | 0) {
+      Atomics.store(ctl, base + (s & mask), s >> shift); // the slot's lap number: published
+      if (s === hi) break;
     }
     this.publishFrom = (hi + 1) | 0;
     this.control.signalPublished();
-  }
-
-  /**
-   * Lossy rings are never gated, so a slow producer's slot may already hold a later lap that
-   * another producer published: storing this claim's older lap over it would make that later
-   * entry look unpublished for ever. A slot's lap number only moves forward (compare-and-swap).
-   */
-  private publishLossy(from: number, hi: number): void {
-    const ctl = this.control.ctl;
-    const base = this.availableBase;
-    const mask = this.mask;
-    const shift = this.indexShift;
-    for (let s = from; ; s = (s + 1) | 0) {
-      const i = base + (s & mask);
-      const lap = s >> shift;
-      for (;;) {
-        const current = Atomics.load(ctl, i);
-        // Laps wrap at 2^(32 - shift): compare them as the sequences they stand for (wrap-safe).
-        if ((((current - lap) << shift) | 0) >= 0) break; // a later lap is there already: this entry was overwritten
-        if (Atomics.compareExchange(ctl, i, current, lap) === current) break;
-      }
-      if (s === hi) break;
-    }
   }
 
   /**

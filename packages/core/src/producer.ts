@@ -74,8 +74,8 @@ export abstract class Producer<S extends Schema> implements RoomClaimer {
   }
 
   /** {@link RoomClaimer.blockedBy}: consumers at or before this sequence block a claim of `n`. @internal */
-  blockedBy(n: number): number {
-    return ((this.claimTarget(n) - this.capacity) | 0) - 1;
+  blockedBy(n: number): number | undefined {
+    return this.control.lossy ? undefined : ((this.claimTarget(n) - this.capacity) | 0) - 1;
   }
 
   /** The sequence a claim of `n` would end at now (for eviction decisions while waiting). */

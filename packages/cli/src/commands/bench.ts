@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
 import { integerFlag, UsageError } from '../flags.js';
+import { StatusLine } from '../status-line.js';
 
 const HELP = `Usage: ringkit bench [options]
 
@@ -44,10 +45,11 @@ async function readReport(path: string): Promise<import('@ringkit/bench').BenchR
   return parsed as import('@ringkit/bench').BenchReport;
 }
 
+const status = new StatusLine();
+
 function progress(index: number, total: number, name: string): void {
-  const text = index < total ? `[${index + 1}/${total}] ${name}` : `[${total}/${total}] done`;
-  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}${index < total ? '' : '\n'}`);
-  else process.stderr.write(`${text}\n`);
+  status.update(index < total ? `[${index + 1}/${total}] ${name}` : `[${total}/${total}] done`);
+  if (index >= total) status.end();
 }
 
 /** The `bench` command. */

@@ -1,8 +1,8 @@
 /**
  * Board start-up shared by `ringkit board` and `ringkit demo --board`: validates the port and
- * token flags, creates the board, listens, and prints the addresses it can be reached at, a
- * one-time login link (and its QR code, for a tablet, when the board is reachable from the
- * network) and the API token.
+ * token flags, loads the (optional) board package, creates the board, listens, and prints the
+ * addresses it can be reached at, a one-time login link (and its QR code, for a tablet, when the
+ * board is reachable from the network) and the API token.
  */
 import type { Board } from '@ringkit/board';
 import { integerFlag } from '../flags.js';
@@ -49,12 +49,29 @@ export function checkBoardFlags(v: BoardFlagValues, prefix: string): BoardFlags 
 }
 
 /**
+ * Loads `@ringkit/board` on demand. `ringkit` lists it as an optional peer dependency, so
+ * installing the CLI does not pull the web board's weight; when it is absent this says how to
+ * add it (exit code 1) instead of failing with a bare module-not-found error.
+ */
+export async function loadBoard(prefix: string): Promise<typeof import('@ringkit/board') | { code: number }> {
+  try {
+    return await import('@ringkit/board');
+  } catch (e) {
+    const err = e as { code?: unknown; message?: unknown };
+    if (err.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes("'@ringkit/board'")) throw e;
+    return fail(prefix, 'the control board is a separate package, not installed here: run `npm install @ringkit/board` (beside ringkit), then try again', 1, '');
+  }
+}
+
+/**
  * Starts the board and prints how to reach it on `out` (URL, one-time login link, API token);
  * `footer` is the last line (how to stop). When the board cannot start, prints why on stderr
  * and gives the exit code: 2 for a refused non-loopback bind without a token, else 1.
  */
 export async function startBoardServer(f: BoardFlags, out: NodeJS.WritableStream, prefix: string, footer: string): Promise<{ board: Board; url: string } | { code: number }> {
-  const { Board, isLoopback, terminalQr } = await import('@ringkit/board');
+  const loaded = await loadBoard(prefix);
+  if ('code' in loaded) return loaded;
+  const { Board, isLoopback, terminalQr } = loaded;
   let board: Board;
   try {
     board = await Board.create({ port: f.port, host: f.host, token: f.token, configDir: f.configDir, log: (l) => process.stderr.write(`${l}\n`) });

@@ -1,6 +1,7 @@
 /**
  * `ringkit board`: serves the control board (packaged default config, or `--config DIR`) and
- * prints a one-time login link for the browser and the token for API clients.
+ * prints a one-time login link for the browser and the token for API clients (on stderr, as
+ * `ringkit demo --board` does).
  */
 import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
@@ -47,7 +48,7 @@ export const command: Command = {
     }
     const flags = checkBoardFlags({ ...values, configDir: values.config }, 'ringkit board');
     if ('code' in flags) return flags.code;
-    const started = await startBoardServer(flags, process.stdout, 'ringkit board', 'Press Ctrl-C to stop.');
+    const started = await startBoardServer(flags, process.stderr, 'ringkit board', 'Press Ctrl-C to stop.');
     if ('code' in started) return started.code;
     const { board } = started;
     await new Promise<void>((resolve) => {
@@ -56,7 +57,7 @@ export const command: Command = {
       process.on('SIGTERM', stop);
     });
     await board.close();
-    process.stdout.write('ringkit board stopped.\n');
+    process.stderr.write('ringkit board stopped.\n');
     return 0;
   },
 };

@@ -4,6 +4,7 @@ import type { Board, TelemetryBinding } from '@ringkit/board';
 import type { Command } from '../main.js';
 import { checkBoardFlags, startBoardServer } from './board-start.js';
 import { numberFlag } from '../flags.js';
+import { StatusLine } from '../status-line.js';
 
 const HELP = `Usage: ringkit demo [options]
 
@@ -109,19 +110,19 @@ export const command: Command = {
       const { bindTelemetry } = await import('@ringkit/board');
       board = { board: started.board, binding: bindTelemetry(started.board, demo.pipeline, demo) };
     }
-    const tty = process.stderr.isTTY === true;
+    const status = new StatusLine();
     let lastLine = 0;
     demo.pipeline.on('telemetry', (s: PipelineSnapshot) => {
       if (s.t - lastLine < 1000) return;
       lastLine = s.t;
-      process.stderr.write(tty ? `\r${liveLine(s)}\x1b[K` : `${liveLine(s)}\n`);
+      status.update(liveLine(s));
     });
     const onSignal = (): void => void demo.stop();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
       const r = await demo.done;
-      if (tty) process.stderr.write('\n');
+      status.end();
       if (values.json === true) {
         const { generated, processed, fizz, buzz, fizzbuzz, value, msgsPerSec, seconds } = r;
         process.stdout.write(`${JSON.stringify({ generated, processed, fizz, buzz, fizzbuzz, value, msgsPerSec, seconds })}\n`);

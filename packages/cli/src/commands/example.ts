@@ -59,7 +59,13 @@ export const command: Command = {
       return 2;
     }
     const host = values.host ?? '127.0.0.1';
-    const server: RespServer = values.plain === true ? await startPlainRespServer({ port, host }) : await startRespServer({ port, host, parsers, workers });
+    let server: RespServer;
+    try {
+      server = values.plain === true ? await startPlainRespServer({ port, host }) : await startRespServer({ port, host, parsers, workers });
+    } catch (e) {
+      process.stderr.write(`ringkit example resp: cannot serve on ${host}:${port}: ${(e as Error).message}\n`);
+      return 1;
+    }
     process.stderr.write(`ringkit example resp: ${values.plain === true ? 'plain single-thread' : `staged (${parsers} parsers, ${workers} workers, 1 replier)`} server listening on ${host}:${server.port}; Ctrl-C stops\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

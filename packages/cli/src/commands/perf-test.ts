@@ -9,6 +9,7 @@ import { MAX_CONSUMERS, RingBuffer } from '@ringkit/core';
 import type { Command } from '../main.js';
 import { READER_WORDS, STAT, type PerfTask } from './perf-test-shared.js';
 import { integerFlag, UsageError } from '../flags.js';
+import { StatusLine } from '../status-line.js';
 
 const USAGE = `Usage: ringkit perf-test --slot-bytes N --slots N --duration-seconds S --writes-per-second N --readers N [options]
 
@@ -189,7 +190,7 @@ async function run(flags: Flags): Promise<number> {
     runWorker({ ...common, role: 'writer' }),
     ...readerIds.map((readerId, readerIndex) => runWorker({ ...common, role: 'reader', readerId, readerIndex })),
   ]);
-  const tty = process.stderr.isTTY === true;
+  const status = new StatusLine();
   let lagMaxSeen = 0;
   const progress = setInterval(() => {
     let minReads = Infinity;
@@ -200,13 +201,13 @@ async function run(flags: Flags): Promise<number> {
     const secs = (performance.now() - started) / 1000;
     const writes = Atomics.load(stats, STAT.writes);
     const line = `perf-test ${secs.toFixed(1)}s/${flags.durationSeconds}s  writes ${writes} (${(writes / secs).toFixed(1)}/s)  slowest reader ${minReads}  dropped ${Atomics.load(stats, STAT.drops)}  lag max ${lagMaxSeen}`;
-    process.stderr.write(tty ? `\r${line}\u001b[K` : `${line}\n`);
-  }, tty ? 250 : 1000);
+    status.update(line);
+  }, status.inPlace ? 250 : 1000);
   try {
     await done;
   } finally {
     clearInterval(progress);
-    if (tty) process.stderr.write('\n');
+    status.end();
   }
   const writes = Atomics.load(stats, STAT.writes);
   const writerSeconds = Atomics.load(stats, STAT.writerMs) / 1000;

@@ -43,14 +43,18 @@ describe('lossy multi-producer rings', () => {
     assert.equal(ring.columns.value[c.batch.index(0)], 22);
   });
 
-  it('a lapped producer publishing late never hides a later entry of the same slot (found by the stress harness)', () => {
+  it('a producer never claims a slot whose previous entry a slower producer has not published (no torn entries; found by the stress harness)', () => {
     const ring = Ring.create({ capacity: 4, producer: 'multi', lossy: true, lossyPolicy: 'skip' });
     const c = ring.addConsumer();
     const slow = Ring.attach(ring.descriptor).producer();
     const fast = ring.producer();
-    slow.claim(1); // sequence 0, slot 0
-    for (let i = 1; i <= 4; i++) fast.publishValue(i); // sequence 4 laps slot 0
-    slow.publish(slow.hi); // its lap number must not overwrite sequence 4's
+    slow.claim(1); // sequence 0, slot 0: being written
+    for (let i = 1; i <= 3; i++) assert.equal(fast.tryPublishValue(i), true);
+    assert.equal(fast.tryPublishValue(4), false, 'sequence 4 would reuse slot 0 while sequence 0 is still being written');
+    assert.throws(() => fast.claim(1, { timeout: 50 }), { name: 'TimeoutError' });
+    ring.columns.value[0] = 0;
+    slow.publish(slow.hi);
+    for (let i = 4; i <= 9; i++) fast.publishValue(i); // consumers still never gate: 0 … 5 are overwritten
     ring.close();
     const values: number[] = [];
     for (;;) {
@@ -58,8 +62,8 @@ describe('lossy multi-producer rings', () => {
       if (n === POLL_CLOSED) break;
       for (let i = 0; i < n; i++) values.push(ring.columns.value[c.batch.index(i)]!);
     }
-    assert.deepEqual(values, [1, 2, 3, 4]);
-    assert.equal(c.lost, 1);
+    assert.deepEqual(values, [6, 7, 8, 9]);
+    assert.equal(c.lost, 6);
   });
 
   it('tryPoll(max) above the capacity never returns more than the capacity (single producer, lossy)', () => {

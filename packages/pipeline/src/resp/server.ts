@@ -100,7 +100,15 @@ export async function startRespServer(options: RespServerOptions = {}): Promise<
     });
   });
   const reader = readReplies(tap, pipeline.output('replier'), sockets);
-  const port = await listen(server, options.port ?? 6380, options.host ?? '127.0.0.1');
+  let port: number;
+  try {
+    port = await listen(server, options.port ?? 6380, options.host ?? '127.0.0.1');
+  } catch (e) {
+    // The address is taken (or refused): stop the stages so nothing keeps the process alive.
+    await pipeline.stop();
+    await reader;
+    throw e;
+  }
   return {
     port,
     pipeline,
