@@ -1,14 +1,20 @@
 /**
- * The stage thread: attaches its rings, loads the handler, runs it (source loop, or batches from
- * its inputs), keeps its telemetry counters, and reports ready / done / error to the main thread.
+ * The stage thread: attaches its rings under its owner tag, loads the handler, reports its shape
+ * and waits for the go, then runs it (source loop, or the {@link StageHarness} over its inputs)
+ * and reports done / error to the main thread. Every publish into its output rings the doorbells
+ * of the stages consuming it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { performance } from 'node:perf_hooks';
-import * as hdr from 'hdr-histogram-js';
-import { InvalidArgumentError, keepAliveWhile, POLL_CLOSED, Ring, serializeError, TimeoutError, type Schema } from '@ringkit/core';
-import type { StageBoot, StageContext, StageHandler, StageInput, StageMessage } from './context.js';
-import { CTL_DOORBELL, CTL_PAUSE, CTL_STOP, CTL_WORDS, sharedBlock, TEL_BATCHES, TEL_BUSY_MS, TEL_ENTRIES, TEL_MAX_US, TEL_P50_US, TEL_P99_US, TEL_WORDS } from './shared.js';
 import { setTimeout as delay } from 'node:timers/promises';
+import {
+  AbortError, ByteRing, InvalidArgumentError, InvalidStateError, jsonCodec, keepAliveWhile, Ring, serializeError,
+  type ByteProducer, type Codec, type Producer, type Schema,
+} from '@ringkit/core';
+import type { ByteStageInput, HandlerShape, StageBoot, StageContext, StageHandler, StageInput, StageMessage } from './context.js';
+import { Doorbell, ringBells } from './doorbell.js';
+import { CTL_ABORT, CTL_GO, CTL_NOTIFY, CTL_PAUSE, CTL_STOP, CTL_WORDS, sharedBlock } from './shared.js';
+import type { CodecName } from './spec.js';
+import { StageHarness } from './stage-harness.js';
 
 const boot = workerData as StageBoot;
 const port = parentPort!;
@@ -16,45 +22,86 @@ const post = (m: StageMessage): void => port.postMessage(m);
 const block = sharedBlock(boot.stageCount, boot.levelCount, boot.shared);
 const ctl = block.ctl;
 const base = boot.stageSlot * CTL_WORDS;
-const tel = block.tel;
-const tb = boot.stageSlot * TEL_WORDS;
-const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2, useWebAssembly: false });
-let lastPercentiles = 0;
+const bell = new Doorbell(ctl, boot.stageSlot);
+const attach = { waitStrategy: boot.waitStrategy, owner: boot.owner };
+const abort = new AbortController();
+/** Fires only when the pipeline aborts (a stop does not end a `send` waiting for room). */
+const kill = new AbortController();
 
-/** Records one handler call (batch of `n` entries that took `ms`). */
-function account(n: number, ms: number): void {
-  tel[tb + TEL_BATCHES]! += 1;
-  tel[tb + TEL_ENTRIES]! += n;
-  tel[tb + TEL_BUSY_MS]! += ms;
-  histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
-  const now = performance.now();
-  if (now - lastPercentiles > 250) {
-    lastPercentiles = now;
-    tel[tb + TEL_P50_US] = histogram.getValueAtPercentile(50);
-    tel[tb + TEL_P99_US] = histogram.getValueAtPercentile(99);
-    tel[tb + TEL_MAX_US] = histogram.maxValue;
-    if (histogram.totalCount > 100_000) histogram.reset();
+async function codecOf(name: CodecName): Promise<Codec<unknown> | undefined> {
+  if (name === 'raw') return undefined;
+  if (name === 'json') return jsonCodec;
+  const { msgpackrCodec } = await import('@ringkit/codec');
+  return msgpackrCodec();
+}
+
+/** Rings the downstream doorbells after every publish (and the close) of this thread's producer. */
+function withBells<P extends { close(): void }>(p: P, publishName: 'publish' | 'commit'): P {
+  const bells = boot.outputBells;
+  if (bells.length === 0) return p;
+  const rec = p as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const publish = rec[publishName]!.bind(p);
+  rec[publishName] = (...a: unknown[]) => {
+    publish(...a);
+    ringBells(ctl, bells);
+  };
+  const close = p.close.bind(p);
+  p.close = () => {
+    close();
+    ringBells(ctl, bells);
+  };
+  return p;
+}
+
+let output: Ring<Schema> | undefined;
+let producer: Producer<Schema> | undefined;
+let byteOutput: ByteRing | undefined;
+let byteProducer: ByteProducer | undefined;
+if (boot.output !== undefined && boot.outputKind === 'ring') {
+  output = Ring.attach<Schema>(boot.output, attach);
+  producer = withBells(output.producer(), 'publish');
+} else if (boot.output !== undefined) {
+  byteOutput = ByteRing.attach(boot.output, attach);
+  byteProducer = withBells(byteOutput.producer(), 'commit');
+}
+let outCodec: Codec<unknown> | undefined;
+
+const typed: Array<{ input: StageInput; index: number; releaseBells: number[] }> = [];
+const bytes: Array<{ input: ByteStageInput; index: number; codec: Codec<unknown> | undefined }> = [];
+const byteCodecs: Array<Promise<Codec<unknown> | undefined>> = [];
+boot.inputs.forEach((i, index) => {
+  if (i.kind === 'ring') {
+    const ring = Ring.attach<Schema>(i.descriptor, attach);
+    typed.push({ input: { from: i.from, ring, consumer: ring.openConsumer(i.consumerId), position: typed.length, shard: i.shard }, index, releaseBells: i.releaseBells });
+  } else {
+    const ring = ByteRing.attach(i.descriptor, attach);
+    bytes.push({ input: { from: i.from, ring, reader: ring.openReader(i.consumerId), position: bytes.length, codec: i.codec }, index, codec: undefined });
+    byteCodecs.push(codecOf(i.codec));
   }
+});
+const inputs = typed.map((t) => t.input);
+let selfInput: StageInput | undefined;
+if (boot.selfInput !== undefined) {
+  const ring = Ring.attach<Schema>(boot.selfInput.descriptor, attach);
+  selfInput = { from: boot.name, ring, consumer: ring.openConsumer(boot.selfInput.consumerId), position: -1, shard: undefined };
 }
-
-function attachInput(from: string, descriptor: StageBoot['inputs'][number]['descriptor'], consumerId: number, position: number, shard: StageInput['shard']): StageInput {
-  const ring = Ring.attach<Schema>(descriptor, { waitStrategy: boot.waitStrategy });
-  return { from, ring, consumer: ring.openConsumer(consumerId), position, shard };
-}
-
-const output = boot.output === undefined ? undefined : Ring.attach<Schema>(boot.output, { waitStrategy: boot.waitStrategy });
-const inputs = boot.inputs.map((i, k) => attachInput(i.from, i.descriptor, i.consumerId, k, i.shard));
-const selfInput = boot.selfInput === undefined ? undefined : attachInput(boot.name, boot.selfInput.descriptor, boot.selfInput.consumerId, -1, undefined);
 const attachedSelfInputs = new Map<string, Ring<Schema>>();
+let harness: StageHarness | undefined;
+const isSource = boot.inputs.length === 0 && boot.selfInput === undefined;
 
 const ctx: StageContext = {
   name: boot.name,
   level: boot.level,
   index: boot.index,
   options: boot.options,
+  restarts: boot.restarts,
+  signal: abort.signal,
   output,
-  producer: output?.producer(),
+  producer,
+  byteOutput,
+  byteProducer,
   inputs,
+  byteInputs: bytes.map((b) => b.input),
   selfInput,
   get stopRequested() {
     return Atomics.load(ctl, base + CTL_STOP) !== 0;
@@ -63,21 +110,21 @@ const ctx: StageContext = {
     return Atomics.load(ctl, base + CTL_PAUSE) !== 0;
   },
   async waitWhilePaused() {
-    while (Atomics.load(ctl, base + CTL_PAUSE) !== 0 && Atomics.load(ctl, base + CTL_STOP) === 0) {
-      const r = Atomics.waitAsync(ctl, base + CTL_PAUSE, 1, 100);
+    while (Atomics.load(ctl, base + CTL_PAUSE) !== 0 && Atomics.load(ctl, base + CTL_STOP) === 0 && !kill.signal.aborted) {
+      const r = Atomics.waitAsync(ctl, base + CTL_PAUSE, 1, 1000);
       if (r.async) await keepAliveWhile(r.value);
     }
   },
   record(entries: number, busyMs: number) {
-    account(entries, busyMs);
+    harness?.account(entries, busyMs);
   },
   requestShutdown() {
     post({ type: 'shutdown' });
   },
   async waitNotify(timeoutMs: number) {
-    const bell = Atomics.load(ctl, base + CTL_DOORBELL);
+    const n = Atomics.load(ctl, base + CTL_NOTIFY);
     const levelBell = Atomics.load(block.levelBells, boot.level);
-    const a = Atomics.waitAsync(ctl, base + CTL_DOORBELL, bell, timeoutMs);
+    const a = Atomics.waitAsync(ctl, base + CTL_NOTIFY, n, timeoutMs);
     const b = Atomics.waitAsync(block.levelBells, boot.level, levelBell, timeoutMs);
     if (!a.async || !b.async) return true;
     const r = await keepAliveWhile(Promise.race([a.value, b.value]));
@@ -92,101 +139,92 @@ const ctx: StageContext = {
     if (r === undefined) {
       const d = boot.selfInputs[stage];
       if (d === undefined) throw new InvalidArgumentError(`stage "${stage}" has no self input; stages with one: ${Object.keys(boot.selfInputs).join(', ')}`);
-      r = Ring.attach<Schema>(d, { waitStrategy: boot.waitStrategy });
+      r = Ring.attach<Schema>(d, attach);
       attachedSelfInputs.set(stage, r);
     }
     return r;
   },
+  async send(value: unknown) {
+    if (byteProducer === undefined) throw new InvalidStateError(`stage "${boot.name}" has no byte-record output (output: { bytes, codec? }) to send to`);
+    let rec: Uint8Array;
+    if (outCodec !== undefined) rec = outCodec.encode(value);
+    else if (value instanceof Uint8Array) rec = value;
+    else throw new InvalidArgumentError(`stage "${boot.name}": the 'raw' codec sends Uint8Array records: value=${typeof value}`);
+    await byteProducer.writeAsync(rec, { signal: kill.signal });
+  },
 };
+
+/** Fires `ctx.signal` when `index` leaves 0 (stop for sources, abort for everyone); not a keep-alive. */
+function watchWord(index: number, reason: string): void {
+  const fire = (): void => {
+    if (index === base + CTL_ABORT) kill.abort(new Error(reason));
+    if (abort.signal.aborted) return;
+    abort.abort(new Error(reason));
+    bell.ring();
+  };
+  if (Atomics.load(ctl, index) !== 0) return fire();
+  const r = Atomics.waitAsync(ctl, index, 0);
+  if (r.async) void r.value.then(fire);
+  else fire();
+}
 
 async function loadHandler(): Promise<StageHandler> {
   const mod = (await import(boot.moduleUrl)) as Record<string, unknown>;
   const exp = mod[boot.exportName];
   if (exp === undefined) {
-    throw new TypeError(`handler module ${boot.moduleUrl} has no export "${boot.exportName}"; exports: ${Object.keys(mod).join(', ')}`);
+    throw new TypeError(`handler module ${boot.moduleUrl} has no export "${boot.exportName}"; exports: ${Object.keys(mod).join(', ') || '(none)'}`);
   }
   const h = typeof exp === 'function' ? await (exp as (c: StageContext) => StageHandler | Promise<StageHandler>)(ctx) : exp;
-  if (h === null || typeof h !== 'object') throw new TypeError(`export "${boot.exportName}" of ${boot.moduleUrl} must be a handler object or a factory returning one`);
+  if (h === null || typeof h !== 'object') throw new TypeError(`export "${boot.exportName}" of ${boot.moduleUrl} must be a handler object or a factory returning one: got ${h === null ? 'null' : typeof h}`);
   return h as StageHandler;
 }
 
-async function handleBatch(h: StageHandler, input: StageInput, n: number): Promise<void> {
-  const t0 = performance.now();
-  if (h.onBatch !== undefined) {
-    const r = h.onBatch(input.consumer.batch, input, ctx);
-    if (r !== undefined) await r;
-  } else if (h.onEntry !== undefined) {
-    const batch = input.consumer.batch;
-    for (let i = 0; i < n; i++) h.onEntry(batch.index(i), input, ctx);
-  }
-  account(n, performance.now() - t0);
-  input.consumer.release();
+function shapeOf(h: StageHandler): HandlerShape {
+  const methods = ['init', 'run', 'onBatch', 'onEntry', 'onBytes', 'onRecord', 'onError', 'canStop', 'close'].filter((m) => typeof (h as Record<string, unknown>)[m] === 'function');
+  const fn = (h as Record<string, unknown>).onEntry;
+  return { methods, asyncOnEntry: typeof fn === 'function' && fn.constructor.name === 'AsyncFunction' };
 }
 
-/** Consumer stages: take batches from every input until all are closed and drained. */
-async function consume(h: StageHandler): Promise<void> {
-  const all = selfInput === undefined ? inputs : [...inputs, selfInput];
-  const open = all.map(() => true);
-  let remaining = all.length;
-  const max = boot.maxBatch;
-  let turn = 0;
-  while (remaining > 0) {
-    if (Atomics.load(ctl, base + CTL_PAUSE) !== 0 && Atomics.load(ctl, base + CTL_STOP) === 0) {
-      await ctx.waitWhilePaused();
-      continue;
-    }
-    let progressed = false;
-    for (let k = 0; k < all.length; k++) {
-      if (!open[k]) continue;
-      const input = all[k]!;
-      const n = input.consumer.tryPoll(max);
-      if (n > 0) {
-        progressed = true;
-        await handleBatch(h, input, n);
-      } else if (n === POLL_CLOSED) {
-        open[k] = false;
-        remaining--;
-      }
-    }
-    if (progressed || remaining === 0) continue;
-    // Idle: sleep asynchronously on one open input (its close or its next publish wakes us).
-    turn = (turn + 1) % all.length;
-    let k = turn;
-    while (!open[k]) k = (k + 1) % all.length;
-    const input = all[k]!;
-    try {
-      const n = await input.consumer.pollAsync({ max, timeout: remaining > 1 ? 2 : 50 });
-      if (n > 0) await handleBatch(h, input, n);
-      else if (n === POLL_CLOSED) {
-        open[k] = false;
-        remaining--;
-      }
-    } catch (e) {
-      if (!(e instanceof TimeoutError)) throw e;
-    }
+async function waitForGo(): Promise<void> {
+  while (Atomics.load(ctl, base + CTL_GO) === 0 && !kill.signal.aborted) {
+    const r = Atomics.waitAsync(ctl, base + CTL_GO, 0, 1000);
+    if (r.async) await keepAliveWhile(r.value);
   }
 }
 
+let phase: 'load' | 'init' | 'run' = 'load';
 async function main(): Promise<void> {
+  watchWord(base + CTL_ABORT, 'the pipeline aborted');
   const h = await loadHandler();
+  for (let k = 0; k < bytes.length; k++) bytes[k]!.codec = await byteCodecs[k]!;
+  outCodec = await codecOf(boot.outputCodec);
+  harness = new StageHarness(h, ctx, block, boot.stageSlot, base, boot.maxBatch, boot.maxRetries, bell);
+  phase = 'init';
   if (h.init !== undefined) await h.init(ctx);
-  post({ type: 'ready' });
-  if (inputs.length === 0 && selfInput === undefined) {
-    if (h.run === undefined) throw new TypeError(`stage "${boot.name}" has no inputs, so its handler must implement run(ctx)`);
-    await h.run(ctx);
+  post({ type: 'ready', shape: shapeOf(h) });
+  await waitForGo();
+  phase = 'run';
+  if (isSource) {
+    watchWord(base + CTL_STOP, 'stop requested');
+    try {
+      if (!kill.signal.aborted && h.run !== undefined) await h.run(ctx);
+    } catch (e) {
+      // A source woken by ctx.signal at stop ends normally (its aborted wait claimed nothing).
+      if (!(e instanceof AbortError && abort.signal.aborted && !kill.signal.aborted)) throw e;
+    }
   } else {
-    await consume(h);
+    await harness.consume(typed, bytes, selfInput);
+    if (!abort.signal.aborted) abort.abort(new Error('inputs drained'));
   }
   // Shutdown veto: stay (timers and sockets keep running) until the handler agrees.
   if (h.canStop !== undefined) while (!h.canStop(ctx)) await delay(10);
   const result = h.close !== undefined ? await h.close(ctx) : undefined;
-  if (ctx.producer !== undefined) ctx.producer.close();
-  tel[tb + TEL_P50_US] = histogram.getValueAtPercentile(50);
-  tel[tb + TEL_P99_US] = histogram.getValueAtPercentile(99);
-  tel[tb + TEL_MAX_US] = histogram.maxValue;
+  producer?.close();
+  byteProducer?.close();
+  harness.flushPercentiles();
   post({ type: 'done', result });
 }
 
 main().catch((e: unknown) => {
-  post({ type: 'error', error: serializeError(e) });
+  post({ type: 'error', error: serializeError(e), phase });
 });

@@ -66,7 +66,10 @@ test('telemetry server: /graph.dot parses with Graphviz, /metrics is Prometheus 
       else assert.match(line, sample, line);
     }
     assert.match(metrics, /ringkit_ring_published_total\{ring="generator.out",from="generator"\} \d+/);
-    assert.match(metrics, /ringkit_stage_batch_latency_microseconds\{stage="worker",quantile="0.99"\} \d+/);
+    assert.match(metrics, /# TYPE ringkit_ring_published_total counter/);
+    assert.match(metrics, /# TYPE ringkit_stage_batch_duration_seconds histogram/);
+    assert.match(metrics, /ringkit_stage_batch_duration_seconds_bucket\{le="\+Inf",stage="worker"\} \d+/);
+    assert.match(metrics, /ringkit_stage_batch_duration_seconds_count\{stage="worker"\} \d+/);
     assert.match(await (await fetch(base)).text(), /<title>Telemetry<\/title>/);
     const snap = await (await fetch(`${base}/snapshot.json`)).json() as { t: number; stages: unknown[] };
     assert.equal(snap.stages.length, 4);
