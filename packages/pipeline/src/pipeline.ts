@@ -503,8 +503,10 @@ export class Pipeline extends EventEmitter {
     const ctl = this.shared.ctl;
     for (let level = 0; level < this.spec.levels.length; level++) {
       const members = this.stages.filter((s) => s.plan.level === level);
+      // Every stop word of the level first, then the wake-ups: no stage of the level can see its
+      // stop while another one's is not yet set.
+      for (const s of members) Atomics.store(ctl, s.slot * CTL_WORDS + CTL_STOP, 1);
       for (const s of members) {
-        Atomics.store(ctl, s.slot * CTL_WORDS + CTL_STOP, 1);
         Atomics.notify(ctl, s.slot * CTL_WORDS + CTL_STOP);
         Atomics.notify(ctl, s.slot * CTL_WORDS + CTL_PAUSE);
         this.selfInputs.get(s.name)?.close();

@@ -83,12 +83,32 @@ test('ringkit demo --json prints the final figures; bad flags exit 2', () => {
   const r = spawnSync(process.execPath, [BIN, 'demo', '--beats', '100', '--capacity', '65536', '--json'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout) as Record<string, number>;
-  assert.deepEqual(Object.keys(j), ['generated', 'processed', 'fizz', 'buzz', 'fizzbuzz', 'value', 'msgsPerSec', 'seconds']);
+  assert.deepEqual(Object.keys(j), ['generated', 'processed', 'fizz', 'buzz', 'fizzbuzz', 'value', 'msgsPerSec', 'seconds', 'heartbeats', 'worker', 'paced', 'pacedBound']);
   assert.deepEqual({ fizz: j.fizz, buzz: j.buzz, fizzbuzz: j.fizzbuzz, value: j.value }, expected(j.generated!));
   const bad = spawnSync(process.execPath, [BIN, 'demo', '--rate', 'fast'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--rate must be a number of milliseconds/);
+  const form = spawnSync(process.execPath, [BIN, 'demo', '--worker', 'triple'], { encoding: 'utf8' });
+  assert.equal(form.status, 2);
+  assert.match(form.stderr, /--worker must be zero-copy or double-buffer: --worker triple/);
   const unknown = spawnSync(process.execPath, [BIN, 'demo', '--bogus'], { encoding: 'utf8' });
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /bogus/);
+});
+
+test('heartbeat pacing: --rate 100 --beats 10 moves at most the paced amount; both worker forms count exactly', () => {
+  for (const worker of ['zero-copy', 'double-buffer']) {
+    const r = spawnSync(process.execPath, [BIN, 'demo', '--rate', '100', '--beats', '10', '--capacity', '65536', '--worker', worker, '--json'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { generated: number; processed: number; heartbeats: number; worker: string; paced: boolean; pacedBound: number; fizz: number; buzz: number; fizzbuzz: number; value: number };
+    assert.equal(j.worker, worker);
+    assert.equal(j.paced, true);
+    assert.equal(j.heartbeats, 10);
+    // Two half rings per beat, plus the one ring drained after the last beat.
+    assert.equal(j.pacedBound, 11 * 65536);
+    assert.ok(j.processed <= j.pacedBound, `${j.processed} > paced bound ${j.pacedBound}`);
+    assert.ok(j.processed > 0);
+    assert.equal(j.processed, j.generated);
+    assert.deepEqual({ fizz: j.fizz, buzz: j.buzz, fizzbuzz: j.fizzbuzz, value: j.value }, expected(j.generated));
+  }
 });
