@@ -22,6 +22,8 @@ export interface ByteStageInput {
   readonly position: number;
   /** The codec the records were written with (`onRecord` receives them decoded). */
   readonly codec: CodecName;
+  /** Key sharding (`mode: 'key'`): this stage owns keys with `key % count === index`. */
+  readonly shard: { readonly index: number; readonly count: number } | undefined;
 }
 
 /** What a batch handler's error hook is told: where it happened and how many times it was tried. */

@@ -222,11 +222,14 @@ export class Pipeline extends EventEmitter {
     return ids;
   }
 
-  /** The self-input ring of `stage` in this thread: publish into it with `ring.producer()` (multi producer). */
-  input(stage: string): Ring<Schema> {
+  /**
+   * The self-input ring of `stage` in this thread: publish into it with `ring.producer()` (multi
+   * producer). `S` types its columns (the caller asserts the stage's `selfInput.schema`).
+   */
+  input<S extends Schema = Schema>(stage: string): Ring<S> {
     const r = this.selfInputs.get(stage);
     if (r === undefined) throw new InvalidArgumentError(`stage "${stage}" has no selfInput; stages with one: ${[...this.selfInputs.keys()].join(', ') || '(none)'}`);
-    return r;
+    return r as Ring<Schema> as Ring<S>;
   }
 
   /** The typed output ring of `stage`, viewed from the main thread (read its columns for a {@link tap}). */

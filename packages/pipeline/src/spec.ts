@@ -261,8 +261,8 @@ export function planPipeline(spec: PipelineSpec): Plan {
       }
       if (isByteOutput(up.spec.output)) {
         if (inp.schema !== undefined) throw new TopologyError(`stage "${name}" input "${from}": "${from}" publishes byte records, not slots of a schema (drop schema)`);
-        if ((inp.mode ?? 'broadcast') !== 'broadcast' || inp.after !== undefined) {
-          throw new TopologyError(`stage "${name}" input "${from}": byte-record inputs are broadcast only (no mode 'shard'/'key', no after)`);
+        if (inp.mode === 'shard' || inp.after !== undefined) {
+          throw new TopologyError(`stage "${name}" input "${from}": byte-record inputs are 'broadcast' or 'key' (no work-group 'shard', no after)`);
         }
       } else if (inp.schema !== undefined) {
         let want: string;

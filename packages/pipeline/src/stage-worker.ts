@@ -75,7 +75,7 @@ boot.inputs.forEach((i, index) => {
     typed.push({ input: { from: i.from, ring, consumer: ring.openConsumer(i.consumerId), position: typed.length, shard: i.shard }, index, releaseBells: i.releaseBells });
   } else {
     const ring = ByteRing.attach(i.descriptor, attach);
-    bytes.push({ input: { from: i.from, ring, reader: ring.openReader(i.consumerId), position: bytes.length, codec: i.codec }, index, codec: undefined });
+    bytes.push({ input: { from: i.from, ring, reader: ring.openReader(i.consumerId), position: bytes.length, codec: i.codec, shard: i.shard }, index, codec: undefined });
     byteCodecs.push(codecOf(i.codec));
   }
 });
