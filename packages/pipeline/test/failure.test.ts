@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Pipeline, PipelineAbortedError, StageFailedError, StopTimeoutError, TopologyError, testStage, type FailurePolicy, type PipelineSpec, type RestartEvent, type StallEvent } from '../src/index.js';
 import type { FaultKind } from './fixtures/faults.js';
 
@@ -229,3 +231,31 @@ test('an async onEntry is awaited entry by entry, in order (testStage)', async (
   assert.deepEqual(r.output, values);
   assert.equal(r.stats.batches, 3);
 });
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  test(`drainOnSignals: ${signal} drains the pipeline (nothing in flight lost) and the process exits by itself`, async () => {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/signal-child.js', import.meta.url))], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('ready\n')) resolve();
+      });
+      child.once('exit', () => reject(new Error(`child exited before ready: ${err}`)));
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill(signal);
+    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000))]);
+    if (code === 'hung') child.kill('SIGKILL');
+    assert.equal(code, 0, err);
+    const line = out.split('\n').find((l) => l.startsWith('{'))!;
+    const { results, listeners } = JSON.parse(line) as { results: { src: { produced: number }; sink: { count: number; ordered: boolean } }; listeners: number };
+    assert.ok(results.src.produced > 0);
+    assert.equal(results.sink.count, results.src.produced);
+    assert.equal(results.sink.ordered, true);
+    assert.equal(listeners, 0, 'the signal handlers are removed once done settles');
+  });
+}
