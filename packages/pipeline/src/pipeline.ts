@@ -7,7 +7,7 @@ import { checkShape } from './handler-shape.js';
 import { CTL_ABORT, CTL_GO, CTL_NOTIFY, CTL_PAUSE, CTL_STOP, CTL_WORDS, MAX_INPUTS, sharedBlock, TEL_HOLD_COUNT, TEL_HOLD_INPUT, TEL_HOLD_LO, TEL_HOLD_SINCE, TEL_WORDS, type SharedBlock } from './shared.js';
 import { isByteOutput, planPipeline, type Plan, type PipelineSpec } from './spec.js';
 import { StallDetector } from './stall.js';
-import { StageSupervisor, type CrashPhase } from './supervisor.js';
+import { StageSupervisor, ThreadSupervisor, type CrashPhase } from './supervisor.js';
 import { makeRegistry, renderDot } from './telemetry.js';
 import { TelemetrySampler, type PipelineSnapshot, type RingInfo } from './telemetry-sampler.js';
 import type { Registry } from 'prom-client';
@@ -65,6 +65,7 @@ export class Pipeline extends EventEmitter {
   readonly done: Promise<PipelineResult>;
   private readonly spec: PipelineSpec;
   private readonly stages: StageSupervisor[];
+  private readonly threads: ThreadSupervisor[] = [];
   private readonly shared: SharedBlock;
   private readonly outputs = new Map<string, Ring<Schema> | ByteRing>();
   private readonly selfInputs = new Map<string, Ring<Schema>>();
@@ -145,16 +146,24 @@ export class Pipeline extends EventEmitter {
     for (const [name, ring] of this.selfInputs) {
       rings.push({ name: `${name}.in`, from: 'main', kind: 'ring', ring, capacity: ring.capacity, consumers: [{ stage: name, id: this.selfInputIds.get(name)!, slot: slotOf.get(name)!, input: MAX_INPUTS - 1 }] });
     }
-    this.stages = this.plan.stages.map((plan, slot) => new StageSupervisor(plan, slot, {
-      ready: (st, shape) => this.onReady(st, shape),
-      done: () => undefined,
-      crashed: (st, cause, phase) => void this.onCrash(st, cause, phase),
-      shutdown: (st) => {
+    this.stages = this.plan.stages.map((plan, slot) => new StageSupervisor(plan, slot));
+    const hooks = {
+      ready: (st: StageSupervisor, shape: HandlerShape) => this.onReady(st, shape),
+      crashed: (thread: ThreadSupervisor, cause: Error, phase: CrashPhase, culprit: StageSupervisor | undefined) => void this.onCrash(thread, cause, phase, culprit),
+      shutdown: (st: StageSupervisor) => {
         this.emit('shutdown', st.name);
         if (this.state === 'running') this.stop().catch(() => undefined);
         else if (this.state === 'starting') this.stopAfterStart = true;
       },
-    }));
+    };
+    // One thread per stage, or one per troupe (its members side by side on one event loop).
+    const troupes = new Map<string, StageSupervisor[]>();
+    for (const st of this.stages) {
+      const t = st.plan.spec.troupe;
+      if (t === undefined) this.threads.push(new ThreadSupervisor(st.name, [st], hooks));
+      else (troupes.get(t) ?? troupes.set(t, []).get(t)!).push(st);
+    }
+    for (const [name, members] of troupes) this.threads.push(new ThreadSupervisor(name, members, hooks));
     const judged = (slot: number) => (): boolean => {
       const st = this.stages[slot]!;
       return (st.state === 'running' || st.state === 'stalled') && Atomics.load(this.shared.ctl, slot * CTL_WORDS + CTL_PAUSE) === 0;
@@ -279,7 +288,7 @@ export class Pipeline extends EventEmitter {
     this.state = 'starting';
     this.startedAt = Date.now();
     this.installSignals();
-    for (const st of this.stages) this.launch(st);
+    for (const t of this.threads) this.launch(t);
     await Promise.race([Promise.all(this.stages.map((s) => s.ready)), this.done.then(() => undefined, () => undefined)]);
     if (this.startError !== undefined) throw this.startError;
     if (this.failure !== undefined) throw this.failure;
@@ -352,8 +361,9 @@ export class Pipeline extends EventEmitter {
     };
   }
 
-  private launch(st: StageSupervisor): void {
-    st.launch(this.bootOf(st));
+  /** Starts a thread's next incarnation with every member not yet done. */
+  private launch(thread: ThreadSupervisor): void {
+    thread.launch(thread.members.filter((m) => m.state !== 'done' && m.state !== 'failed').map((m) => this.bootOf(m)));
   }
 
   private onReady(st: StageSupervisor, shape: HandlerShape): void {
@@ -391,33 +401,40 @@ export class Pipeline extends EventEmitter {
     for (const r of this.selfInputs.values()) r.recover(owner, { keepConsumers });
   }
 
-  private async onCrash(st: StageSupervisor, cause: Error, phase: CrashPhase): Promise<void> {
+  private async onCrash(thread: ThreadSupervisor, cause: Error, phase: CrashPhase, culprit: StageSupervisor | undefined): Promise<void> {
     if (phase === 'load') {
-      this.failStart(new TopologyError(`stage "${st.name}": ${cause.message}`));
+      this.failStart(new TopologyError(`stage "${culprit?.name ?? thread.name}": ${cause.message}`));
       return;
     }
-    const held = this.heldBatch(st);
+    const live = thread.members.filter((m) => m.state !== 'done' && m.state !== 'failed');
+    const blamed = culprit ?? live.find((m) => this.heldBatch(m) !== undefined) ?? live[0] ?? thread.members[0]!;
+    const held = this.heldBatch(blamed);
     const ending = this.state === 'failed' || this.state === 'stopped' || this.settled;
-    const delay = ending ? undefined : st.budget.next(Date.now());
-    st.state = delay === undefined ? 'failed' : 'restarting';
-    await st.terminate();
-    this.shared.tel[st.slot * TEL_WORDS + TEL_HOLD_SINCE] = 0;
-    this.recover(st.owner, delay !== undefined);
+    const delay = ending ? undefined : thread.budget.next(Date.now());
+    for (const m of live) m.state = delay === undefined ? 'failed' : 'restarting';
+    await thread.terminate();
+    for (const m of live) {
+      this.shared.tel[m.slot * TEL_WORDS + TEL_HOLD_SINCE] = 0;
+      this.recover(m.owner, delay !== undefined);
+    }
     if (ending) return;
     if (delay !== undefined) {
-      st.restarts++;
-      this.emit('restart', { stage: st.name, restarts: st.restarts, cause, batch: held, delayMs: delay } satisfies RestartEvent);
+      for (const m of live) {
+        m.restarts++;
+        this.emit('restart', { stage: m.name, restarts: m.restarts, cause, batch: m === blamed ? held : undefined, delayMs: delay } satisfies RestartEvent);
+      }
       setTimeout(() => {
         if (this.state === 'failed' || this.state === 'stopped') return;
-        this.launch(st);
+        this.launch(thread);
       }, delay).unref();
       return;
     }
-    this.failStage(st, new StageFailedError(st.name, cause, { batch: held, restarts: st.restarts }));
+    for (const m of live) if (m !== blamed) this.failStage(m, undefined);
+    this.failStage(blamed, new StageFailedError(blamed.name, cause, { batch: held, restarts: blamed.restarts }));
   }
 
-  /** Policy `'stop'`: the stage is gone; the others drain and close; `done` rejects with `err` (carrying their results). */
-  private failStage(st: StageSupervisor, err: StageFailedError): void {
+  /** Policy `'stop'`: the stage is gone; the others drain and close; `done` rejects with `err` (carrying their results). A troupe's other members go without an error of their own. */
+  private failStage(st: StageSupervisor, err: StageFailedError | undefined): void {
     st.markFailed();
     // Let the stages downstream of it drain and finish: its output ends here.
     const out = this.outputs.get(st.name);
@@ -427,6 +444,7 @@ export class Pipeline extends EventEmitter {
       // already closed
     }
     ringBells(this.shared.ctl, this.bellsOf(st.name));
+    if (err === undefined) return;
     if (this.failure === undefined) {
       this.failure = err;
       if (this.listenerCount('error') > 0) this.emit('error', err);
@@ -460,10 +478,10 @@ export class Pipeline extends EventEmitter {
         if (st.state === 'stalled' && !blamed.has(st.slot)) st.state = 'running';
         if (!blamed.has(st.slot) || st.state !== 'running') continue;
         const batch = this.heldBatch(st);
-        const action = st.policy.kind === 'restart' ? 'restart' : 'report';
+        const action = st.thread.policy.kind === 'restart' ? 'restart' : 'report';
         st.state = 'stalled';
         this.emit('stall', { stage: st.name, stalledMs: stuck.get(st.slot)!, batch, action } satisfies StallEvent);
-        if (action === 'restart') void this.onCrash(st, new StageStalledError(st.name, this.stallMs, batch), 'run');
+        if (action === 'restart') void this.onCrash(st.thread, new StageStalledError(st.name, this.stallMs, batch), 'run', st);
       }
     }
     this.emit('telemetry', snap);
@@ -473,7 +491,7 @@ export class Pipeline extends EventEmitter {
     this.sampler.stop();
     for (const s of this.stages) Atomics.store(this.shared.ctl, s.slot * CTL_WORDS + CTL_ABORT, 1);
     for (const s of this.stages) Atomics.notify(this.shared.ctl, s.slot * CTL_WORDS + CTL_ABORT);
-    await Promise.all(this.stages.map((s) => s.terminate()));
+    await Promise.all(this.threads.map((t) => t.terminate()));
   }
 
   /**

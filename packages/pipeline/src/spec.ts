@@ -71,6 +71,12 @@ export interface StageSpec {
   onFailure?: FailurePolicy;
   /** Without an `onError` hook: times a throwing batch handler is called again on the same batch before the throw is a crash. Defaults to 0. */
   maxRetries?: number;
+  /**
+   * Troupe: stages naming the same troupe share one worker thread (steady_state's troupes:
+   * several actors on one thread, e.g. heartbeat + generator). They crash and restart together
+   * and must declare the same `onFailure` and `resourceLimits`.
+   */
+  troupe?: string;
   /** Memory limits of the stage's worker thread (`worker_threads` `resourceLimits`): beyond them the thread dies (a crash). */
   resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; stackSizeMb?: number };
 }
@@ -233,6 +239,23 @@ export function planPipeline(spec: PipelineSpec): Plan {
       stages.push(p);
     });
   });
+
+  const troupes = new Map<string, PlannedStage>();
+  for (const p of stages) {
+    const t = p.spec.troupe;
+    if (t === undefined) continue;
+    if (typeof t !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(t)) throw new TopologyError(`stage "${p.spec.name}": troupe must be 1-64 characters of [A-Za-z0-9_.-]: troupe=${JSON.stringify(t)}`);
+    const first = troupes.get(t);
+    if (first === undefined) {
+      troupes.set(t, p);
+      continue;
+    }
+    for (const k of ['onFailure', 'resourceLimits'] as const) {
+      if (JSON.stringify(first.spec[k]) !== JSON.stringify(p.spec[k])) {
+        throw new TopologyError(`troupe "${t}": stages "${first.spec.name}" and "${p.spec.name}" share a thread, so they must declare the same ${k}: ${JSON.stringify(first.spec[k]) ?? 'undefined'} vs ${JSON.stringify(p.spec[k]) ?? 'undefined'}`);
+      }
+    }
+  }
 
   const consumers = new Map<string, PlannedConsumer[]>();
   const edges = new Map<string, string[]>();

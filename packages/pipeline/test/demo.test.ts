@@ -83,7 +83,7 @@ test('ringkit demo --json prints the final figures; bad flags exit 2', () => {
   const r = spawnSync(process.execPath, [BIN, 'demo', '--beats', '100', '--capacity', '65536', '--json'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout) as Record<string, number>;
-  assert.deepEqual(Object.keys(j), ['generated', 'processed', 'fizz', 'buzz', 'fizzbuzz', 'value', 'msgsPerSec', 'seconds', 'heartbeats', 'worker', 'paced', 'pacedBound']);
+  assert.deepEqual(Object.keys(j), ['generated', 'processed', 'fizz', 'buzz', 'fizzbuzz', 'value', 'msgsPerSec', 'seconds', 'heartbeats', 'worker', 'paced', 'pacedBound', 'threads']);
   assert.deepEqual({ fizz: j.fizz, buzz: j.buzz, fizzbuzz: j.fizzbuzz, value: j.value }, expected(j.generated!));
   const bad = spawnSync(process.execPath, [BIN, 'demo', '--rate', 'fast'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
@@ -111,4 +111,17 @@ test('heartbeat pacing: --rate 100 --beats 10 moves at most the paced amount; bo
     assert.equal(j.processed, j.generated);
     assert.deepEqual({ fizz: j.fizz, buzz: j.buzz, fizzbuzz: j.fizzbuzz, value: j.value }, expected(j.generated));
   }
+});
+
+test('troupe: heartbeat and generator on one worker thread, exact counts, paced', () => {
+  const r = spawnSync(process.execPath, [BIN, 'demo', '--beats', '50', '--capacity', '65536', '--troupe', '--json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { generated: number; processed: number; heartbeats: number; threads: number; pacedBound: number; fizz: number; buzz: number; fizzbuzz: number; value: number };
+  assert.equal(j.threads, 3);
+  assert.equal(j.heartbeats, 50);
+  assert.ok(j.processed <= j.pacedBound);
+  assert.equal(j.processed, j.generated);
+  assert.deepEqual({ fizz: j.fizz, buzz: j.buzz, fizzbuzz: j.fizzbuzz, value: j.value }, expected(j.generated));
+  const plain = spawnSync(process.execPath, [BIN, 'demo', '--beats', '20', '--capacity', '65536', '--json'], { encoding: 'utf8' });
+  assert.equal((JSON.parse(plain.stdout) as { threads: number }).threads, 4);
 });

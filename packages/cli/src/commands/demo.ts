@@ -21,6 +21,8 @@ Options:
       --worker <form>        zero-copy (default: classify from the generator ring's view
                              straight into the output ring) or double-buffer (the lesson's
                              default: copy each batch into the worker's own buffer first)
+      --troupe               heartbeat and generator share one worker thread (a troupe,
+                             as in the lesson); by default each stage has its own
       --unpaced              heartbeats are only counted; by default each beat lets the
                              worker take at most two half rings (steady_state's pacing)
       --json                 print the final figures as one JSON object on stdout
@@ -60,6 +62,7 @@ export const command: Command = {
           capacity: { type: 'string' },
           worker: { type: 'string' },
           unpaced: { type: 'boolean' },
+          troupe: { type: 'boolean' },
           json: { type: 'boolean' },
           'telemetry-port': { type: 'string' },
           board: { type: 'boolean' },
@@ -72,7 +75,7 @@ export const command: Command = {
         allowPositionals: false,
       }).values;
     } catch (e) {
-      process.stderr.write(`ringkit demo: ${(e as Error).message}; allowed: --rate --beats --seconds --capacity --worker --unpaced --json --telemetry-port --board --board-port --board-host --token --help\n`);
+      process.stderr.write(`ringkit demo: ${(e as Error).message}; allowed: --rate --beats --seconds --capacity --worker --unpaced --troupe --json --telemetry-port --board --board-port --board-host --token --help\n`);
       return 2;
     }
     if (values.help === true) {
@@ -91,6 +94,7 @@ export const command: Command = {
       }
       options.worker = values.worker;
       if (values.unpaced === true) options.paced = false;
+      if (values.troupe === true) options.troupe = true;
       port = numberFlag('telemetry-port', values['telemetry-port'], (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a port number in [0, 65535]');
     } catch (e) {
       process.stderr.write(`ringkit demo: ${(e as Error).message}\n`);
@@ -136,13 +140,14 @@ export const command: Command = {
       const r = await demo.done;
       status.end();
       if (values.json === true) {
-        const { generated, processed, fizz, buzz, fizzbuzz, value, msgsPerSec, seconds, heartbeats, worker, paced, pacedBound } = r;
-        process.stdout.write(`${JSON.stringify({ generated, processed, fizz, buzz, fizzbuzz, value, msgsPerSec, seconds, heartbeats, worker, paced, pacedBound: pacedBound ?? null })}\n`);
+        const { generated, processed, fizz, buzz, fizzbuzz, value, msgsPerSec, seconds, heartbeats, worker, paced, pacedBound, threads } = r;
+        process.stdout.write(`${JSON.stringify({ generated, processed, fizz, buzz, fizzbuzz, value, msgsPerSec, seconds, heartbeats, worker, paced, pacedBound: pacedBound ?? null, threads })}\n`);
       } else {
         process.stdout.write(
           `Generator: ${r.generated.toLocaleString('en-US')} generated\n` +
           `Worker (${r.worker}, ${r.paced ? `paced: at most ${r.pacedBound!.toLocaleString('en-US')}` : 'unpaced'}): ${r.processed.toLocaleString('en-US')} processed, ${r.heartbeats} heartbeats\n` +
           `Logger: F:${r.fizz} B:${r.buzz} FB:${r.fizzbuzz} V:${r.value}\n` +
+          `${r.threads} stage threads${r.threads === 3 ? ' (heartbeat + generator as one troupe)' : ''}\n` +
           `${human(r.msgsPerSec)} msgs/s end to end (${r.processed.toLocaleString('en-US')} messages in ${r.seconds} s)\n`,
         );
       }

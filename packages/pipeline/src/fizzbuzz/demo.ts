@@ -24,6 +24,8 @@ export interface DemoOptions {
   paced?: boolean;
   /** How the worker moves a batch: `'zero-copy'` (default) or `'double-buffer'` (the lesson's default). */
   worker?: WorkerForm;
+  /** Heartbeat and generator as one troupe: two stages on one worker thread, as in the lesson. Defaults to false. */
+  troupe?: boolean;
 }
 
 /** The demo's final figures (the `--json` fields plus heartbeats). */
@@ -39,6 +41,8 @@ export interface DemoResult {
   heartbeats: number;
   paced: boolean;
   worker: WorkerForm;
+  /** Worker threads the stages ran on (3 with the troupe, else 4). */
+  threads: number;
   /** Paced runs: the most the worker may take, (heartbeats + 1) × capacity (two half rings per beat, plus the drain of one ring at the end). */
   pacedBound: number | undefined;
 }
@@ -68,14 +72,15 @@ export function demoSpec(options: DemoOptions = {}): PipelineSpec {
   if (typeof paced !== 'boolean') throw new InvalidArgumentError(`paced must be a boolean: paced=${String(paced)}`);
   if (form !== 'zero-copy' && form !== 'double-buffer') throw new InvalidArgumentError(`worker must be 'zero-copy' or 'double-buffer': worker=${String(form)}`);
   const module = new URL('./stages.js', import.meta.url);
+  const troupe = options.troupe === true ? 'sources' : undefined;
   return {
     telemetryIntervalMs: options.telemetryIntervalMs ?? 250,
     stopTimeoutMs: 20_000,
     levels: [
       {
         stages: [
-          { name: 'heartbeat', module, export: 'heartbeat', options: { rateMs, beats }, output: { schema: { beat: 'f64' }, capacity: 1024 } },
-          { name: 'generator', module, export: 'generator', output: { schema: { value: 'f64' }, capacity } },
+          { name: 'heartbeat', module, export: 'heartbeat', options: { rateMs, beats }, output: { schema: { beat: 'f64' }, capacity: 1024 }, troupe },
+          { name: 'generator', module, export: 'generator', output: { schema: { value: 'f64' }, capacity }, troupe },
         ],
       },
       {
@@ -105,6 +110,7 @@ function resultOf(results: Record<string, unknown>, seconds: number, options: De
     msgsPerSec: Math.round(w.processed / seconds),
     seconds,
     heartbeats: h.beats,
+    threads: new Set(Object.values(results).map((r) => (r as { thread: number }).thread)).size,
     paced: options.paced ?? true,
     worker: options.worker ?? 'zero-copy',
     pacedBound: options.paced === false ? undefined : (h.beats + 1) * (options.capacity ?? 2 ** 20),

@@ -9,7 +9,8 @@
  * one credit, and a beat brings two. Once the heartbeat has ended (its ring closed) the worker
  * drains what is left, so every generated value is processed.
  */
-import { setTimeout as delay } from 'node:timers/promises';
+import { setImmediate as yieldToLoop, setTimeout as delay } from 'node:timers/promises';
+import { threadId } from 'node:worker_threads';
 import { POLL_CLOSED } from '@ringkit/core';
 import { defineStage } from '../define-stage.js';
 
@@ -86,7 +87,7 @@ export const heartbeat = defineStage({
       // with it): the worker's pacing ends only then, so it never drains an unpaced generator.
       while (!ctx.stopRequested) await delay(5);
     },
-    close: () => ({ beats: count }),
+    close: () => ({ beats: count, thread: threadId }),
   };
 });
 
@@ -112,9 +113,10 @@ export const generator = defineStage({ output: VALUE }, (ctx) => {
         p.publish(hi);
         generated += half;
         ctx.record(half, performance.now() - t0);
+        await yieldToLoop(); // once per half ring: a troupe's heartbeat timer gets its turn
       }
     },
-    close: () => ({ generated }),
+    close: () => ({ generated, thread: threadId }),
   };
 });
 
@@ -211,7 +213,7 @@ export const worker = defineStage({
       p.publish(p.hi);
       processed += n;
     },
-    close: () => ({ processed, heartbeats: beats }),
+    close: () => ({ processed, heartbeats: beats, thread: threadId }),
   };
 });
 
@@ -232,6 +234,6 @@ export const logger = defineStage({ inputs: { worker: MSG } }, () => {
       tally(a, counts);
       if (b !== undefined) tally(b, counts);
     },
-    close: () => ({ fizz: counts[3]!, buzz: counts[5]!, fizzbuzz: counts[15]!, value: counts[0]! }),
+    close: () => ({ fizz: counts[3]!, buzz: counts[5]!, fizzbuzz: counts[15]!, value: counts[0]!, thread: threadId }),
   };
 });
