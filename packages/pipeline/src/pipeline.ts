@@ -647,7 +647,7 @@ export class Pipeline extends EventEmitter {
 
   /** Prometheus text exposition of the latest telemetry (prom-client registry). */
   metrics(): Promise<string> {
-    this.registry ??= makeRegistry(() => this.snapshot(), this.shared);
+    this.registry ??= makeRegistry(() => this.snapshot(), () => { this.snapshot(); return this.sampler.telAtSample(); });
     return this.registry.metrics();
   }
 }

@@ -326,6 +326,11 @@ export class TelemetrySampler {
     };
   }
 
+  /** The stages' telemetry words as of the latest sample (latency buckets for /metrics). */
+  telAtSample(): Float64Array {
+    return this.lastTel;
+  }
+
   /** The latest sample (taken now only if none was taken yet). */
   snapshot(): PipelineSnapshot {
     return this.latest ?? this.sample();

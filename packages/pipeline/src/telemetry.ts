@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { LATENCY_BUCKETS_US, TEL_BUCKETS, TEL_LAT_COUNT, TEL_LAT_SUM_US, TEL_WORDS, type SharedBlock } from './shared.js';
+import { LATENCY_BUCKETS_US, TEL_BUCKETS, TEL_LAT_COUNT, TEL_LAT_SUM_US, TEL_WORDS } from './shared.js';
 import type { PipelineSnapshot, RingSnapshot, StageSnapshot } from './telemetry-sampler.js';
 
 export type { PipelineSnapshot, RingSnapshot, StageSnapshot, StageState, RingWindow, StageWindow, WindowStats } from './telemetry-sampler.js';
@@ -31,7 +31,7 @@ export function renderDot(s: PipelineSnapshot): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** A prom-client histogram whose buckets are the stages' shared latency counters (filled in the stage threads). */
+/** A prom-client histogram whose buckets are the stages' shared latency counters (filled in the stage threads), as of the latest sample. */
 class SharedLatencyHistogram extends Histogram<'stage'> {
   private readonly source: () => { names: string[]; tel: Float64Array };
   constructor(registry: Registry, source: () => { names: string[]; tel: Float64Array }) {
@@ -67,7 +67,7 @@ class SharedLatencyHistogram extends Histogram<'stage'> {
  * A prom-client registry over the latest sample (nothing is sampled at scrape time): counters
  * for totals, gauges for levels and windowed rates, a histogram for batch latency.
  */
-export function makeRegistry(snap: () => PipelineSnapshot, shared: SharedBlock): Registry {
+export function makeRegistry(snap: () => PipelineSnapshot, telAtSample: () => Float64Array): Registry {
   const registry = new Registry();
   const counter = <L extends string>(name: string, help: string, labelNames: L[], fill: (set: (labels: Record<L, string>, v: number) => void) => void): void => {
     new Counter<L>({ name, help, labelNames, registers: [registry], collect() {
@@ -98,7 +98,7 @@ export function makeRegistry(snap: () => PipelineSnapshot, shared: SharedBlock):
   gauge('ringkit_stage_rate_per_second', 'Entries handled per second, averaged over the window', ['stage', 'window'], (set) => stages((s) => s.windows.forEach((w) => set({ stage: s.name, window: `${w.seconds}s` }, w.ratePerSec))));
   gauge('ringkit_stage_stalled', '1 while the stage is stalled (stallMs)', ['stage'], (set) => stages((s) => set({ stage: s.name }, s.state === 'stalled' ? 1 : 0)));
   gauge('ringkit_stage_up', '1 while the stage thread runs (0 while restarting, after failing or finishing)', ['stage'], (set) => stages((s) => set({ stage: s.name }, s.state === 'running' || s.state === 'paused' || s.state === 'stalled' ? 1 : 0)));
-  new SharedLatencyHistogram(registry, () => ({ names: snap().stages.map((s) => s.name), tel: shared.tel }));
+  new SharedLatencyHistogram(registry, () => ({ names: snap().stages.map((s) => s.name), tel: telAtSample() }));
   return registry;
 }
 
