@@ -6,21 +6,14 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import {
-  AbortError, ByteRing, InvalidArgumentError, InvalidStateError, jsonCodec, keepAliveWhile, Ring, serializeError,
+  AbortError, ByteRing, InvalidArgumentError, InvalidStateError, keepAliveWhile, Ring, serializeError,
   type ByteProducer, type Codec, type Producer, type Schema,
 } from '@ringkit/core';
 import type { ByteStageInput, HandlerShape, StageBoot, StageContext, StageHandler, StageInput, StageMessage } from './context.js';
 import { Doorbell, ringBells } from './doorbell.js';
 import { CTL_ABORT, CTL_GO, CTL_NOTIFY, CTL_PAUSE, CTL_STOP, CTL_WORDS, sharedBlock } from './shared.js';
-import type { CodecName } from './spec.js';
 import { StageHarness } from './stage-harness.js';
-
-async function codecOf(name: CodecName): Promise<Codec<unknown> | undefined> {
-  if (name === 'raw') return undefined;
-  if (name === 'json') return jsonCodec;
-  const { msgpackrCodec } = await import('@ringkit/codec');
-  return msgpackrCodec();
-}
+import { codecOf } from './codecs.js';
 
 /** Runs the stage `boot` describes in this thread; `post` sends its messages to the main thread. */
 export async function runStage(boot: StageBoot, post: (m: StageMessage) => void): Promise<void> {
@@ -66,7 +59,6 @@ export async function runStage(boot: StageBoot, post: (m: StageMessage) => void)
 
   const typed: Array<{ input: StageInput; index: number; releaseBells: number[] }> = [];
   const bytes: Array<{ input: ByteStageInput; index: number; codec: Codec<unknown> | undefined }> = [];
-  const byteCodecs: Array<Promise<Codec<unknown> | undefined>> = [];
   boot.inputs.forEach((i, index) => {
     if (i.kind === 'ring') {
       const ring = Ring.attach<Schema>(i.descriptor, attach);
@@ -74,8 +66,7 @@ export async function runStage(boot: StageBoot, post: (m: StageMessage) => void)
     } else {
       const ring = ByteRing.attach(i.descriptor, attach);
       bytes.push({ input: { from: i.from, ring, reader: ring.openReader(i.consumerId), position: bytes.length, codec: i.codec, shard: i.shard }, index, codec: undefined });
-      byteCodecs.push(codecOf(i.codec));
-    }
+      }
   });
   const inputs = typed.map((t) => t.input);
   let selfInput: StageInput | undefined;
@@ -194,7 +185,7 @@ export async function runStage(boot: StageBoot, post: (m: StageMessage) => void)
   async function main(): Promise<void> {
     watchWord(base + CTL_ABORT, 'the pipeline aborted');
     const h = await loadHandler();
-    for (let k = 0; k < bytes.length; k++) bytes[k]!.codec = await byteCodecs[k]!;
+    for (const b of bytes) b.codec = await codecOf(b.input.codec);
     outCodec = await codecOf(boot.outputCodec);
     harness = new StageHarness(h, ctx, block, boot.stageSlot, base, boot.maxBatch, boot.maxRetries, bell);
     phase = 'init';

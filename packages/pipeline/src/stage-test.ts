@@ -4,7 +4,8 @@
  * `close()` returned. Nothing to hand-build: each scripted input is a source stage named like
  * the input, the output is read by a main-thread tap.
  */
-import { POLL_CLOSED, jsonCodec, type Schema } from '@ringkit/core';
+import { POLL_CLOSED, type Schema } from '@ringkit/core';
+import { codecOf } from './codecs.js';
 import { Pipeline } from './pipeline.js';
 import { isByteOutput, type ByteRingSpec, type CodecName, type RingSpec, type StageSpec } from './spec.js';
 import type { FailurePolicy } from './policy.js';
@@ -86,7 +87,7 @@ export async function testStage(o: StageTestOptions): Promise<StageTestResult> {
     })();
   } else if (o.output !== undefined) {
     const reader = p.tapBytes(name);
-    const codec = (o.output.codec ?? 'json') === 'raw' ? undefined : o.output.codec === 'msgpackr' ? (await import('@ringkit/codec')).msgpackrCodec() : jsonCodec;
+    const codec = await codecOf(o.output.codec ?? 'json');
     reading = (async () => {
       for (;;) {
         const n = await reader.pollAsync();

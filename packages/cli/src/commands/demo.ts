@@ -145,7 +145,8 @@ export const command: Command = {
       } else {
         process.stdout.write(
           `Generator: ${r.generated.toLocaleString('en-US')} generated\n` +
-          `Worker (${r.worker}, ${r.paced ? `paced: at most ${r.pacedBound!.toLocaleString('en-US')}` : 'unpaced'}): ${r.processed.toLocaleString('en-US')} processed, ${r.heartbeats} heartbeats\n` +
+          `Worker: ${r.processed.toLocaleString('en-US')} processed, ${r.heartbeats} heartbeats\n` +
+          `  ${r.worker} worker, ${r.paced ? `paced (at most ${r.pacedBound!.toLocaleString('en-US')}: two half rings per beat)` : 'unpaced'}\n` +
           `Logger: F:${r.fizz} B:${r.buzz} FB:${r.fizzbuzz} V:${r.value}\n` +
           `${r.threads} stage threads${r.threads === 3 ? ' (heartbeat + generator as one troupe)' : ''}\n` +
           `${human(r.msgsPerSec)} msgs/s end to end (${r.processed.toLocaleString('en-US')} messages in ${r.seconds} s)\n`,
