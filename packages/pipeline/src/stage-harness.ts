@@ -140,29 +140,11 @@ export class StageHarness {
     const consumer = input.consumer;
     const max = this.maxBatch;
     const batch = consumer.batch;
-    const call = h.onBatch !== undefined
-      ? (): void | Promise<void> => h.onBatch!(batch, input, ctx)
-      : async (): Promise<void> => {
-        const onEntry = h.onEntry!;
-        const n = batch.count;
-        for (let i = 0; i < n; i++) {
-          const r = onEntry(batch.index(i), input, ctx);
-          if (isThenable(r)) await r; // async onEntry: awaited entry by entry, in order
-        }
-      };
-    return {
-      index,
-      from: input.from,
-      open: true,
-      tryPoll: () => consumer.tryPoll(max),
-      handle: async (n: number) => {
-        this.hold(index, batch.lo, n);
-        await this.attempt(input.from, batch.lo, n, call);
-        this.unhold(index, n);
-        consumer.release();
-        if (releaseBells.length > 0) ringBells(this.block.ctl, releaseBells);
-      },
-    };
+    const whole = h.onBatch === undefined ? undefined : (): void | Promise<void> => h.onBatch!(batch, input, ctx);
+    return this.port(index, input.from, () => consumer.tryPoll(max), batch, whole, (i) => h.onEntry!(batch.index(i), input, ctx), () => {
+      consumer.release();
+      if (releaseBells.length > 0) ringBells(this.block.ctl, releaseBells);
+    });
   }
 
   private bytePort(input: ByteStageInput, index: number, codec: Codec<unknown> | undefined): Port {
@@ -170,27 +152,36 @@ export class StageHarness {
     const ctx = this.ctx;
     const reader = input.reader;
     const batch: ByteBatch = reader.batch;
-    const call = h.onBytes !== undefined
-      ? (): void | Promise<void> => h.onBytes!(batch, input, ctx)
-      : async (): Promise<void> => {
-        const onRecord = h.onRecord!;
-        const n = batch.count;
-        for (let i = 0; i < n; i++) {
-          const rec = batch.record(i);
-          const r = onRecord(codec === undefined ? rec : codec.decode(rec), input, ctx);
-          if (isThenable(r)) await r;
-        }
-      };
+    const whole = h.onBytes === undefined ? undefined : (): void | Promise<void> => h.onBytes!(batch, input, ctx);
+    return this.port(index, input.from, () => reader.tryPoll(), batch, whole, (i) => {
+      const rec = batch.record(i);
+      return h.onRecord!(codec === undefined ? rec : codec.decode(rec), input, ctx);
+    }, () => reader.release());
+  }
+
+  /**
+   * One input's port: the batch handler (`whole`), else the per-entry one (`each`, an async one
+   * awaited entry by entry, in order); the batch is held in the telemetry words while handled
+   * and released only once it was handled (or skipped).
+   */
+  private port(index: number, from: string, tryPoll: () => number, batch: { lo: number; count: number }, whole: (() => void | Promise<void>) | undefined, each: (i: number) => unknown, release: () => void): Port {
+    const call = whole ?? (async (): Promise<void> => {
+      const n = batch.count;
+      for (let i = 0; i < n; i++) {
+        const r = each(i);
+        if (isThenable(r)) await r;
+      }
+    });
     return {
       index,
-      from: input.from,
+      from,
       open: true,
-      tryPoll: () => reader.tryPoll(),
+      tryPoll,
       handle: async (n: number) => {
         this.hold(index, batch.lo, n);
-        await this.attempt(input.from, batch.lo, n, call);
+        await this.attempt(from, batch.lo, n, call);
         this.unhold(index, n);
-        reader.release();
+        release();
       },
     };
   }
