@@ -259,3 +259,28 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     assert.equal(listeners, 0, 'the signal handlers are removed once done settles');
   });
 }
+
+test('troupe: two stages on one thread crash and restart together; nothing published is lost; mismatched policies are refused', async () => {
+  const faultCount = shared(1);
+  const seenSink = shared(N);
+  const seenMate = shared(N);
+  const restart: FailurePolicy = { restart: { backoffMs: 20 } };
+  const spec = (mateFailure: FailurePolicy): PipelineSpec => ({ stopTimeoutMs: 30_000, levels: [
+    { stages: [{ name: 'src', module: mod, export: 'counter', options: { count: N }, output: { schema: V, capacity: 1024 } }] },
+    { stages: [
+      { name: 'faulty', module: faults, export: 'faulty', troupe: 'pair', onFailure: restart, options: { kind: 'exit', at: AT, faults: faultCount }, inputs: [{ from: 'src' }], output: { schema: V, capacity: 1024 } },
+      { name: 'mate', module: faults, export: 'marker', troupe: 'pair', onFailure: mateFailure, options: { seen: seenMate }, inputs: [{ from: 'src' }] },
+    ] },
+    { stages: [{ name: 'sink', module: faults, export: 'marker', options: { seen: seenSink }, inputs: [{ from: 'faulty' }] }] },
+  ] });
+  assert.throws(() => new Pipeline(spec('stop')), (e: Error) => e instanceof TopologyError && /troupe "pair": stages "faulty" and "mate" share a thread, so they must declare the same onFailure/.test(e.message));
+  const p = new Pipeline(spec(restart));
+  const events: RestartEvent[] = [];
+  p.on('restart', (e: RestartEvent) => events.push(e));
+  await p.start();
+  const r = await p.stop();
+  assert.deepEqual(events.map((e) => e.stage).sort(), ['faulty', 'mate']);
+  assert.deepEqual(r.restarts, { faulty: 1, mate: 1 });
+  assertNothingLost(seenSink, 'sink');
+  assertNothingLost(seenMate, 'troupe mate');
+});
