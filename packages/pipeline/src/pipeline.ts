@@ -139,7 +139,8 @@ export class Pipeline extends EventEmitter {
         name: `${name}.out`, from: name, kind, ring, capacity: ring instanceof ByteRing ? ring.capacity : ring.capacity,
         consumers: [...ids].map(([stage, id]) => {
           const slot = slotOf.get(stage)!;
-          return { stage, id, slot, input: this.plan.stages[slot]!.inputs.findIndex((i) => i.from === name) };
+          const input = this.plan.stages[slot]!.inputs.findIndex((i) => i.from === name);
+          return { stage, id, slot, input, member: this.plan.stages[slot]!.inputs[input]?.mode === 'shard' };
         }),
       });
     }
@@ -505,6 +506,7 @@ export class Pipeline extends EventEmitter {
     if (this.stopping !== undefined) return this.stopping;
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.state === 'new') throw new InvalidStateError('stop() before start()');
+    if (this.state === 'stopped' || this.state === 'failed') return this.done; // aborted
     if (this.state === 'starting') {
       this.stopAfterStart = true;
       return this.done;

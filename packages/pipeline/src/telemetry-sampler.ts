@@ -21,10 +21,11 @@ export interface RingInfo {
   /** Slots (typed) or bytes (byte ring). */
   capacity: number;
   /**
-   * Consumers: `stage` with `slot`/`input` (its own per-input counter: exact per work-group
-   * member), or a main-thread tap (`slot` -1) read by consumer id.
+   * Consumers: typed-ring consumers are read by their released sequence (what a handler polled
+   * itself counts too); work-group members (`member`) and byte-ring readers by the stage's own
+   * per-input counter (`slot`/`input`), so each member reports its own share.
    */
-  consumers: Array<{ stage: string; id: number; slot: number; input: number }>;
+  consumers: Array<{ stage: string; id: number; slot: number; input: number; member?: boolean }>;
 }
 
 /** State of a stage as telemetry reports it. */
@@ -216,7 +217,7 @@ export class TelemetrySampler {
       r.last = cur;
       let minReleased = Infinity;
       r.info.consumers.forEach((c, i) => {
-        if (c.slot >= 0) {
+        if (c.slot >= 0 && (c.member === true || r.info.kind === 'bytes')) {
           r.consumed[i] = inputs[c.slot * MAX_INPUTS + c.input]!;
         } else if (r.info.kind === 'ring') {
           const seq = (r.info.ring as Ring<Schema>).consumerSequence(c.id);

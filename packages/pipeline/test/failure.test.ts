@@ -171,6 +171,7 @@ test('abort() settles done, also with a hung stage', async () => {
   await p.abort();
   await assert.rejects(p.done, PipelineAbortedError);
   await assert.rejects(p.done, /the pipeline was aborted/);
+  await assert.rejects(p.stop(), PipelineAbortedError);
 });
 
 test('ctx.signal wakes a source parked in claimAsync on a full ring at stop; what it published is drained', async () => {
