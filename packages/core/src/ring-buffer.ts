@@ -6,19 +6,22 @@ import type { Producer } from './producer.js';
 import { bytes, describe, MAX_BYTES_FIELD_LENGTH, type BytesField } from './schema.js';
 import { MAX_CAPACITY } from './sequence.js';
 import { Ring } from './typed-ring.js';
-import { optionsObject, orDefault } from './ring-mode.js';
+import { optionsObject, orDefault, type ParticipationOptions, type RecoverOptions } from './ring-mode.js';
+import { placeRegion, type PlacementOptions } from './region.js';
+import type { RecoveryReport } from './control.js';
 import { checkWait, checkWaitOptions, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sleepMs, type WaitOptions, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
 import { copyBytes, sliceBytes } from './copy.js';
 
 /*
  * The `ringbuffer`-compatible facade (bslatkin/ringbuffer's API, lock-free). Memory layout of
- * one facade, in one SharedArrayBuffer (byte offsets):
+ * one facade, in one SharedArrayBuffer (byte offsets from the facade's start: 0 unless placed
+ * with `options.buffer` / `options.byteOffset`):
  *
  *      0  MAGIC          "RKRB" as a little-endian u32
  *      4  SLOT_BYTES     u32
  *      8  SLOT_COUNT     u32
  *     12  PAYLOAD_OFFSET u32: 0 = payloads live in the ring's `data` bytes field; else the byte
- *                        offset of a side area of capacity × SLOT_BYTES (slots over 2^24 bytes)
+ *                        offset (from the facade's start) of a side area of capacity × SLOT_BYTES (slots over 2^24 bytes)
  *    128  ACTIVE         Int32: writers registered and not done (the reference's `active`)
  *    132  SYNC_EPOCH     Int32: bumped by forceReaderSync()
  *    136  SYNC_TARGET    Int32: the ring cursor at the last forceReaderSync()
@@ -97,7 +100,7 @@ export interface RingBufferReader {
 }
 
 /** Options of `new RingBuffer(...)`. */
-export interface RingBufferOptions {
+export interface RingBufferOptions extends PlacementOptions, ParticipationOptions {
   /** Most bytes per item: an integer in [1, 2^30]. */
   slotBytes: number;
   /** Items the ring holds: an integer in [1, 2^30] (memory is rounded up to a power of two). */
@@ -111,6 +114,35 @@ export interface RingBufferOptions {
 /** Descriptor of a facade: structured-clonable; `RingBuffer.attach` it in another thread. */
 export interface RingBufferDescriptor {
   readonly buffer: SharedArrayBuffer;
+  /** Where the facade starts in `buffer` (0 unless it was placed). */
+  readonly byteOffset?: number;
+}
+
+/** Options of {@link RingBuffer.attach}: how this thread waits, and who it acts for. */
+export interface RingBufferAttachOptions extends ParticipationOptions {
+  waitStrategy?: WaitStrategyOption;
+}
+
+function facadeGeometry(options: RingBufferOptions): { slotBytes: number; slotCount: number; inRing: boolean; ringOptions: { capacity: number; schema: SlotSchema; producer: 'multi'; maxConsumers: number; maxProducers: number }; ringEnd: number; byteLength: number } {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(`options must be an object { slotBytes, slotCount }: options=${describe(options)}`);
+  }
+  const slotBytes = checkCount('slotBytes', options.slotBytes);
+  const slotCount = checkCount('slotCount', options.slotCount);
+  const maxReaders = orDefault(options.maxReaders, MAX_CONSUMERS);
+  if (!Number.isInteger(maxReaders) || maxReaders < 1 || maxReaders > MAX_CONSUMERS) {
+    throw new InvalidArgumentError(`options.maxReaders must be an integer in [1, ${MAX_CONSUMERS}]: maxReaders=${describe(maxReaders)}`);
+  }
+  const capacity = nextPowerOfTwo(slotCount);
+  const inRing = slotBytes <= MAX_BYTES_FIELD_LENGTH;
+  const schema: SlotSchema = inRing ? { length: 'u32', data: bytes(slotBytes) } : { length: 'u32' };
+  const ringOptions = { capacity, schema, producer: 'multi' as const, maxConsumers: maxReaders, maxProducers: MAX_PRODUCERS };
+  const ringEnd = alignTo(RING_OFFSET + Ring.byteLength(ringOptions), BLOCK_LENGTH);
+  const payloadBytes = inRing ? 0 : capacity * slotBytes;
+  if (ringEnd + payloadBytes > 2 ** 32) {
+    throw new InvalidArgumentError(`options.slotBytes × slotCount is too large (at most 4 GiB in all): slotBytes=${slotBytes}, slotCount=${slotCount}`);
+  }
+  return { slotBytes, slotCount, inRing, ringOptions, ringEnd, byteLength: ringEnd + payloadBytes };
 }
 
 function nextPowerOfTwo(n: number): number {
@@ -156,57 +188,67 @@ export class RingBuffer {
   private reserved = 0;
   private hasReserved = false;
 
-  constructor(options: RingBufferOptions | { attach: RingBufferDescriptor; waitStrategy?: WaitStrategyOption }) {
+  constructor(options: RingBufferOptions | ({ attach: RingBufferDescriptor } & RingBufferAttachOptions)) {
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError(`options must be an object { slotBytes, slotCount }: options=${describe(options)}`);
     }
+    const participation = { owner: options.owner, watchdog: options.watchdog };
+    let base: number;
     if ('attach' in options) {
-      const buffer = options.attach?.buffer;
-      checkDescriptor({ buffer, byteOffset: 0 }, 'descriptor');
-      const header = new Uint32Array(buffer, 0, 4);
+      const d = checkDescriptor({ buffer: options.attach?.buffer, byteOffset: options.attach?.byteOffset ?? 0 }, 'descriptor');
+      const buffer = d.buffer;
+      base = d.byteOffset;
+      const header = new Uint32Array(buffer, base, 4);
       if (header[0] !== MAGIC) throw new LayoutMismatchError('magic', `memory is not a RingBuffer: magic=0x${header[0]!.toString(16)}`);
-      this.descriptor = Object.freeze({ buffer });
+      this.descriptor = Object.freeze({ buffer, byteOffset: base });
       this.slotBytes = header[SLOT_BYTES_WORD]!;
       this.slotCount = header[SLOT_COUNT_WORD]!;
-      this.ring = Ring.attach<SlotSchema>({ buffer, byteOffset: RING_OFFSET }, { waitStrategy: options.waitStrategy ?? 'phased' });
+      this.ring = Ring.attach<SlotSchema>({ buffer, byteOffset: base + RING_OFFSET }, { ...participation, waitStrategy: options.waitStrategy ?? 'phased' });
       const payloadOffset = header[PAYLOAD_OFFSET_WORD]!;
-      this.payload = payloadOffset === 0 ? (this.ring.columns as { data: Uint8Array }).data : new Uint8Array(buffer, payloadOffset, this.ring.capacity * this.slotBytes);
+      this.payload = payloadOffset === 0 ? (this.ring.columns as { data: Uint8Array }).data : new Uint8Array(buffer, base + payloadOffset, this.ring.capacity * this.slotBytes);
     } else {
-      const slotBytes = checkCount('slotBytes', options.slotBytes);
-      const slotCount = checkCount('slotCount', options.slotCount);
-      const maxReaders = orDefault(options.maxReaders, MAX_CONSUMERS);
-      if (!Number.isInteger(maxReaders) || maxReaders < 1 || maxReaders > MAX_CONSUMERS) {
-        throw new InvalidArgumentError(`options.maxReaders must be an integer in [1, ${MAX_CONSUMERS}]: maxReaders=${describe(maxReaders)}`);
-      }
-      const capacity = nextPowerOfTwo(slotCount);
-      const inRing = slotBytes <= MAX_BYTES_FIELD_LENGTH;
-      const schema: SlotSchema = inRing ? { length: 'u32', data: bytes(slotBytes) } : { length: 'u32' };
-      const ringOptions = { capacity, schema, producer: 'multi' as const, maxConsumers: maxReaders, maxProducers: MAX_PRODUCERS };
-      const ringEnd = alignTo(RING_OFFSET + Ring.byteLength(ringOptions), BLOCK_LENGTH);
-      const payloadBytes = inRing ? 0 : capacity * slotBytes;
-      if (ringEnd + payloadBytes > 2 ** 32) {
-        throw new InvalidArgumentError(`options.slotBytes × slotCount is too large (at most 4 GiB in all): slotBytes=${slotBytes}, slotCount=${slotCount}`);
-      }
-      const buffer = new SharedArrayBuffer(ringEnd + payloadBytes);
-      const header = new Uint32Array(buffer, 0, 4);
+      const g = facadeGeometry(options);
+      const d = placeRegion(options, g, 'ring buffer');
+      const buffer = d.buffer;
+      base = d.byteOffset;
+      const header = new Uint32Array(buffer, base, 4);
       header[0] = MAGIC;
-      header[SLOT_BYTES_WORD] = slotBytes;
-      header[SLOT_COUNT_WORD] = slotCount;
-      header[PAYLOAD_OFFSET_WORD] = inRing ? 0 : ringEnd;
-      this.descriptor = Object.freeze({ buffer });
-      this.slotBytes = slotBytes;
-      this.slotCount = slotCount;
-      this.ring = Ring.create<SlotSchema>({ ...ringOptions, buffer, byteOffset: RING_OFFSET, waitStrategy: options.waitStrategy });
-      this.payload = inRing ? (this.ring.columns as { data: Uint8Array }).data : new Uint8Array(buffer, ringEnd, payloadBytes);
+      header[SLOT_BYTES_WORD] = g.slotBytes;
+      header[SLOT_COUNT_WORD] = g.slotCount;
+      header[PAYLOAD_OFFSET_WORD] = g.inRing ? 0 : g.ringEnd;
+      this.descriptor = Object.freeze({ buffer, byteOffset: base });
+      this.slotBytes = g.slotBytes;
+      this.slotCount = g.slotCount;
+      this.ring = Ring.create<SlotSchema>({ ...g.ringOptions, ...participation, buffer, byteOffset: base + RING_OFFSET, waitStrategy: options.waitStrategy });
+      this.payload = g.inRing ? (this.ring.columns as { data: Uint8Array }).data : new Uint8Array(buffer, base + g.ringEnd, g.byteLength - g.ringEnd);
     }
-    this.ctl = new Int32Array(this.descriptor.buffer, 0, RING_OFFSET >> 2);
+    this.ctl = new Int32Array(this.descriptor.buffer, base, RING_OFFSET >> 2);
     this.strategy = resolveWaitStrategy(options.waitStrategy);
     this.lengths = this.ring.columns.length as Uint32Array;
   }
 
+  /** Bytes a facade with these options occupies (to place it inside a larger buffer). */
+  static byteLength(options: RingBufferOptions): number {
+    return facadeGeometry(options).byteLength;
+  }
+
   /** This thread's view of a RingBuffer created in another thread. */
-  static attach(descriptor: RingBufferDescriptor, options?: { waitStrategy?: WaitStrategyOption }): RingBuffer {
+  static attach(descriptor: RingBufferDescriptor, options?: RingBufferAttachOptions): RingBuffer {
     return new RingBuffer({ attach: descriptor, ...optionsObject(options, 'options') });
+  }
+
+  /** The owner tag of this facade object (see `Ring.owner`). */
+  get owner(): number {
+    return this.ring.owner;
+  }
+
+  /**
+   * Declares every writer and reader of `owner` dead (see `Ring.recover`): a dead writer's
+   * reserved slot is skipped, its readers are evicted (or kept). Does not change the count of
+   * active writers: call {@link writerDone} for a dead writer that had registered.
+   */
+  recover(owner: number, options?: RecoverOptions): RecoveryReport {
+    return this.ring.recover(owner, options);
   }
 
   /**
