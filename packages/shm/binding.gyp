@@ -4,7 +4,7 @@
       "target_name": "ringkit_shm",
       "sources": ["src/native/shm.cc"],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wno-cast-function-type"],
-      "libraries": ["-lrt", "-lpthread"]
+      "libraries": ["-lrt", "-lpthread", "-ldl"]
     }
   ]
 }

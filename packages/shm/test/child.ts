@@ -4,7 +4,8 @@ import { Worker, isMainThread, workerData, parentPort } from 'node:worker_thread
 import { POLL_CLOSED, type Consumer } from '@ringkit/core';
 import { SharedByteRing, SharedRing, SharedRingBuffer, SharedSlotPool } from '@ringkit/shm';
 
-export const SCHEMA = { p: 'i32', k: 'i32' } as const;
+import { SCHEMA } from './helpers.js';
+
 type S = typeof SCHEMA;
 
 function say(o: object): void {
@@ -126,7 +127,7 @@ const roles: Record<string, (a: Record<string, unknown>) => Promise<void> | void
     const shared = SharedRingBuffer.open(a.name as string);
     const rb = shared.buffer;
     if (a.writer === true) {
-      rb.newWriter();
+      if (a.registered !== true) rb.newWriter(); // else the parent registered it (the original's shape)
       say({ event: 'ready' });
       const enc = new TextEncoder();
       for (let i = 0; i < (a.count as number); i++) rb.write(enc.encode(`item ${i}`), { timeout: 30_000 });

@@ -2,6 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Segment } from '@ringkit/shm';
 
+/** The schema of the test rings: producer id and its running count. */
+export const SCHEMA = { p: 'i32', k: 'i32' } as const;
+
 export const CHILD = new URL('./child.js', import.meta.url).pathname;
 const made: string[] = [];
 
@@ -80,7 +83,7 @@ export class Child {
     const timer = setTimeout(() => this.proc.kill('SIGKILL'), ms);
     const { code, signal } = await this.exited;
     clearTimeout(timer);
-    if (code !== 0) throw new Error(`child exited with ${code ?? signal}: ${this.stderr}`);
+    if (code !== 0) throw new Error(`child ${this.proc.spawnargs.slice(2).join(" ")} exited with ${code ?? signal}: ${this.stderr}`);
     return this.event('result', 0);
   }
 

@@ -21,6 +21,7 @@
 #include <uv.h>
 #include <v8.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -409,6 +410,13 @@ void Set(Local<Object> exports, Local<Context> ctx, Isolate* isolate, const char
 
 // Context-aware: worker threads load it too (each gets its own Env).
 NODE_MODULE_INIT(/* exports, module, context */) {
+  // Never unloaded: Node dlcloses an addon when the last worker that loaded it exits, but the
+  // SharedArrayBuffer deleter (Unmap) and the uv_close callback of this code may run after that.
+  static std::once_flag pinned;
+  std::call_once(pinned, [] {
+    Dl_info info;
+    if (dladdr(reinterpret_cast<void*>(&Unmap), &info) != 0 && info.dli_fname != nullptr) dlopen(info.dli_fname, RTLD_NOW | RTLD_NODELETE | RTLD_NOLOAD);
+  });
   Isolate* isolate = context->GetIsolate();
   Env* env = new Env();
   env->isolate = isolate;
