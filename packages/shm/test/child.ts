@@ -65,8 +65,10 @@ const roles: Record<string, (a: Record<string, unknown>) => Promise<void> | void
     const count = a.count as number;
     const batch = (a.batch as number | undefined) ?? 64;
     const id = a.id as number;
-    const start = (a.from as number | undefined) ?? 0;
-    say({ event: 'ready', pid: process.pid, owner: shared.owner });
+    // `from: 'cursor'`: a replacement producer goes on after the last published entry.
+    const cursor = shared.ring.cursor;
+    const start = a.from === 'cursor' ? (cursor === -1 ? 0 : k[cursor & mask]! + 1) : (a.from as number | undefined) ?? 0;
+    say({ event: 'ready', pid: process.pid, owner: shared.owner, start });
     for (let sent = start; sent < count;) {
       if (a.hangAfter !== undefined && sent >= (a.hangAfter as number)) {
         const hi = prod.claim(batch);
@@ -198,7 +200,9 @@ const roles: Record<string, (a: Record<string, unknown>) => Promise<void> | void
   },
   /** Opens a ring, says ready, then waits to be killed. */
   idle(a) {
-    const shared = SharedRing.open<S>(a.name as string, { schema: SCHEMA });
+    const shared = a.create === true
+      ? SharedRing.openOrCreate<S>(a.name as string, { capacity: 64, schema: SCHEMA })
+      : SharedRing.open<S>(a.name as string, { schema: SCHEMA });
     say({ event: 'ready', pid: process.pid, owner: shared.owner });
     setInterval(() => {}, 1000);
   },
