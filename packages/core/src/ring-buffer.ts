@@ -27,7 +27,9 @@ import { copyBytes, sliceBytes } from './copy.js';
  *    136  SYNC_TARGET    Int32: the ring cursor at the last forceReaderSync()
  *    256  READ_SIGNAL    Int32: bumped by readers when READ_WAITERS != 0 (wakes blocked writers)
  *    384  READ_WAITERS   Int32: writers asleep in write()
- *    512  RING           a multi-producer typed ring { length: u32, data: bytes(SLOT_BYTES) }
+ *    512  HOLD           Int32 × 128, one per reader id: 0 idle, 1 its thread is inside a read (or
+ *                        holds a readView), 2 forceReaderSync() is moving it
+ *   1024  RING           a multi-producer typed ring { length: u32, data: bytes(SLOT_BYTES) }
  *                        (or { length: u32 } with the side area), capacity = SLOT_COUNT
  *                        rounded up to a power of two
  *      …  PAYLOAD        side area (only for slots over 2^24 bytes), 128-aligned
@@ -41,7 +43,11 @@ const SYNC_EPOCH_INDEX = 132 >> 2;
 const SYNC_TARGET_INDEX = 136 >> 2;
 const READ_SIGNAL_INDEX = 256 >> 2;
 const READ_WAITERS_INDEX = 384 >> 2;
-const RING_OFFSET = 512;
+const HOLD_INDEX = 512 >> 2;
+const HOLD_IDLE = 0;
+const HOLD_READING = 1;
+const HOLD_SYNCING = 2;
+const RING_OFFSET = 1024;
 const WRITE = 0;
 const RESERVE = 1;
 
@@ -183,6 +189,8 @@ export class RingBuffer {
   private readonly heldViews = new Set<number>();
   /** How a blocked write spins and sleeps. */
   private readonly strategy: WaitStrategy;
+  /** Size of the reader table (reader ids are 0 … maxReaders - 1). */
+  private readonly maxReaders: number;
   private writerHandle: Producer<SlotSchema> | undefined;
   /** Sequence taken by reserveWrite (valid while `hasReserved`). */
   private reserved = 0;
@@ -225,6 +233,7 @@ export class RingBuffer {
     this.ctl = new Int32Array(this.descriptor.buffer, base, RING_OFFSET >> 2);
     this.strategy = resolveWaitStrategy(options.waitStrategy);
     this.lengths = this.ring.columns.length as Uint32Array;
+    this.maxReaders = this.ring.header.maxConsumers;
   }
 
   /** Bytes a facade with these options occupies (to place it inside a larger buffer). */
@@ -409,10 +418,32 @@ export class RingBuffer {
     }
     const epoch = Atomics.load(this.ctl, SYNC_EPOCH_INDEX);
     if (this.syncSeen.get(c.id) !== epoch) {
+      // A forceReaderSync() since this reader's last read: it skips to the writer's position
+      // then (forceReaderSync moved it already unless this reader was inside a read).
       this.syncSeen.set(c.id, epoch);
-      this.jumpTo(c, Atomics.load(this.ctl, SYNC_TARGET_INDEX));
+      this.ring.advanceConsumer(c.id, Atomics.load(this.ctl, SYNC_TARGET_INDEX));
+      c.resync();
+      this.wakeWriters();
     }
     return c;
+  }
+
+  /**
+   * Marks `reader` as inside a read (its hold word), so forceReaderSync() leaves it to apply
+   * the sync itself; waits out a forceReaderSync() moving it right now (a few stores).
+   */
+  private enter(reader: RingBufferReader | number): void {
+    const id = typeof reader === 'number' ? reader : reader?.id;
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= this.maxReaders) return; // consumerOf names the bad id
+    if (this.heldViews.has(id)) return; // holds a view: already marked
+    while (Atomics.compareExchange(this.ctl, HOLD_INDEX + id, HOLD_IDLE, HOLD_READING) === HOLD_SYNCING);
+  }
+
+  /** Ends a read of `reader` (unless it now holds a readView). */
+  private leave(reader: RingBufferReader | number): void {
+    const id = typeof reader === 'number' ? reader : reader?.id;
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= this.maxReaders || this.heldViews.has(id)) return;
+    Atomics.store(this.ctl, HOLD_INDEX + id, HOLD_IDLE);
   }
 
   /** Releases everything up to `target` (or everything published when `target` is undefined). */
@@ -461,18 +492,28 @@ export class RingBuffer {
    *   {@link WriterFinishedError} (nothing new, no writer active).
    */
   tryRead(reader: RingBufferReader | number): Uint8Array {
-    const c = this.consumerOf(reader);
-    const n = c.tryPoll(1);
-    if (n > 0) return this.take(c);
-    if (n === POLL_CLOSED) throw new WriterFinishedError('all writers are done and this reader has read everything');
-    throw this.emptyError();
+    this.enter(reader);
+    try {
+      const c = this.consumerOf(reader);
+      const n = c.tryPoll(1);
+      if (n > 0) return this.take(c);
+      if (n === POLL_CLOSED) throw new WriterFinishedError('all writers are done and this reader has read everything');
+      throw this.emptyError();
+    } finally {
+      this.leave(reader);
+    }
   }
 
   /** Reads every item available to this reader now (copies), at least one; same errors as {@link tryRead}. */
   tryReadAll(reader: RingBufferReader | number): Uint8Array[] {
     const out = [this.tryRead(reader)];
-    const c = this.consumerOf(reader);
-    while (c.tryPoll(1) > 0) out.push(this.take(c));
+    this.enter(reader);
+    try {
+      const c = this.consumerOf(reader);
+      while (c.tryPoll(1) > 0) out.push(this.take(c));
+    } finally {
+      this.leave(reader);
+    }
     return out;
   }
 
@@ -482,7 +523,12 @@ export class RingBuffer {
    *   {@link TimeoutError}; {@link AbortError}.
    */
   read(reader: RingBufferReader | number, options?: WaitOptions): Uint8Array {
-    return this.take(this.awaitItem(reader, options));
+    this.enter(reader);
+    try {
+      return this.take(this.awaitItem(reader, options));
+    } finally {
+      this.leave(reader);
+    }
   }
 
   /**
@@ -497,11 +543,16 @@ export class RingBuffer {
     if (!(into instanceof Uint8Array) || into.length < this.slotBytes) {
       throw new InvalidArgumentError(`readInto needs a Uint8Array of at least slotBytes=${this.slotBytes} bytes: into=${describe(into)}`);
     }
-    const c = this.awaitItem(reader, options);
-    const item = this.itemOf(c);
-    copyBytes(into, 0, item);
-    this.finish(c);
-    return item.length;
+    this.enter(reader);
+    try {
+      const c = this.awaitItem(reader, options);
+      const item = this.itemOf(c);
+      copyBytes(into, 0, item);
+      this.finish(c);
+      return item.length;
+    } finally {
+      this.leave(reader);
+    }
   }
 
   /**
@@ -510,14 +561,24 @@ export class RingBuffer {
    * {@link releaseView}; writers cannot reuse it meanwhile.
    */
   readView(reader: RingBufferReader | number, options?: WaitOptions): Uint8Array {
-    const c = this.awaitItem(reader, options);
-    this.heldViews.add(c.id);
-    return this.itemOf(c);
+    this.enter(reader);
+    try {
+      const c = this.awaitItem(reader, options);
+      this.heldViews.add(c.id); // stays marked as reading until the view is given back
+      return this.itemOf(c);
+    } finally {
+      this.leave(reader);
+    }
   }
 
   /** Gives back the slot of the last {@link readView} (the next read does it by itself). */
   releaseView(reader: RingBufferReader | number): void {
-    this.consumerOf(reader);
+    this.enter(reader);
+    try {
+      this.consumerOf(reader);
+    } finally {
+      this.leave(reader);
+    }
   }
 
   /** Waits for this reader's next item; on return it is the consumer's one-entry batch. */
@@ -544,16 +605,33 @@ export class RingBuffer {
    * (bslatkin/ringbuffer#4). Call in the reader's thread.
    */
   syncReader(reader: RingBufferReader | number): void {
-    this.jumpTo(this.consumerOf(reader), undefined);
+    this.enter(reader);
+    try {
+      this.jumpTo(this.consumerOf(reader), undefined);
+    } finally {
+      this.leave(reader);
+    }
   }
 
   /**
-   * Moves every reader to the writer's position (the reference's `force_reader_sync`). Each
-   * reader skips at its next read; until then it still holds its slots.
+   * Moves every reader to the writer's position (the reference's `force_reader_sync`), at once:
+   * a writer stalled by a reader that never reads again can write right after it (blocked
+   * `write` calls wake). A reader inside a read at that moment skips at its next read. Any thread.
    */
   forceReaderSync(): void {
-    Atomics.store(this.ctl, SYNC_TARGET_INDEX, this.ring.cursor);
-    Atomics.add(this.ctl, SYNC_EPOCH_INDEX, 1);
+    const ctl = this.ctl;
+    const target = this.ring.cursor;
+    Atomics.store(ctl, SYNC_TARGET_INDEX, target);
+    Atomics.add(ctl, SYNC_EPOCH_INDEX, 1);
+    for (let id = 0; id < this.maxReaders; id++) {
+      if (Atomics.compareExchange(ctl, HOLD_INDEX + id, HOLD_IDLE, HOLD_SYNCING) !== HOLD_IDLE) continue; // reading now: it applies the sync itself
+      try {
+        this.ring.advanceConsumer(id, target);
+      } finally {
+        Atomics.store(ctl, HOLD_INDEX + id, HOLD_IDLE);
+      }
+    }
+    this.wakeWriters();
   }
 
   /** Drops `reader` for good: it no longer holds writers back (any thread). Idempotent. */
