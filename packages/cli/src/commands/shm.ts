@@ -210,7 +210,7 @@ async function consume(shm: Shm, name: string, f: { id: number; json: boolean })
     const ms = Date.now() - t0;
     const result = { name, consumer: f.id, received, from: firstSeen, to: lastSeen, wrong, seconds: ms / 1000, closed: done };
     if (f.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-    else process.stdout.write(`received ${received.toLocaleString('en')} entries (${firstSeen} ... ${lastSeen}), ${wrong} out of sequence, in ${(ms / 1000).toFixed(2)} s: ${rate(received, ms)}${done ? '; ring closed' : '; stopped'}\n`);
+    else process.stdout.write(`received ${received.toLocaleString('en')} entries${received === 0 ? '' : ` (${firstSeen} ... ${lastSeen})`}, ${wrong} out of sequence, in ${(ms / 1000).toFixed(2)} s: ${rate(received, ms)}${done ? '; ring closed' : '; stopped'}\n`);
     return wrong === 0 ? 0 : 1;
   } finally {
     shared.close();
