@@ -434,15 +434,15 @@ export class RingBuffer {
    */
   private enter(reader: RingBufferReader | number): void {
     const id = typeof reader === 'number' ? reader : reader?.id;
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= this.maxReaders) return; // consumerOf names the bad id
-    if (this.heldViews.has(id)) return; // holds a view: already marked
+    if (id >>> 0 !== id || id >= this.maxReaders) return; // consumerOf names the bad id
+    if (this.heldViews.size !== 0 && this.heldViews.has(id)) return; // holds a view: already marked
     while (Atomics.compareExchange(this.ctl, HOLD_INDEX + id, HOLD_IDLE, HOLD_READING) === HOLD_SYNCING);
   }
 
   /** Ends a read of `reader` (unless it now holds a readView). */
   private leave(reader: RingBufferReader | number): void {
     const id = typeof reader === 'number' ? reader : reader?.id;
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= this.maxReaders || this.heldViews.has(id)) return;
+    if (id >>> 0 !== id || id >= this.maxReaders || (this.heldViews.size !== 0 && this.heldViews.has(id))) return;
     Atomics.store(this.ctl, HOLD_INDEX + id, HOLD_IDLE);
   }
 

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { UnsupportedPlatformError } from './errors.js';
 
-/** The native addon's functions (src/native/shm.cc documents each). */
+/** The native addon's functions (native/shm.cc documents each). */
 export interface Addon {
   map(name: string, size: number, create: boolean, mode: number): SharedArrayBuffer;
   unlink(name: string): void;

@@ -251,3 +251,16 @@ export function establish<T>(how: Establish, name: string, recipe: Recipe<T>, op
     return attachExisting(segment, recipe, keep, openTimeoutMs);
   }
 }
+
+/**
+ * Checks a slot structure's geometry against what an opener expects.
+ * @throws {@link LayoutMismatchError} naming `slotBytes` or `slotCount`.
+ */
+export function checkSlots(what: string, name: string, actual: { slotBytes: number; slotCount: number }, expected: { slotBytes?: number; slotCount?: number }): void {
+  if (expected.slotBytes !== undefined && expected.slotBytes !== actual.slotBytes) {
+    throw new LayoutMismatchError('slotBytes', `${what} ${name} has slots of ${actual.slotBytes} bytes, expected ${expected.slotBytes}`);
+  }
+  if (expected.slotCount !== undefined && expected.slotCount !== actual.slotCount) {
+    throw new LayoutMismatchError('slotCount', `${what} ${name} has ${actual.slotCount} slots, expected ${expected.slotCount}`);
+  }
+}

@@ -1,5 +1,5 @@
-import { LayoutMismatchError, RingBuffer, type RingBufferOptions, type WaitStrategyOption } from '@ringkit/core';
-import { establish, type Attachment, type Establish, type Recipe, type SharedOptions } from './attachment.js';
+import { RingBuffer, type RingBufferOptions, type WaitStrategyOption } from '@ringkit/core';
+import { checkSlots, establish, type Attachment, type Establish, type Recipe, type SharedOptions } from './attachment.js';
 import { SharedStructure } from './shared-structure.js';
 
 /** Options of {@link SharedRingBuffer.create} / {@link SharedRingBuffer.openOrCreate}. */
@@ -15,12 +15,7 @@ function recipe(options: SharedRingBufferOptions | undefined, expected: SharedRi
     attach: (att: Attachment) => {
       const e = expected ?? options!;
       const rb = RingBuffer.attach(att.placement, { owner: att.owner, watchdog: att.watchdog, waitStrategy: att.strategy(e.waitStrategy) });
-      if (e.slotBytes !== undefined && e.slotBytes !== rb.slotBytes) {
-        throw new LayoutMismatchError('slotBytes', `RingBuffer ${att.segment.name} has slots of ${rb.slotBytes} bytes, expected ${e.slotBytes}`);
-      }
-      if (e.slotCount !== undefined && e.slotCount !== rb.slotCount) {
-        throw new LayoutMismatchError('slotCount', `RingBuffer ${att.segment.name} has ${rb.slotCount} slots, expected ${e.slotCount}`);
-      }
+      checkSlots('RingBuffer', att.segment.name, rb, e);
       return rb;
     },
     recover: (rb, owner, keepConsumers) => void rb.recover(owner, { keepConsumers }),

@@ -1,5 +1,5 @@
-import { LayoutMismatchError, SlotPool, type SlotPoolOptions, type WaitStrategyOption } from '@ringkit/core';
-import { establish, type Attachment, type Establish, type Recipe, type SharedOptions } from './attachment.js';
+import { SlotPool, type SlotPoolOptions, type WaitStrategyOption } from '@ringkit/core';
+import { checkSlots, establish, type Attachment, type Establish, type Recipe, type SharedOptions } from './attachment.js';
 import { SharedStructure } from './shared-structure.js';
 
 /** Options of {@link SharedSlotPool.create} / {@link SharedSlotPool.openOrCreate}. */
@@ -15,12 +15,7 @@ function recipe(options: SharedSlotPoolOptions | undefined, expected: SharedSlot
     attach: (att: Attachment) => {
       const e = expected ?? options!;
       const pool = SlotPool.attach(att.placement, { waitStrategy: att.strategy(e.waitStrategy) });
-      if (e.slotBytes !== undefined && e.slotBytes !== pool.slotBytes) {
-        throw new LayoutMismatchError('slotBytes', `slot pool ${att.segment.name} has slots of ${pool.slotBytes} bytes, expected ${e.slotBytes}`);
-      }
-      if (e.slotCount !== undefined && e.slotCount !== pool.slotCount) {
-        throw new LayoutMismatchError('slotCount', `slot pool ${att.segment.name} has ${pool.slotCount} slots, expected ${e.slotCount}`);
-      }
+      checkSlots('slot pool', att.segment.name, pool, e);
       return pool;
     },
     recover: () => {},

@@ -4,18 +4,9 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Segment, SharedRing } from '@ringkit/shm';
-import { Child, cleanup, killAll, SCHEMA, uniqueName } from './helpers.js';
+import { childStarter, SCHEMA, uniqueName } from './helpers.js';
 
-const children: Child[] = [];
-const child = (role: string, args: object): Child => {
-  const c = new Child(role, args);
-  children.push(c);
-  return c;
-};
-after(async () => {
-  await killAll(children);
-  cleanup();
-});
+const child = childStarter(after);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 type Result = { count: number; next: Record<string, number>; errors: string[]; lost: number; gaps: number };

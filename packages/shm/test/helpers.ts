@@ -98,3 +98,20 @@ export class Child {
 export async function killAll(children: Child[]): Promise<void> {
   await Promise.all(children.map((c) => c.kill()));
 }
+
+/**
+ * A child starter for one test file: every child it starts is killed (and the file's segments
+ * removed) by the `after` hook it registers.
+ */
+export function childStarter(after: (fn: () => Promise<void>) => void): (role: string, args: object) => Child {
+  const children: Child[] = [];
+  after(async () => {
+    await killAll(children);
+    cleanup();
+  });
+  return (role, args) => {
+    const c = new Child(role, args);
+    children.push(c);
+    return c;
+  };
+}

@@ -4,18 +4,9 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { POLL_CLOSED } from '@ringkit/core';
 import { SharedByteRing, SharedRing, SharedRingBuffer, SharedSlotPool } from '@ringkit/shm';
-import { Child, cleanup, killAll, SCHEMA, uniqueName } from './helpers.js';
+import { childStarter, SCHEMA, uniqueName } from './helpers.js';
 
-const children: Child[] = [];
-const child = (role: string, args: object): Child => {
-  const c = new Child(role, args);
-  children.push(c);
-  return c;
-};
-after(async () => {
-  await killAll(children);
-  cleanup();
-});
+const child = childStarter(after);
 
 describe('SharedRing across processes', () => {
   it('3 producer processes, 2 consumer processes and 2 consumer threads in a third: every entry, in order per producer', async () => {
