@@ -25,6 +25,9 @@ import { copyBytes, sliceBytes } from './copy.js';
  *    128  ACTIVE         Int32: writers registered and not done (the reference's `active`)
  *    132  SYNC_EPOCH     Int32: bumped by forceReaderSync()
  *    136  SYNC_TARGET    Int32: the ring cursor at the last forceReaderSync()
+ *    144  WRITERS        14 × (owner Int32, count Int32): writers registered by each owner tag
+ *                        (newWriter in that thread or process), so recover(owner) can end a dead
+ *                        owner's writers; owner 0 = a free entry
  *    256  READ_SIGNAL    Int32: bumped by readers when READ_WAITERS != 0 (wakes blocked writers)
  *    384  READ_WAITERS   Int32: writers asleep in write()
  *    512  HOLD           Int32 × 128, one per reader id: 0 idle, 1 its thread is inside a read (or
@@ -41,6 +44,8 @@ const PAYLOAD_OFFSET_WORD = 3;
 const ACTIVE_INDEX = 128 >> 2;
 const SYNC_EPOCH_INDEX = 132 >> 2;
 const SYNC_TARGET_INDEX = 136 >> 2;
+const WRITERS_INDEX = 144 >> 2;
+const WRITER_ENTRIES = 14;
 const READ_SIGNAL_INDEX = 256 >> 2;
 const READ_WAITERS_INDEX = 384 >> 2;
 const HOLD_INDEX = 512 >> 2;
@@ -253,11 +258,53 @@ export class RingBuffer {
 
   /**
    * Declares every writer and reader of `owner` dead (see `Ring.recover`): a dead writer's
-   * reserved slot is skipped, its readers are evicted (or kept). Does not change the count of
-   * active writers: call {@link writerDone} for a dead writer that had registered.
+   * reserved slot is skipped, its readers are evicted (or kept), and the writers it registered
+   * with {@link newWriter} are done (when they were the last, readers drain, then finish).
+   * A writer registered by another owner on its behalf (the original's shape: the parent
+   * registers, the child writes) stays registered: that owner calls {@link writerDone}.
    */
   recover(owner: number, options?: RecoverOptions): RecoveryReport {
-    return this.ring.recover(owner, options);
+    const report = this.ring.recover(owner, options);
+    // The writers the dead owner registered are done: when they were the last, readers drain and finish.
+    const ctl = this.ctl;
+    for (let e = 0; e < WRITER_ENTRIES; e++) {
+      const at = WRITERS_INDEX + 2 * e;
+      if (Atomics.load(ctl, at) !== owner) continue;
+      const count = Atomics.exchange(ctl, at + 1, 0);
+      Atomics.store(ctl, at, 0);
+      for (let k = 0; k < count; k++) this.endWriter();
+    }
+    return report;
+  }
+
+  /** Counts one more writer registered by this object's owner (entries full: not counted; recover then cannot end it). */
+  private countWriter(delta: 1 | -1): void {
+    const ctl = this.ctl;
+    const owner = this.ring.owner;
+    let free = -1;
+    for (let e = 0; e < WRITER_ENTRIES; e++) {
+      const at = WRITERS_INDEX + 2 * e;
+      const o = Atomics.load(ctl, at);
+      if (o === owner) {
+        if (delta > 0) {
+          Atomics.add(ctl, at + 1, 1);
+          return;
+        }
+        for (;;) {
+          const n = Atomics.load(ctl, at + 1);
+          if (n <= 0 || Atomics.compareExchange(ctl, at + 1, n, n - 1) === n) return;
+        }
+      }
+      if (o === 0 && free < 0) free = e;
+    }
+    if (delta < 0) return; // done on behalf of a writer another owner registered
+    for (let e = free < 0 ? WRITER_ENTRIES : free; e < WRITER_ENTRIES; e++) {
+      const at = WRITERS_INDEX + 2 * e;
+      if (Atomics.compareExchange(ctl, at, 0, owner) === 0) {
+        Atomics.add(ctl, at + 1, 1);
+        return;
+      }
+    }
   }
 
   /**
@@ -279,6 +326,7 @@ export class RingBuffer {
   newWriter(): void {
     if (this.ring.closed) throw new AlreadyClosedError('all writers are done: the ring is finished and cannot take new writers');
     Atomics.add(this.ctl, ACTIVE_INDEX, 1);
+    this.countWriter(1);
   }
 
   /**
@@ -287,15 +335,22 @@ export class RingBuffer {
    * @throws {@link InvalidStateError} when called more often than {@link newWriter}.
    */
   writerDone(): void {
+    if (!this.endWriter()) throw new InvalidStateError(`writerDone() called more often than newWriter(): active writers=${Atomics.load(this.ctl, ACTIVE_INDEX)}`);
+    this.countWriter(-1);
+  }
+
+  /** One writer fewer (the last closes the ring); false when none was active. */
+  private endWriter(): boolean {
     for (;;) {
       const active = Atomics.load(this.ctl, ACTIVE_INDEX);
-      if (active <= 0) throw new InvalidStateError(`writerDone() called more often than newWriter(): active writers=${active}`);
+      if (active <= 0) return false;
       if (Atomics.compareExchange(this.ctl, ACTIVE_INDEX, active, active - 1) === active) {
         if (active === 1) this.ring.close();
-        return;
+        return true;
       }
     }
   }
+
 
   /** Checks closed → waiting for reader → type → size, in the reference's order; returns the bytes. */
   private checkWrite(data: unknown, length: number): void {

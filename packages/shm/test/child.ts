@@ -133,6 +133,10 @@ const roles: Record<string, (a: Record<string, unknown>) => Promise<void> | void
       say({ event: 'ready' });
       const enc = new TextEncoder();
       for (let i = 0; i < (a.count as number); i++) rb.write(enc.encode(`item ${i}`), { timeout: 30_000 });
+      if (a.hang === true) {
+        say({ event: 'written', count: a.count });
+        for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000); // killed here, never done
+      }
       rb.writerDone();
       say({ event: 'result', written: a.count });
     } else {

@@ -3,7 +3,7 @@
 // (stale segments), and pid reuse.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Segment, SharedRing } from '@ringkit/shm';
+import { Segment, SharedRing, SharedRingBuffer } from '@ringkit/shm';
 import { childStarter, SCHEMA, uniqueName } from './helpers.js';
 
 const child = childStarter(after);
@@ -118,6 +118,24 @@ describe('crash survival across processes (SIGKILL)', () => {
       const killedSeen = (r.next[1] ?? 0) + (r.next[3] ?? 0);
       assert.equal(r.count, 2 * total + killedSeen);
     }
+    shared.close();
+  });
+
+  it('a RingBuffer writer process killed: reader processes drain what it wrote, then see WriterFinishedError', async () => {
+    const name = uniqueName('facadewriter');
+    const shared = SharedRingBuffer.create(name, { slotBytes: 32, slotCount: 64 });
+    const readers = [0, 1].map(() => shared.buffer.newReader().id);
+    const writer = child('facade', { name, writer: true, count: 40, hang: true }); // registers itself (newWriter in its process)
+    await writer.event('written');
+    const rs = readers.map((id) => child('facade', { name, id }));
+    await Promise.all(rs.map((r) => r.event('ready')));
+    await writer.kill();
+    for (const r of rs) {
+      const res = await r.result();
+      assert.deepEqual(res.errors, []);
+      assert.equal(res.read, 40, 'every item it wrote, then finished');
+    }
+    assert.equal(shared.buffer.activeWriters, 0);
     shared.close();
   });
 

@@ -194,6 +194,30 @@ describe('RingBuffer: ring scenarios 15–29 of the reference test suite', () =>
     assert.deepEqual(rb.tryReadAll(idle).map(str), ['12']);
   });
 
+  it('recover(owner) ends the writers that owner registered: readers drain, then finish', () => {
+    const rb = new RingBuffer({ slotBytes: 8, slotCount: 4 });
+    const r = rb.newReader();
+    const dead = RingBuffer.attach(rb.descriptor, { owner: 7 });
+    dead.newWriter();
+    dead.tryWrite(enc.encode('last'));
+    assert.throws(() => rb.tryRead(r) && rb.tryRead(r), WaitingForWriterError);
+    rb.recover(7);
+    assert.equal(rb.activeWriters, 0);
+    assert.throws(() => rb.read(r), WriterFinishedError);
+    rb.recover(7); // idempotent
+    // A writer registered on another's behalf is ended by writerDone, as in the original.
+    const rb2 = new RingBuffer({ slotBytes: 8, slotCount: 4 });
+    rb2.newReader();
+    rb2.newWriter();
+    const child = RingBuffer.attach(rb2.descriptor, { owner: 9 });
+    child.tryWrite(enc.encode('x'));
+    child.recover(9);
+    assert.equal(rb2.activeWriters, 1, 'recovering the child does not end the parent\'s registration');
+    child.writerDone();
+    assert.equal(rb2.activeWriters, 0);
+    assert.throws(() => child.writerDone(), InvalidStateError);
+  });
+
   it('27/28. two writers share one cursor; the reader gets their items in order, then finished', () => {
     const { rb, readers: [r] } = ring();
     rb.newWriter();
