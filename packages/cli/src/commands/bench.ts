@@ -22,7 +22,7 @@ Options:
   --warmup <ms>      warm-up before the first window in ms (default 300; --quick 120)
   --settle <s>       before each case wait up to <s> seconds for other processes to go quiet (Linux)
   --cores <n>        plan wait strategies for n cores (default: the machine's); --cores 1 never busy-spins
-  --shm              run the cross-process cases instead (shm.* beside their in-process twins
+  --shm              (or --only shm) run the cross-process cases instead (shm.* beside their in-process twins
                      inproc.*, process.send and a Unix socket; needs @ringkit/shm): --runs rounds
                      (default 5), --window ms per case (default 1000), --spin to busy-spin, --json
   --list             list the case names and exit
@@ -111,7 +111,10 @@ export const command: Command = {
       return 0;
     }
     const bench = await import('@ringkit/bench');
-    if (values.shm === true) return shmBench(bench, values);
+    // `--only shm` (or any term naming only cross-process cases) is the same as --shm.
+    const terms = (values.only ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t !== '');
+    const crossProcess = terms.length > 0 && terms.every((t) => bench.SHM_CASES.some((c) => c.includes(t)) && !bench.allCases(2).some((c) => c.name.includes(t)));
+    if (values.shm === true || crossProcess) return shmBench(bench, values);
     try {
       if (values.json === true && values.markdown === true) throw new UsageError('--json and --markdown both write stdout: choose one');
       if (values.out === '') throw new UsageError('--out needs a directory: --out=""');
