@@ -34,11 +34,15 @@ describe('crash survival across processes (SIGKILL)', () => {
 
   it('a stopped (silent) consumer process is evicted after evictAfterMs', async () => {
     const name = uniqueName('evict');
-    const shared = SharedRing.create(name, { capacity: 256, schema: SCHEMA, evictAfterMs: 300 });
+    const shared = SharedRing.create(name, { capacity: 256, schema: SCHEMA, evictAfterMs: 1000 });
     const [a, b] = [shared.ring.addConsumer().id, shared.ring.addConsumer().id];
     const total = 50_000;
     const survivor = child('consume', { name, id: a });
     const silent = child('consume', { name, id: b, holdAfter: 1000 });
+    // Both consumers attached before anything is produced: a process slow to start (a loaded
+    // machine) must not be what gets evicted.
+    await survivor.event('ready');
+    await silent.event('ready');
     const producer = child('produce', { name, id: 0, count: total, batch: 16, close: true });
     await silent.event('holding');
     silent.proc.kill('SIGSTOP'); // alive but silent: only its heartbeat tells
