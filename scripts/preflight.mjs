@@ -24,6 +24,7 @@ const TOOLS = [
   { command: 'redis-cli', debian: 'redis-tools', usedBy: 'pipeline: the RESP server against the real client' },
   { command: 'redis-benchmark', debian: 'redis-tools', usedBy: 'pipeline: the RESP server under redis-benchmark' },
   { command: 'script', debian: 'bsdutils', usedBy: 'cli: NO_COLOR on a real pseudo-terminal' },
+  { command: 'nats-server', debian: 'nats-server', usedBy: 'nats: the JetStream bridge against a real server (-js -sd <temp dir>)' },
   { command: 'python3', debian: 'python3', usedBy: 'board: python actions' },
   { command: 'python3 requests', probe: PYTHONS.map((p) => [p, '-c', 'import requests']), debian: 'python3-requests', usedBy: "board: actionboard's own Python client against the board" },
   { command: 'python3 yaml', probe: PYTHONS.map((p) => [p, '-c', 'import yaml']), debian: 'python3-yaml', usedBy: "board: actionboard's own Python client against the board" },
