@@ -8,9 +8,8 @@ import { BYTES_SCHEMA_TEXT, FRAME_HEADER_LENGTH, FRAME_KIND, RECORD_LENGTH_PREFI
  * every message made from it.
  *
  * Sequences: the packer numbers entries with its own 53-bit counter (it does not wrap as the
- * ring's Int32 sequences do): a typed ring's entry keeps its ring sequence unwrapped (so a
- * lapped lossy consumer's gap shows as a gap), a byte ring's records are counted from
- * `firstSequence`.
+ * ring's Int32 sequences do), one per entry sent and without gaps: a typed ring's count starts
+ * at the first batch's ring sequence, a byte ring's at `firstSequence`.
  */
 export interface RingPacker {
   /** {@link FRAME_KIND} of the frames. */
@@ -52,8 +51,6 @@ export class TypedPacker<S extends Schema> implements RingPacker {
   private readonly entryLength: number;
   private readonly maxBatch: number;
   private started = false;
-  private lastLo = 0;
-  private lastLoSequence = 0;
   /** Slot index of the next entry. */
   private slot = 0;
 
@@ -78,10 +75,10 @@ export class TypedPacker<S extends Schema> implements RingPacker {
     if (n === POLL_CLOSED) return n;
     const batch = this.consumer.batch;
     // Unwrap the Int32 sequence: the distance from the last batch is exact below 2^31.
-    this.nextSequence = this.started ? this.lastLoSequence + ((batch.lo - this.lastLo) | 0) : batch.lo;
+    // Entries a lossy ring lapped are counted in `lostBefore`, never numbered: the sequences a
+    // sink sends have no gaps, so a source can tell a message that is late from one that is lost.
+    if (!this.started) this.nextSequence = batch.lo;
     this.started = true;
-    this.lastLo = batch.lo;
-    this.lastLoSequence = this.nextSequence;
     this.lostBefore = batch.lost;
     this.remaining = n;
     this.slot = batch.lo & this.mask;

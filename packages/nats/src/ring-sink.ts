@@ -1,8 +1,9 @@
-import { jetstream, JetStreamApiError, type JetStreamClient } from '@nats-io/jetstream';
-import { ClosedConnectionError, PermissionViolationError, headers, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { ByteRing, InvalidArgumentError, POLL_CLOSED, Ring, describe, type ByteReader, type Consumer, type Schema } from '@ringkit/core';
 import { openConnection, type ConnectionOption } from './connection.js';
 import { NatsPermissionError, PayloadTooLargeError } from './errors.js';
+import { isPassing, isPermissionViolation } from './failure.js';
 import { endId, entryId, frameId } from './msg-id.js';
 import { intOption, oneOf, sleep, subjectOption } from './options.js';
 import { BytePacker, TypedPacker, type RingPacker } from './ring-packer.js';
@@ -230,7 +231,10 @@ class PublishWindow {
     stats.messages++;
     stats.bytes += payload.length;
     if (js === undefined) {
-      this.ctx.nc.publish(this.ctx.subject, payload);
+      // Core NATS: the id tells a core source the ring identity and sequence (to count holes as lost).
+      const h = headers();
+      h.set('Nats-Msg-Id', msgId);
+      this.ctx.nc.publish(this.ctx.subject, payload, { headers: h });
       stats.acked += count;
       stats.lastSequence = last;
       return;
@@ -300,10 +304,9 @@ class PublishWindow {
         if (ack.duplicate) stats.dupDropped += count;
         return;
       } catch (e) {
-        if (e instanceof PermissionViolationError) throw new NatsPermissionError(server, subject, 'publish to', e);
-        if (e instanceof ClosedConnectionError) throw e;
-        if (e instanceof JetStreamApiError && e.code !== 503) throw e;
-        // Anything else is passing (no answer in time, the server restarting, no responders): send it again.
+        if (isPermissionViolation(e)) throw new NatsPermissionError(server, subject, 'publish to', e);
+        if (!isPassing(e)) throw e;
+        // Passing (no answer in time, the server restarting, a full stream): send it again.
       }
     }
   }

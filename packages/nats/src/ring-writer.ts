@@ -17,6 +17,8 @@ export interface RingWriter {
   readonly schemaId: number;
   /** Entries (typed) or bytes (byte ring) free now. A query. */
   free(): number;
+  /** Entries (typed) or bytes (byte ring) of the whole ring. */
+  readonly capacity: number;
   /** Units (entries or bytes) a message takes in the ring: for sizing the next fetch. */
   units(payloadLength: number, count: number): number;
   /** Why a frame with this header and payload cannot be written; undefined when it can. */
@@ -48,9 +50,11 @@ export class TypedWriter<S extends Schema> implements RingWriter {
   private readonly columns: Uint8Array[];
   private readonly widths: number[];
   private readonly entryLength: number;
+  readonly capacity: number;
 
   constructor(ring: Ring<S>) {
     this.ring = ring;
+    this.capacity = ring.capacity;
     this.producer = ring.producer();
     this.schemaId = schemaId(encodeSchema(resolveSchema(ring.schema)));
     this.columns = [];
@@ -168,9 +172,11 @@ export class ByteWriter implements RingWriter {
   readonly schemaId = schemaId(BYTES_SCHEMA_TEXT);
   private readonly ring: ByteRing;
   private readonly producer: ByteProducer;
+  readonly capacity: number;
 
   constructor(ring: ByteRing) {
     this.ring = ring;
+    this.capacity = ring.capacity;
     this.producer = ring.producer();
   }
 

@@ -25,6 +25,8 @@ export interface BridgeStats {
   lost: number;
   /** Sink: entries published and not yet acknowledged. Source: entries written into the ring and not yet acknowledged. */
   inFlight: number;
+  /** Source (JetStream): messages held back (not acknowledged, delivered again a moment later) because entries before them had not arrived yet. */
+  held: number;
   /** Publishes or fetches retried after an error (server restart, timeout). */
   retries: number;
   /** Sequence (the bridge's 53-bit count) of the last entry acknowledged; -1 before the first. */
@@ -33,5 +35,5 @@ export interface BridgeStats {
 
 /** A zeroed {@link BridgeStats}. */
 export function newStats(role: 'sink' | 'source', transport: 'jetstream' | 'core'): BridgeStats {
-  return { role, transport, published: 0, acked: 0, messages: 0, bytes: 0, redelivered: 0, dupDropped: 0, lost: 0, inFlight: 0, retries: 0, lastSequence: -1 };
+  return { role, transport, published: 0, acked: 0, messages: 0, bytes: 0, redelivered: 0, dupDropped: 0, lost: 0, inFlight: 0, held: 0, retries: 0, lastSequence: -1 };
 }
