@@ -36,7 +36,11 @@ export interface RingSourceOptions<S extends Schema = Schema> {
   resumeAfter?: Readonly<Record<string, number>>;
   /** Close the ring once this many end markers (one per sink ring) arrived and everything before them is written; then `done` resolves once the ring's consumers released it all. Defaults to 0 (never: run until stopped). */
   closeAfterEnds?: number;
-  /** A hole in a sink's sequences (messages the server stored late, around a restart) holds later messages back this long, then is counted lost. Defaults to 10000. */
+  /**
+   * A hole in a sink's sequences holds later messages back this long, then is counted lost:
+   * messages stored late (around a server restart), or delivered again only after the ack wait
+   * (those a crashed source had fetched). Defaults to `ackWaitMs` + 10000.
+   */
   gapTimeoutMs?: number;
   /** Create the stream with these limits when none captures `subject`. */
   createStream?: CreateStreamOptions;
@@ -107,7 +111,7 @@ export class RingSource {
     const maxAckPending = intOption(options.maxAckPending, 'maxAckPending', 4096, 1);
     const ackCheckMs = intOption(options.ackCheckMs, 'ackCheckMs', 2, 1, 1000);
     const closeAfterEnds = intOption(options.closeAfterEnds, 'closeAfterEnds', 0, 0);
-    const gapTimeoutMs = intOption(options.gapTimeoutMs, 'gapTimeoutMs', 10_000, 0);
+    const gapTimeoutMs = intOption(options.gapTimeoutMs, 'gapTimeoutMs', ackWaitMs + 10_000, 0);
     const resume = new Map<string, number>();
     if (options.resumeAfter !== undefined) {
       if (options.resumeAfter === null || typeof options.resumeAfter !== 'object') throw new InvalidArgumentError(`options.resumeAfter must be an object { ringId: lastSequence }: resumeAfter=${describe(options.resumeAfter)}`);

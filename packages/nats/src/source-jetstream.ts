@@ -15,7 +15,7 @@ interface Pending {
 }
 
 /** How long a message held back (entries before it not arrived) waits before the server delivers it again, ms. */
-const HOLD_DELAY_MS = 50;
+const HOLD_DELAY_MS = 100;
 
 /**
  * The JetStream source loop: fetch no more messages than the ring has room for, write them in
