@@ -127,7 +127,8 @@ export type ConnectionOption = NatsConnection | NatsConnectOptions;
 export async function openConnection(option: ConnectionOption): Promise<{ nc: NatsConnection; owned: boolean; server: string }> {
   if (option !== null && typeof option === 'object' && typeof (option as NatsConnection).publish === 'function' && typeof (option as NatsConnection).getServer === 'function') {
     const nc = option as NatsConnection;
-    return { nc, owned: false, server: nc.getServer() };
+    const s = nc.getServer();
+    return { nc, owned: false, server: s.includes('://') ? s : `nats://${s}` };
   }
   const opts = option as NatsConnectOptions;
   checkConnectOptions(opts);
