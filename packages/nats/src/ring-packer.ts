@@ -1,4 +1,4 @@
-import { ByteRing, POLL_CLOSED, Ring, encodeSchema, resolveSchema, type ByteReader, type Consumer, type Schema } from '@ringkit/core';
+import { ByteRing, POLL_CLOSED, Ring, encodeSchema, resolveSchema, type Batch, type ByteReader, type Consumer, type Schema } from '@ringkit/core';
 import { BYTES_SCHEMA_TEXT, FRAME_HEADER_LENGTH, FRAME_KIND, RECORD_LENGTH_PREFIX, schemaId, writeFrameHeader } from './frame.js';
 
 /**
@@ -72,8 +72,13 @@ export class TypedPacker<S extends Schema> implements RingPacker {
 
   async poll(signal: AbortSignal): Promise<number> {
     const n = await this.consumer.pollAsync({ max: this.maxBatch, signal });
-    if (n === POLL_CLOSED) return n;
-    const batch = this.consumer.batch;
+    if (n !== POLL_CLOSED) this.hold(this.consumer.batch);
+    return n;
+  }
+
+  /** Takes a batch polled by someone else (a pipeline stage's runtime), who releases it once {@link remaining} is 0 and every message is acknowledged. */
+  hold(batch: Batch<S>): void {
+    const n = batch.count;
     // Unwrap the Int32 sequence: the distance from the last batch is exact below 2^31.
     // Entries a lossy ring lapped are counted in `lostBefore`, never numbered: the sequences a
     // sink sends have no gaps, so a source can tell a message that is late from one that is lost.
@@ -82,7 +87,6 @@ export class TypedPacker<S extends Schema> implements RingPacker {
     this.lostBefore = batch.lost;
     this.remaining = n;
     this.slot = batch.lo & this.mask;
-    return n;
   }
 
   frameLength(n: number): number {
