@@ -29,7 +29,7 @@ if (values.part !== 'generator' && values.part !== 'worker') {
 const connection = { servers: values.nats, reconnectDelayMs: 50 };
 const spec = demoSpec({ beats: Number(values.beats), rateMs: Number(values.rate), capacity: Number(values.capacity) });
 // A run id in every ring identity: runs reuse the stream inside the server's de-duplication window.
-const { upstream, downstream, crossing } = splitPipeline(spec, { level: 1, connection, prefix: 'fizzbuzz', ringIdSuffix: `.${Date.now().toString(36)}` });
+const { upstream, downstream } = splitPipeline(spec, { level: 1, connection, prefix: 'fizzbuzz', ringIdSuffix: `.${Date.now().toString(36)}` });
 
 if (values.part === 'generator') {
   // A fresh run: what an earlier run left in the stream is not this run's.
@@ -39,16 +39,13 @@ if (values.part === 'generator') {
   await nc.close();
 }
 const pipeline = new Pipeline(values.part === 'generator' ? upstream : downstream);
-// Generator part: the heartbeat asks to stop after --beats. Worker part: each source asks once its end marker arrived.
-let asked = 0;
-pipeline.on('shutdown', () => {
-  if (values.part === 'generator' || ++asked === crossing.length) void pipeline.stop().catch(() => undefined);
-});
+// It stops itself: the generator part when the heartbeat asks (after --beats), the worker part when a
+// source's end marker arrives (its stop waits for every source's end, so each gets all it was sent).
 process.once('SIGINT', () => void pipeline.stop().catch(() => undefined));
 await pipeline.start();
 const { results, seconds } = await pipeline.done;
 const bridge = Object.fromEntries(Object.entries(results).filter(([, r]) => r !== null && typeof r === 'object' && 'role' in r)
-  .map(([name, r]) => [name, { published: r.published, acked: r.acked, messages: r.messages, redelivered: r.redelivered, dupDropped: r.dupDropped, retries: r.retries }]));
+  .map(([name, r]) => [name, { published: r.published, acked: r.acked, messages: r.messages, redelivered: r.redelivered, dupDropped: r.dupDropped, held: r.held, lost: r.lost, retries: r.retries }]));
 const out = values.part === 'generator'
   ? { part: 'generator', generated: results.generator.generated, heartbeats: results.heartbeat.beats, seconds, bridge }
   : { part: 'worker', processed: results.worker.processed, heartbeats: results.worker.heartbeats, ...results.logger, seconds, bridge };

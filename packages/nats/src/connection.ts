@@ -5,6 +5,7 @@ import {
 } from '@nats-io/transport-node';
 import { InvalidArgumentError, describe } from '@ringkit/core';
 import { NatsAuthError, NatsUnreachableError } from './errors.js';
+import { sleep } from './options.js';
 
 /** How a bridge connects: server URLs, credentials and reconnection. Every field but `servers` is optional. */
 export interface NatsConnectOptions {
@@ -32,6 +33,12 @@ export interface NatsConnectOptions {
   maxReconnectDelayMs?: number;
   /** Reconnect attempts before the connection closes for good; -1 = for ever. Defaults to -1. */
   maxReconnectAttempts?: number;
+  /**
+   * Keep trying the first connection this long (ms, same backoff as reconnects) before giving
+   * up with `NatsUnreachableError`: for processes that may start while the server restarts
+   * (pipeline stages). Defaults to 0 (one attempt).
+   */
+  firstConnectRetryMs?: number;
 }
 
 /** `options.servers` as one string, for error messages. */
@@ -45,7 +52,7 @@ function optionalString(options: NatsConnectOptions, key: 'user' | 'pass' | 'tok
   return v;
 }
 
-function optionalNumber(options: NatsConnectOptions, key: 'timeoutMs' | 'reconnectDelayMs' | 'maxReconnectDelayMs' | 'maxReconnectAttempts', fallback: number, min: number): number {
+function optionalNumber(options: NatsConnectOptions, key: 'timeoutMs' | 'reconnectDelayMs' | 'maxReconnectDelayMs' | 'maxReconnectAttempts' | 'firstConnectRetryMs', fallback: number, min: number): number {
   const v = options[key] ?? fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new InvalidArgumentError(`options.${key} must be an integer >= ${min}: ${key}=${describe(v)}`);
   return v;
@@ -65,6 +72,7 @@ export function checkConnectOptions(options: NatsConnectOptions): void {
   optionalNumber(options, 'reconnectDelayMs', 100, 1);
   optionalNumber(options, 'maxReconnectDelayMs', 2000, 1);
   optionalNumber(options, 'maxReconnectAttempts', -1, -1);
+  optionalNumber(options, 'firstConnectRetryMs', 0, 0);
   if (options.tls !== undefined && (options.tls === null || typeof options.tls !== 'object')) throw new InvalidArgumentError(`options.tls must be an object of TLS options: tls=${describe(options.tls)}`);
 }
 
@@ -91,28 +99,35 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
     }
     authenticators.push(credsAuthenticator(creds));
   }
+  const settings = {
+    servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
+    name: options.name ?? 'ringkit-nats',
+    user: options.user,
+    pass: options.pass,
+    token: options.token,
+    authenticator: authenticators.length > 0 ? authenticators : undefined,
+    tls: options.tls,
+    timeout: optionalNumber(options, 'timeoutMs', 2000, 1),
+    reconnect: true,
+    maxReconnectAttempts: optionalNumber(options, 'maxReconnectAttempts', -1, -1),
+    reconnectDelayHandler: () => {
+      const d = Math.min(max, first * 2 ** Math.min(attempt++, 20));
+      return Math.round(d * (0.75 + Math.random() * 0.5));
+    },
+  };
+  const deadline = Date.now() + optionalNumber(options, 'firstConnectRetryMs', 0, 0);
   let nc: NatsConnection;
-  try {
-    nc = await connect({
-      servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
-      name: options.name ?? 'ringkit-nats',
-      user: options.user,
-      pass: options.pass,
-      token: options.token,
-      authenticator: authenticators.length > 0 ? authenticators : undefined,
-      tls: options.tls,
-      timeout: optionalNumber(options, 'timeoutMs', 2000, 1),
-      reconnect: true,
-      maxReconnectAttempts: optionalNumber(options, 'maxReconnectAttempts', -1, -1),
-      reconnectDelayHandler: () => {
-        const d = Math.min(max, first * 2 ** Math.min(attempt++, 20));
-        return Math.round(d * (0.75 + Math.random() * 0.5));
-      },
-    });
-  } catch (e) {
-    if (e instanceof AuthorizationError) throw new NatsAuthError(server, e);
-    throw new NatsUnreachableError(server, e);
+  for (let tries = 0; ; tries++) {
+    try {
+      nc = await connect(settings);
+      break;
+    } catch (e) {
+      if (e instanceof AuthorizationError) throw new NatsAuthError(server, e);
+      if (Date.now() >= deadline) throw new NatsUnreachableError(server, e);
+      await sleep(Math.min(max, first * 2 ** Math.min(tries, 20)));
+    }
   }
+  attempt = 0;
   // A successful reconnect starts the backoff again from the first delay.
   void (async () => {
     for await (const s of nc.status()) if (s.type === 'reconnect') attempt = 0;

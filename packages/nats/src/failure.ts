@@ -21,3 +21,22 @@ export function isPassing(e: unknown): boolean {
   if (e instanceof JetStreamApiError) return e.status === 503 || e.code === 503;
   return true;
 }
+
+/** How long a bridge's start retries JetStream API calls that fail for a passing reason, ms. */
+export const START_RETRY_MS = 15_000;
+
+/**
+ * Runs a JetStream API call of a bridge's start, again (with backoff) while it fails for a
+ * passing reason (the server restarting under it), for at most {@link START_RETRY_MS}.
+ */
+export async function startCall<T>(call: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + START_RETRY_MS;
+  for (let delay = 50; ; delay = Math.min(1000, delay * 2)) {
+    try {
+      return await call();
+    } catch (e) {
+      if (!isPassing(e) || Date.now() + delay > deadline) throw e;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}

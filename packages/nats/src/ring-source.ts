@@ -2,6 +2,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ByteRing, InvalidArgumentError, Ring, describe, type Schema } from '@ringkit/core';
 import { openConnection, type ConnectionOption } from './connection.js';
+import { startCall } from './failure.js';
 import { intOption, oneOf, subjectOption } from './options.js';
 import { runCore } from './source-core.js';
 import { runJetStream } from './source-jetstream.js';
@@ -130,20 +131,20 @@ export class RingSource {
       if (options.stream !== undefined) {
         if (typeof options.stream !== 'string' || options.stream === '') throw new InvalidArgumentError(`options.stream must be a stream name: stream=${describe(options.stream)}`);
         stream = options.stream;
-        await checkStream(await jetstreamManager(nc), server, stream);
+        await checkStream(await startCall(() => jetstreamManager(nc)), server, stream);
       } else {
         stream = (await streamFor(nc, server, subject, options.createStream)).stream;
       }
-      const jsm = await jetstreamManager(nc);
+      const jsm = await startCall(() => jetstreamManager(nc));
       try {
-        await jsm.consumers.info(stream, durable!);
+        await startCall(() => jsm.consumers.info(stream, durable!));
       } catch {
-        await jsm.consumers.add(stream, {
+        await startCall(() => jsm.consumers.add(stream, {
           durable_name: durable!, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All,
           ack_wait: ackWaitMs * 1_000_000, max_ack_pending: maxAckPending, filter_subject: subject,
-        });
+        }));
       }
-      const consumer = await jetstream(nc).consumers.get(stream, durable!);
+      const consumer = await startCall(() => jetstream(nc).consumers.get(stream, durable!));
       return new RingSource(stats, (acked, signal) => runJetStream(ctx, consumer, acked, signal), options.signal);
     } catch (e) {
       if (owned) await nc.close();

@@ -48,6 +48,8 @@ export function splitPipeline(spec: PipelineSpec, options: SplitOptions): SplitP
   }
   const prefix = options.prefix ?? 'ringkit';
   if (typeof prefix !== 'string' || !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefix)) throw new InvalidArgumentError(`options.prefix must be subject tokens of [A-Za-z0-9_-] joined by '.': prefix=${describe(prefix)}`);
+  // Stages may start while the server restarts: keep trying the first connection for a while.
+  const connection: NatsConnectOptions = { firstConnectRetryMs: 15_000, ...options.connection };
   const stream = options.createStream ?? { name: prefix.replace(/\./g, '_').toUpperCase(), subjects: [`${prefix}.>`] };
   const levelOf = new Map<string, number>();
   const stageByName = new Map<string, StageSpec>();
@@ -82,14 +84,14 @@ export function splitPipeline(spec: PipelineSpec, options: SplitOptions): SplitP
     module: natsStagesModule.href,
     export: 'natsSink',
     inputs: [{ from: name }],
-    options: { ...options.sink, connection: options.connection, subject: subjectOf(name), ringId: `${subjectOf(name)}${options.ringIdSuffix ?? ''}`, createStream: stream } satisfies NatsSinkStageOptions,
+    options: { ...options.sink, connection, subject: subjectOf(name), ringId: `${subjectOf(name)}${options.ringIdSuffix ?? ''}`, createStream: stream } satisfies NatsSinkStageOptions,
   }));
   const sources: StageSpec[] = crossing.map((name) => ({
     name,
     module: natsStagesModule.href,
     export: 'natsSource',
     output: stageByName.get(name)!.output!,
-    options: { ...options.source, connection: options.connection, subject: subjectOf(name), durable: `${prefix}.${name}`.replace(/\./g, '_'), createStream: stream } satisfies NatsSourceStageOptions,
+    options: { ...options.source, connection, subject: subjectOf(name), durable: `${prefix}.${name}`.replace(/\./g, '_'), createStream: stream } satisfies NatsSourceStageOptions,
   }));
   const { levels: _levels, ...common } = spec;
   return {

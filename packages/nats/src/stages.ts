@@ -6,7 +6,9 @@
  *   runtime releases the batch after the acknowledgement. On close it sends the end marker.
  * - `natsSource`: a source stage with an output ring, filled from a durable pull consumer
  *   (`RingSource`); it ends (and asks the pipeline to shut down, unless told otherwise) once
- *   the end marker of every sink arrived and its ring's consumers released everything.
+ *   the end marker of every sink arrived and its ring's consumers released everything; a stop
+ *   of the pipeline waits for that too (`drainToEnd`), so no source is cut off while the first
+ *   to end stops the pipeline.
  * Both return their {@link BridgeStats} from `close()`, i.e. in `pipeline.stop()`'s results.
  *
  * Options (`ctx.options`, structured-clonable): see {@link NatsSinkStageOptions} and
@@ -33,6 +35,12 @@ export type NatsSourceStageOptions = Omit<RingSourceOptions, 'ring' | 'connectio
   connection: NatsConnectOptions;
   /** Ask the pipeline to shut down once this source ended (all its end markers arrived). Defaults to true. */
   shutdownOnEnd?: boolean;
+  /**
+   * When the pipeline stops, keep filling the ring until the end markers arrived (the stop
+   * drains what the upstream part sent; bounded by the pipeline's `stopTimeoutMs`), instead
+   * of stopping at once. Defaults to true when `closeAfterEnds` > 0.
+   */
+  drainToEnd?: boolean;
 };
 
 function stageOptions<T>(ctx: StageContext, what: string): T {
@@ -79,7 +87,7 @@ export function natsSource(ctx: StageContext): StageHandler {
   return {
     async init() {
       if (ctx.output === undefined) throw new InvalidStateError(`stage "${ctx.name}" (natsSource) needs an output ring: output: { schema, capacity }`);
-      const { shutdownOnEnd: _s, ...rest } = options;
+      const { shutdownOnEnd: _s, drainToEnd: _d, ...rest } = options;
       source = await RingSource.start({ ...rest, ring: ctx.output, closeAfterEnds: options.closeAfterEnds ?? 1 });
     },
     async run() {
@@ -87,7 +95,8 @@ export function natsSource(ctx: StageContext): StageHandler {
       let ended = false;
       void s.done.then(() => { ended = true; }, () => { ended = true; });
       let counted = 0;
-      while (!ended && !ctx.stopRequested) {
+      const drainToEnd = options.drainToEnd ?? (options.closeAfterEnds ?? 1) > 0;
+      while (!ended && !(ctx.stopRequested && !drainToEnd)) {
         await sleep(20);
         if (s.stats.published > counted) ctx.record(s.stats.published - counted, 0); // entries written into the ring: the stage's rate
         counted = s.stats.published;

@@ -2,6 +2,7 @@ import { jetstreamManager, StorageType, type JetStreamManager } from '@nats-io/j
 import type { NatsConnection } from '@nats-io/transport-node';
 import { InvalidArgumentError, describe } from '@ringkit/core';
 import { StreamMissingError } from './errors.js';
+import { startCall } from './failure.js';
 
 /** Limits of a stream the bridge creates when none captures its subject. */
 export interface CreateStreamOptions {
@@ -48,9 +49,9 @@ export function checkCreateStream(c: CreateStreamOptions | undefined): void {
  */
 export async function streamFor(nc: NatsConnection, server: string, subject: string, create: CreateStreamOptions | undefined): Promise<{ stream: string; jsm: JetStreamManager }> {
   checkCreateStream(create);
-  const jsm = await jetstreamManager(nc);
+  const jsm = await startCall(() => jetstreamManager(nc));
   try {
-    return { stream: await jsm.streams.find(subject), jsm };
+    return { stream: await startCall(() => jsm.streams.find(subject)), jsm };
   } catch (e) {
     if (create === undefined) {
       throw new StreamMissingError(server, subject, 'subject', e);
@@ -58,7 +59,7 @@ export async function streamFor(nc: NatsConnection, server: string, subject: str
   }
   const dupe = create.duplicateWindowMs === undefined ? undefined : create.duplicateWindowMs * NS_PER_MS;
   const age = limit(create.maxAgeMs, 'maxAgeMs');
-  await jsm.streams.add({
+  await startCall(() => jsm.streams.add({
     name: create.name,
     subjects: [...(create.subjects ?? [subject])],
     max_bytes: limit(create.maxBytes, 'maxBytes'),
@@ -66,6 +67,10 @@ export async function streamFor(nc: NatsConnection, server: string, subject: str
     max_age: age < 0 ? 0 : age * NS_PER_MS,
     storage: create.storage === 'memory' ? StorageType.Memory : StorageType.File,
     ...(dupe === undefined ? {} : { duplicate_window: dupe }),
+  })).catch(async (e: unknown) => {
+    // Another process created it meanwhile (both parts of a split pipeline start at once).
+    if (await jsm.streams.info(create.name).then(() => true, () => false)) return;
+    throw e;
   });
   return { stream: create.name, jsm };
 }
@@ -76,7 +81,7 @@ export async function streamFor(nc: NatsConnection, server: string, subject: str
  */
 export async function checkStream(jsm: JetStreamManager, server: string, name: string): Promise<void> {
   try {
-    await jsm.streams.info(name);
+    await startCall(() => jsm.streams.info(name));
   } catch (e) {
     throw new StreamMissingError(server, name, 'stream', e);
   }
