@@ -8,7 +8,8 @@
  * flight, a durable pull consumer fetching and acknowledging), and core NATS (no JetStream)
  * packed and per entry. Cases alternate round by round; the report gives each case's median
  * and the same-run ratios (median, min–max over the rounds), and end-to-end latency
- * percentiles (produce → far consumer, at full load: queueing included).
+ * percentiles (produce → far consumer, at full load: queueing included). `--only <text>` runs
+ * the cases whose name contains it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { bytes, POLL_CLOSED, Ring, type Schema } from '@ringkit/core';
+import { connectNats } from './connection.js';
 import { RingSink } from './ring-sink.js';
 import { RingSource } from './ring-source.js';
 
@@ -149,7 +151,8 @@ function freePort(): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, url: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, url: { type: 'string' }, json: { type: 'boolean', default: false }, only: { type: 'string' } } });
+  const cases = CASES.filter((c) => values.only === undefined || c.name.includes(values.only));
   const rounds = Number(values.rounds);
   let server: ChildProcess | undefined;
   let dir: string | undefined;
@@ -169,11 +172,12 @@ async function main(): Promise<void> {
       }
     }
   }
-  const nc = await connect({ servers: url });
+  // One connection for every case, the plain loop's included (connectNats: no per-request Error objects).
+  const nc = await connectNats({ servers: url });
   const results = new Map<string, Result[]>(CASES.map((c) => [c.name, []]));
   try {
     for (let r = 0; r < rounds; r++) {
-      for (const c of CASES) results.get(c.name)!.push(c.kind === 'plain' ? await plain(nc, c) : await bridge(nc, c));
+      for (const c of cases) results.get(c.name)!.push(c.kind === 'plain' ? await plain(nc, c) : await bridge(nc, c));
       process.stderr.write(`round ${r + 1}/${rounds} done\n`);
     }
   } finally {
@@ -183,10 +187,10 @@ async function main(): Promise<void> {
   }
   const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
   const ratio = (a: string, b: string): { median: number; min: number; max: number } => {
-    const rs = results.get(a)!.map((x, i) => x.perSec / results.get(b)![i]!.perSec);
-    return { median: median(rs), min: Math.min(...rs), max: Math.max(...rs) };
+    const rs = results.get(a)!.map((x, i) => x.perSec / (results.get(b)![i]?.perSec ?? NaN));
+    return rs.length === 0 ? { median: NaN, min: NaN, max: NaN } : { median: median(rs), min: Math.min(...rs), max: Math.max(...rs) };
   };
-  const rows = CASES.map((c) => {
+  const rows = cases.map((c) => {
     const rs = results.get(c.name)!;
     const [p50, p99, max] = percentiles(rs.flatMap((x) => x.latency));
     return { name: c.name, entriesPerSec: median(rs.map((x) => x.perSec)), latencyMs: { p50, p99, max } };
@@ -198,6 +202,7 @@ async function main(): Promise<void> {
     'entry/plain 1KiB': ratio('nats.entry.1KiB', 'nats.plain.1KiB'),
     'core packed/entry 8B': ratio('nats.core.packed.8B', 'nats.core.entry.8B'),
   };
+  for (const [k, v] of Object.entries(ratios)) if (!Number.isFinite(v.median)) delete ratios[k as keyof typeof ratios];
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ rounds, results: rows, ratios })}\n`);
     return;
