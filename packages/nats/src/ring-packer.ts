@@ -150,14 +150,17 @@ export class BytePacker implements RingPacker {
   /** Index in the batch of the next record. */
   private index = 0;
 
-  constructor(ring: ByteRing, reader: ByteReader, firstSequence: number) {
+  private readonly maxBatch: number;
+
+  constructor(ring: ByteRing, reader: ByteReader, firstSequence: number, maxBatch: number) {
     this.reader = reader;
+    this.maxBatch = maxBatch;
     this.data = ring.data;
     this.nextSequence = firstSequence;
   }
 
   async poll(signal: AbortSignal): Promise<number> {
-    const n = await this.reader.pollAsync({ signal });
+    const n = await this.reader.pollAsync({ max: this.maxBatch, signal });
     if (n === POLL_CLOSED) return n;
     this.lostBefore = this.reader.batch.lost;
     this.remaining = n;

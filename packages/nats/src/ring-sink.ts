@@ -29,7 +29,7 @@ export interface RingSinkOptions<S extends Schema = Schema> {
   lingerMs?: number;
   /** JetStream: most messages published and not yet acknowledged. Defaults to 256. */
   maxInFlight?: number;
-  /** Most entries (records) taken from the ring at once, and held until acknowledged. Defaults to half the ring (typed) or the reader's `maxBatch` (byte). */
+  /** Most entries (records) taken from the ring at once, and held until acknowledged. Defaults to half the ring (typed) or the ring's `maxBatch` (byte; at most that). */
   maxBatch?: number;
   /** JetStream: time to wait for one publish's acknowledgement before sending it again, ms. Defaults to 5000. */
   publishTimeoutMs?: number;
@@ -99,8 +99,8 @@ export class RingSink {
       const maxBatch = intOption(options.maxBatch, 'maxBatch', Math.max(1, ring.capacity >> 1), 1, ring.capacity);
       packer = new TypedPacker(ring, (options.consumer ?? ring.addConsumer()) as Consumer<S>, maxBatch);
     } else {
-      intOption(options.maxBatch, 'maxBatch', 1, 1, ring.maxBatch);
-      packer = new BytePacker(ring, (options.consumer ?? ring.addReader()) as ByteReader, intOption(options.firstSequence, 'firstSequence', 0, 0));
+      const maxBatch = intOption(options.maxBatch, 'maxBatch', ring.maxBatch, 1, ring.maxBatch);
+      packer = new BytePacker(ring, (options.consumer ?? ring.addReader()) as ByteReader, intOption(options.firstSequence, 'firstSequence', 0, 0), maxBatch);
     }
     const ctx = await openSink(options, packer);
     return new RingSink(ctx.stats, ctx.subject, ctx.stream, (_self, signal) => runSink(ctx, signal), options.signal);
