@@ -29,7 +29,7 @@ test('a non-root user without the system tools gets the list and the one apt-get
     if (apt !== '') symlinkSync(apt, join(bin, 'apt-get'));
     // As root, run it as `nobody` (as root it would install the packages instead).
     const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const r = spawnSync(join(bin, 'node'), [join(dir, 'scripts', 'preflight.mjs')], { encoding: 'utf8', cwd: dir, env: { PATH: bin, CHROMIUM_PATH: '/nonexistent/chromium' }, ...asUser });
+    const r = spawnSync(join(bin, 'node'), [join(dir, 'scripts', 'preflight.mjs')], { encoding: 'utf8', cwd: dir, env: { PATH: bin, CHROMIUM_PATH: '/nonexistent/chromium', NATS_SERVER: '/nonexistent/nats-server' }, ...asUser });
     assert.equal(r.status, 1, r.stderr);
     assert.equal(r.stdout, '');
     const lines = r.stderr.trim().split('\n');

@@ -23,6 +23,7 @@ import { bytes, POLL_CLOSED, Ring, type Schema } from '@ringkit/core';
 import { connectNats } from './connection.js';
 import { RingSink } from './ring-sink.js';
 import { RingSource } from './ring-source.js';
+import { natsServerBinary } from './server-binary.js';
 
 const SCHEMA_8 = { t: 'f64' } as const;
 const SCHEMA_1K = { t: 'f64', pad: bytes(1016) } as const;
@@ -160,7 +161,7 @@ async function main(): Promise<void> {
   if (url === undefined) {
     dir = mkdtempSync(join(tmpdir(), 'ringkit-nats-bench-'));
     const port = await freePort();
-    server = spawn('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    server = spawn(natsServerBinary(), ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
     url = `nats://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       try {
