@@ -19,11 +19,13 @@ import { spawnSync } from 'node:child_process';
  * job as well (Graphviz is @hpcc-js/wasm-graphviz, Deno and Bun are the `deno` and `bun` packages).
  */
 const PYTHONS = ['python3', '/usr/bin/python3']; // as packages/board/test/compat.test.ts looks for one
+// nats-server: $NATS_SERVER, else PATH or Debian's /usr/sbin (not on a user's PATH), as packages/nats/src/server-binary.ts looks for it.
 const TOOLS = [
   { command: 'chromium', path: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', debian: 'chromium', usedBy: 'browser tests (board, core in Web Workers) through playwright-core; elsewhere set CHROMIUM_PATH' },
   { command: 'redis-cli', debian: 'redis-tools', usedBy: 'pipeline: the RESP server against the real client' },
   { command: 'redis-benchmark', debian: 'redis-tools', usedBy: 'pipeline: the RESP server under redis-benchmark' },
   { command: 'script', debian: 'bsdutils', usedBy: 'cli: NO_COLOR on a real pseudo-terminal' },
+  { command: 'nats-server', probe: process.env.NATS_SERVER !== undefined ? [[process.env.NATS_SERVER, '--version']] : [['nats-server', '--version'], ['/usr/sbin/nats-server', '--version']], debian: 'nats-server', usedBy: 'nats: the JetStream bridge against a real server (-js -sd <temp dir>)' },
   { command: 'python3', debian: 'python3', usedBy: 'board: python actions' },
   { command: 'python3 requests', probe: PYTHONS.map((p) => [p, '-c', 'import requests']), debian: 'python3-requests', usedBy: "board: actionboard's own Python client against the board" },
   { command: 'python3 yaml', probe: PYTHONS.map((p) => [p, '-c', 'import yaml']), debian: 'python3-yaml', usedBy: "board: actionboard's own Python client against the board" },

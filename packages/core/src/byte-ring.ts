@@ -294,6 +294,16 @@ export class ByteRing {
     return Atomics.load(this.control.ctl, CURSOR_INDEX);
   }
 
+  /**
+   * The slowest gating reader's released position, or the cursor when no reader gates. A query
+   * (stale as soon as it returns): producers may run at most `capacity` bytes past it, so
+   * `capacity - ((cursor - gatingPosition()) | 0)` is the record space free now (a bridge sizes
+   * what it fetches by it).
+   */
+  gatingPosition(): number {
+    return this.control.minimumGatingSequence(Atomics.load(this.control.ctl, CURSOR_INDEX));
+  }
+
   /** A human-readable dump of the header and control words. */
   describe(): string {
     return describeLayout(this.descriptor.buffer, this.descriptor.byteOffset);

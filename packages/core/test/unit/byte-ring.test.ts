@@ -169,6 +169,26 @@ for (const producer of ['single', 'multi'] as const) {
   });
 }
 
+describe('byte ring gating position', () => {
+  it('is the slowest reader\'s released position, or the cursor with no reader', () => {
+    const ring = ByteRing.create({ capacity: 256 });
+    const p = ring.producer();
+    p.write(enc.encode('x'));
+    assert.equal(ring.gatingPosition(), ring.cursor, 'no reader: the cursor');
+    const a = ring.addReader();
+    const b = ring.addReader();
+    const before = ring.gatingPosition();
+    p.write(enc.encode('abcdefgh'));
+    assert.equal(a.tryPoll(), 1);
+    a.release();
+    assert.equal(ring.gatingPosition(), before, 'b has not released');
+    assert.equal(b.tryPoll(), 1);
+    b.release();
+    assert.equal(ring.gatingPosition(), ring.cursor);
+    assert.equal(ring.capacity - ((ring.cursor - ring.gatingPosition()) | 0), ring.capacity);
+  });
+});
+
 describe('byte ring options, attach and codecs', () => {
   it('rejects bad options with the option named', () => {
     assert.throws(() => ByteRing.create({ capacity: 1000 }), /options.capacity must be a power of two in \[256, 2\^30\]/);

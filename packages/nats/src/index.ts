@@ -1,0 +1,14 @@
+/**
+ * `@ringkit/nats`: rings and pipeline stages bridged through NATS JetStream (and core NATS),
+ * with the official clients `@nats-io/transport-node` and `@nats-io/jetstream`.
+ */
+export * from './errors.js';
+export { connectNats, type NatsConnectOptions, type ConnectionOption } from './connection.js';
+export { type CreateStreamOptions } from './stream.js';
+export { type BridgeStats } from './stats.js';
+export { RingSink, type RingSinkOptions } from './ring-sink.js';
+export { FRAME_HEADER_LENGTH, FRAME_KIND, FRAME_MAGIC, schemaId } from './frame.js';
+export { RingSource, type RingSourceOptions } from './ring-source.js';
+export { natsSink, natsSource, natsStagesModule, type NatsSinkStageOptions, type NatsSourceStageOptions } from './stages.js';
+export { splitPipeline, type SplitOptions, type SplitPipeline } from './split.js';
+export { type SinkSettings } from './ring-sink.js';

@@ -1,0 +1,119 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { ByteRing, POLL_CLOSED, Ring } from '@ringkit/core';
+import { RingSink, RingSource } from '../src/index.js';
+import { NatsServer } from './fixtures/nats-server.js';
+
+const schema = { value: 'f64', tag: 'u32' } as const;
+
+let server: NatsServer;
+let nc: NatsConnection;
+before(async () => {
+  server = await NatsServer.start();
+  nc = await connect({ servers: server.url });
+});
+after(async () => {
+  await nc.close();
+  await server.close();
+});
+
+let streams = 0;
+async function freshStream(): Promise<{ stream: string; subject: string }> {
+  const n = ++streams;
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: `T${n}`, subjects: [`t${n}.>`] });
+  return { stream: `T${n}`, subject: `t${n}.data` };
+}
+
+/** Produces `total` entries (value = i, tag = i % 1000) in random batches, on this thread's event loop. */
+async function produceTyped(ring: Ring<typeof schema>, total: number): Promise<void> {
+  const p = ring.producer();
+  for (let i = 0; i < total;) {
+    const n = Math.min(total - i, 1 + Math.floor(Math.random() * 300));
+    const hi = await p.claimAsync(n);
+    for (let s = p.lo, k = 0; k < n; k++, s = (s + 1) | 0) {
+      ring.columns.value[s & ring.mask] = i + k;
+      ring.columns.tag[s & ring.mask] = (i + k) % 1000;
+    }
+    p.publish(hi);
+    i += n;
+  }
+  p.close();
+}
+
+/** Reads a typed ring to its close, checking every entry in order; resolves with the count. */
+async function drainTyped(ring: Ring<typeof schema>, consumer = ring.addConsumer()): Promise<number> {
+  let next = 0;
+  for (;;) {
+    const n = await consumer.pollAsync();
+    if (n === POLL_CLOSED) return next;
+    for (let k = 0; k < n; k++) {
+      const i = consumer.batch.index(k);
+      assert.equal(ring.columns.value[i], next, `entry ${next} in order, none lost or duplicated`);
+      assert.equal(ring.columns.tag[i], next % 1000);
+      next++;
+    }
+    consumer.release();
+  }
+}
+
+for (const mode of ['packed', 'entry'] as const) {
+  describe(`typed ring → JetStream → typed ring, ${mode}`, () => {
+    it('moves every entry once, in order, and closes the far ring after the end marker', async () => {
+      const { subject } = await freshStream();
+      const total = mode === 'packed' ? 200_000 : 5_000;
+      const near = Ring.create({ capacity: 1024, schema });
+      const sink = await RingSink.start({ ring: near, connection: nc, subject, ringId: 'near', mode, maxMessageBytes: 4096 });
+      const far = Ring.create({ capacity: 512, schema });
+      const farConsumer = far.addConsumer();
+      const source = await RingSource.start({ ring: far, connection: nc, subject, durable: 'far', closeAfterEnds: 1 });
+      const [, got, sinkStats, sourceStats] = await Promise.all([produceTyped(near, total), drainTyped(far, farConsumer), sink.done, source.done]);
+      assert.equal(got, total);
+      assert.equal(sinkStats.published, total);
+      assert.equal(sinkStats.acked, total);
+      assert.equal(sinkStats.inFlight, 0);
+      assert.equal(sourceStats.published, total);
+      assert.equal(sourceStats.acked, total);
+      assert.equal(sourceStats.inFlight, 0);
+      assert.equal(sourceStats.dupDropped, 0);
+      assert.deepEqual(source.checkpoint(), { near: total - 1 });
+    });
+  });
+}
+
+describe('byte ring → JetStream → byte ring', () => {
+  for (const mode of ['packed', 'entry'] as const) {
+    it(`moves every record once, in order (${mode})`, async () => {
+      const { subject } = await freshStream();
+      const total = mode === 'packed' ? 50_000 : 3000;
+      const near = ByteRing.create({ capacity: 1 << 16 });
+      const sink = await RingSink.start({ ring: near, connection: nc, subject, mode });
+      const far = ByteRing.create({ capacity: 1 << 14 });
+      const reader = far.addReader();
+      const source = await RingSource.start({ ring: far, connection: nc, subject, durable: 'far', closeAfterEnds: 1 });
+      const enc = new TextEncoder();
+      const dec = new TextDecoder();
+      const produce = (async () => {
+        const p = near.producer();
+        for (let i = 0; i < total; i++) await p.writeAsync(enc.encode(`record ${i} ${'x'.repeat(i % 97)}`));
+        p.close();
+      })();
+      let next = 0;
+      for (;;) {
+        const n = await reader.pollAsync();
+        if (n === POLL_CLOSED) break;
+        for (let k = 0; k < n; k++) {
+          assert.equal(dec.decode(reader.batch.copy(k)), `record ${next} ${'x'.repeat(next % 97)}`);
+          next++;
+        }
+        reader.release();
+      }
+      await produce;
+      assert.equal(next, total);
+      assert.equal((await sink.done).acked, total);
+      assert.equal((await source.done).acked, total);
+    });
+  }
+});
