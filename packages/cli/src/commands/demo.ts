@@ -5,6 +5,7 @@ import type { Command } from '../main.js';
 import { checkBoardFlags, startBoardServer } from './board-start.js';
 import { numberFlag } from '../flags.js';
 import { StatusLine } from '../status-line.js';
+import { NATS_HELP, runNatsDemo } from './demo-nats.js';
 
 const HELP = `Usage: ringkit demo [options]
 
@@ -35,7 +36,7 @@ Options:
       --board-port <p>       board port (default 8000; 0 picks a free port)
       --board-host <h>       board address (default 127.0.0.1; non-loopback needs a token)
       --token <t>            board API token (default $RINGKIT_BOARD_TOKEN, else random)
-  -h, --help                 show this help
+${NATS_HELP}  -h, --help                 show this help
 `;
 
 /** The demo's live line: rates and ring fill. */
@@ -69,19 +70,22 @@ export const command: Command = {
           'board-port': { type: 'string' },
           'board-host': { type: 'string' },
           token: { type: 'string' },
+          nats: { type: 'string' },
+          part: { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
         strict: true,
         allowPositionals: false,
       }).values;
     } catch (e) {
-      process.stderr.write(`ringkit demo: ${(e as Error).message}; allowed: --rate --beats --seconds --capacity --worker --unpaced --troupe --json --telemetry-port --board --board-port --board-host --token --help\n`);
+      process.stderr.write(`ringkit demo: ${(e as Error).message}; allowed: --rate --beats --seconds --capacity --worker --unpaced --troupe --json --telemetry-port --board --board-port --board-host --token --nats --part --help\n`);
       return 2;
     }
     if (values.help === true) {
       process.stdout.write(HELP);
       return 0;
     }
+    if (values.nats !== undefined || values.part !== undefined) return runNatsDemo(values);
     const options: DemoOptions = {};
     let port: number | undefined;
     try {

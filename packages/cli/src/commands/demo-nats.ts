@@ -1,0 +1,109 @@
+/**
+ * `ringkit demo --nats <url> --part generator|worker`: the FizzBuzz demo split in two processes
+ * (or hosts) at the generator → worker boundary, bridged through NATS JetStream
+ * (`startSplitDemo` of `@ringkit/nats`, an optional peer of the CLI). Each part prints its exact
+ * counts at the end: `generated` (generator part) equals `processed` (worker part).
+ */
+import { serveTelemetry, type TelemetryServer } from '@ringkit/pipeline';
+import type { Board, TelemetryBinding } from '@ringkit/board';
+import { checkBoardFlags, startBoardServer } from './board-start.js';
+import { numberFlag } from '../flags.js';
+
+/** The flags of `ringkit demo` that `--nats` uses (the others are refused with it). */
+export interface NatsDemoFlags {
+  nats?: string;
+  part?: string;
+  beats?: string;
+  rate?: string;
+  capacity?: string;
+  json?: boolean;
+  'telemetry-port'?: string;
+  board?: boolean;
+  'board-port'?: string;
+  'board-host'?: string;
+  token?: string;
+  [flag: string]: string | boolean | undefined;
+}
+
+/** The `ringkit demo --help` lines of the NATS flags. */
+export const NATS_HELP = `      --nats <url>           split the demo in two processes bridged through NATS JetStream
+                             (needs @ringkit/nats and a nats-server with -js): run
+                             --part worker in one terminal and --part generator in another;
+                             both print exact counts at the end (default --beats 300 and
+                             --capacity 65536 with --nats; the generator part stops after
+                             --beats, the worker part once the generator part's end arrived)
+      --part <p>             generator (heartbeat + generator → NATS) or worker
+                             (NATS → worker → logger); needs --nats
+`;
+
+const ALLOWED = new Set(['nats', 'part', 'beats', 'rate', 'capacity', 'json', 'telemetry-port', 'board', 'board-port', 'board-host', 'token']);
+
+/** Runs one part; resolves with the exit code. */
+export async function runNatsDemo(values: NatsDemoFlags): Promise<number> {
+  const err = (m: string, code = 2): number => {
+    process.stderr.write(`ringkit demo: ${m}\n`);
+    return code;
+  };
+  if (values.nats === undefined) return err('--part needs --nats <url>');
+  if (values.part !== 'generator' && values.part !== 'worker') return err(`--part must be generator or worker with --nats: --part=${String(values.part)}`);
+  const extra = Object.keys(values).filter((k) => values[k] !== undefined && !ALLOWED.has(k));
+  if (extra.length > 0) return err(`${extra.map((k) => `--${k}`).join(' ')} cannot be used with --nats; allowed: ${[...ALLOWED].map((k) => `--${k}`).join(' ')}`);
+  let beats; let rateMs; let capacity; let port;
+  try {
+    beats = numberFlag('beats', values.beats, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
+    rateMs = numberFlag('rate', values.rate, (n) => n > 0 && n <= 60_000, 'a number of milliseconds in (0, 60000]');
+    capacity = numberFlag('capacity', values.capacity, (n) => Number.isInteger(n) && n >= 16 && n <= 2 ** 26 && (n & (n - 1)) === 0, 'a power of two in [16, 2^26]');
+    port = numberFlag('telemetry-port', values['telemetry-port'], (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a port number in [0, 65535]');
+  } catch (e) {
+    return err((e as Error).message);
+  }
+  if (values.board !== true && (values['board-port'] ?? values['board-host'] ?? values.token) !== undefined) return err('--board-port, --board-host and --token need --board');
+  const boardFlags = checkBoardFlags({ port: values['board-port'], host: values['board-host'], token: values.token, portFlag: '--board-port' }, 'ringkit demo');
+  if ('code' in boardFlags) return boardFlags.code;
+  let nats: typeof import('@ringkit/nats');
+  try {
+    nats = await import('@ringkit/nats');
+  } catch (e) {
+    const m = e as { code?: unknown; message?: unknown };
+    if (m.code !== 'ERR_MODULE_NOT_FOUND' || !String(m.message).includes("'@ringkit/nats'")) throw e;
+    return err('--nats needs the separate package @ringkit/nats: run `npm install @ringkit/nats` (beside ringkit), then try again', 1);
+  }
+  let demo;
+  try {
+    demo = await nats.startSplitDemo({ part: values.part, servers: values.nats, ...(beats === undefined ? {} : { beats }), ...(rateMs === undefined ? {} : { rateMs }), ...(capacity === undefined ? {} : { capacity }) });
+  } catch (e) {
+    return err((e as Error).message, 1);
+  }
+  process.stderr.write(`fizzbuzz ${values.part} part on ${values.nats} (stream FIZZBUZZ, subjects fizzbuzz.heartbeat and fizzbuzz.generator)\n`);
+  let server: TelemetryServer | undefined;
+  let board: { board: Board; binding: TelemetryBinding } | undefined;
+  const onSignal = (): void => void demo.stop().catch(() => undefined);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    if (port !== undefined) {
+      server = await serveTelemetry(demo.pipeline, port);
+      process.stderr.write(`telemetry: http://127.0.0.1:${server.port}/graph.dot  http://127.0.0.1:${server.port}/metrics  http://127.0.0.1:${server.port}/snapshot.json\n`);
+    }
+    if (values.board === true) {
+      const started = await startBoardServer(boardFlags, process.stderr, 'ringkit demo', 'The part runs until it ends, the Stop pipeline button or Ctrl-C.');
+      if ('code' in started) {
+        await demo.stop().catch(() => undefined);
+        return started.code;
+      }
+      const { bindTelemetry } = await import('@ringkit/board');
+      board = { board: started.board, binding: bindTelemetry(started.board, demo.pipeline) };
+    }
+    const r = await demo.done;
+    process.stdout.write(values.json === true ? `${JSON.stringify(r)}\n` : nats.formatSplitDemo(r));
+    return 0;
+  } catch (e) {
+    return err((e as Error).message, 1);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    board?.binding.unbind();
+    await board?.board.close();
+    await server?.close();
+  }
+}
