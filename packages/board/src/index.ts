@@ -15,5 +15,5 @@ export { ActionRegistry, toastFor, resolveActionModule, DEFAULT_ACTION_TIMEOUT_M
 export { loadConfig, DEFAULT_CONFIG_DIR, UI_CONFIG_FILE, ACTIONS_CONFIG_FILE, type Loaded, type LoadedConfig } from './config.js';
 export { sparklinePath, sparklineState, mergeState, cleanUpdate, wireState, SPARKLINE_VIEWBOX, type ButtonState, type SparklineState, type SparklineSeriesState, type WireButtonState, type WireSparklineSeries } from './live.js';
 export * from './schema.js';
-export { bindTelemetry, type TelemetrySource, type TelemetrySnapshot, type PipelineControls, type TelemetryBinding, type TelemetryOptions } from './telemetry.js';
+export { bindTelemetry, type TelemetrySource, type TelemetrySnapshot, type StageCounterSample, type PipelineControls, type TelemetryBinding, type TelemetryOptions } from './telemetry.js';
 export { terminalQr } from './terminal-qr.js';

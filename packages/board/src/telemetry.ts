@@ -15,9 +15,31 @@ export interface TelemetrySnapshot {
   rings: Array<{ name: string; capacity: number; published: number; fill: number; ratePerSec: number }>;
   /**
    * Stages: batches handled, mean batch size, busy fraction (0..1) and entry rate; optionally the
-   * pipeline's stage state (`'stalled'` turns the button red with a warning) and its restarts.
+   * pipeline's stage state (`'stalled'` turns the button red with a warning), its restarts and
+   * its named counters (`ctx.counters` of `@ringkit/pipeline`, e.g. a NATS bridge's published /
+   * acked / redelivered / in flight): shown on the stage's button (a counter with its rate, a
+   * gauge with its level) and in its describe message.
    */
-  stages: Array<{ name: string; batches: number; avgBatch: number; busy: number; ratePerSec: number; state?: string; restarts?: number }>;
+  stages: Array<{ name: string; batches: number; avgBatch: number; busy: number; ratePerSec: number; state?: string; restarts?: number; counters?: StageCounterSample[] }>;
+}
+
+/** One named counter of a stage in a {@link TelemetrySnapshot}. */
+export interface StageCounterSample {
+  name: string;
+  /** `'counter'` (default; shown with its rate) or `'gauge'` (a level). */
+  kind?: 'counter' | 'gauge';
+  value: number;
+  /** Counters: growth per second. */
+  ratePerSec: number;
+}
+
+/** Most named counters on a stage's button (the describe message lists them all). */
+const BUTTON_COUNTERS = 4;
+
+/** `published 35.7M (14.0M/s) · in_flight 32.8k`. */
+function formatCounters(counters: readonly StageCounterSample[] | undefined, most: number): string {
+  if (counters === undefined || counters.length === 0) return '';
+  return counters.slice(0, most).map((c) => ` · ${c.name} ${formatRate(c.value)}${c.kind === 'gauge' ? '' : ` (${formatRate(c.ratePerSec)}/s)`}`).join('');
 }
 
 /** Anything that can be sampled for telemetry. */
@@ -122,7 +144,7 @@ export function bindTelemetry(board: Board, source: TelemetrySource, controls?: 
       return r ? { message: `ring ${r.name}: capacity ${r.capacity}, published ${r.published}, fill ${pct(r.fill)}, ${formatRate(r.ratePerSec)}/s` } : { status: 'error', message: `No ring named '${name}'.` };
     }
     const s = last.stages.find((x) => x.name === name);
-    return s ? { message: `stage ${s.name}: ${s.batches} batches, avg batch ${s.avgBatch.toFixed(1)}, busy ${pct(s.busy)}, ${formatRate(s.ratePerSec)}/s` } : { status: 'error', message: `No stage named '${name}'.` };
+    return s ? { message: `stage ${s.name}: ${s.batches} batches, avg batch ${s.avgBatch.toFixed(1)}, busy ${pct(s.busy)}, ${formatRate(s.ratePerSec)}/s${formatCounters(s.counters, Infinity).replace(/ · /g, ', ')}` } : { status: 'error', message: `No stage named '${name}'.` };
   });
   if (controls) {
     board.registerAction('pipeline.pause', () => { controls.pause(); return { message: 'Generator paused.' }; });
@@ -159,7 +181,7 @@ export function bindTelemetry(board: Board, source: TelemetrySource, controls?: 
       const restarts = (s.restarts ?? 0) > 0 ? ` · restarts ${s.restarts}` : '';
       board.update({
         buttonId: id,
-        text: `${stalled ? '⚠ STALLED · ' : ''}${label(s.name)} · ${formatRate(s.ratePerSec)}/s · busy ${pct(s.busy)}${restarts}`,
+        text: `${stalled ? '⚠ STALLED · ' : ''}${label(s.name)} · ${formatRate(s.ratePerSec)}/s · busy ${pct(s.busy)}${restarts}${formatCounters(s.counters, BUTTON_COUNTERS)}`,
         style: stalled ? 'button-danger' : 'button-primary',
         sparkline: { data: push(id, s.ratePerSec), color: '#FFC107', strokeWidth: 2 },
       });

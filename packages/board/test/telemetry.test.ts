@@ -85,3 +85,27 @@ test('bindTelemetry: a stalled stage is a red button with a warning; restarts ar
     await board.close();
   }
 });
+
+test('bindTelemetry: a stage\'s named counters (a NATS bridge) show on its button and in its describe message', async () => {
+  const { board, url } = await startBoard();
+  const counters = [
+    { name: 'published', value: 35_717_120, ratePerSec: 14_000_000 },
+    { name: 'acked', value: 35_684_352, ratePerSec: 13_900_000 },
+    { name: 'redelivered', value: 0, ratePerSec: 0 },
+    { name: 'in_flight', kind: 'gauge' as const, value: 32_768, ratePerSec: 0 },
+    { name: 'messages', value: 5212, ratePerSec: 2000 },
+  ];
+  const snap: TelemetrySnapshot = { t: 0, rings: [], stages: [{ name: 'generator.nats', batches: 3, avgBatch: 1, busy: 0.5, ratePerSec: 10, counters }] };
+  const binding = bindTelemetry(board, { snapshot: () => snap }, undefined, { intervalMs: 1000 });
+  try {
+    const id = telemetryButtonId('stage', 'generator.nats');
+    const s = board.liveStates()[id]!;
+    assert.equal(s.text, 'generator.nats · 10/s · busy 50% · published 35.7M (14.0M/s) · acked 35.7M (13.9M/s) · redelivered 0 (0/s) · in_flight 32.8k');
+    const r = await post(`${url}action/${id}`);
+    assert.equal(r.status, 200);
+    assert.match(r.text, /stage generator\.nats: 3 batches, avg batch 1\.0, busy 50%, 10\/s, published 35\.7M \(14\.0M\/s\), acked 35\.7M \(13\.9M\/s\), redelivered 0 \(0\/s\), in_flight 32\.8k, messages 5\.2k \(2\.0k\/s\)/);
+  } finally {
+    binding.unbind();
+    await board.close();
+  }
+});

@@ -9,7 +9,7 @@ export { type BridgeStats } from './stats.js';
 export { RingSink, type RingSinkOptions } from './ring-sink.js';
 export { FRAME_HEADER_LENGTH, FRAME_KIND, FRAME_MAGIC, schemaId } from './frame.js';
 export { RingSource, type RingSourceOptions } from './ring-source.js';
-export { natsSink, natsSource, natsStagesModule, type NatsSinkStageOptions, type NatsSourceStageOptions } from './stages.js';
+export { natsSink, natsSource, natsStagesModule, BRIDGE_COUNTERS, type NatsSinkStageOptions, type NatsSourceStageOptions } from './stages.js';
 export { splitPipeline, type SplitOptions, type SplitPipeline } from './split.js';
 export { type SinkSettings } from './ring-sink.js';
 export { startSplitDemo, formatSplitDemo, SPLIT_DEMO_PREFIX, type SplitDemoOptions, type SplitDemoResult, type SplitDemoHandle, type SplitDemoBridge } from './split-demo.js';

@@ -9,13 +9,17 @@
  *   the end marker of every sink arrived and its ring's consumers released everything; a stop
  *   of the pipeline waits for that too (`drainToEnd`), so no source is cut off while the first
  *   to end stops the pipeline.
- * Both return their {@link BridgeStats} from `close()`, i.e. in `pipeline.stop()`'s results.
+ * Both return their {@link BridgeStats} from `close()`, i.e. in `pipeline.stop()`'s results,
+ * and publish them while running as the stage's named counters ({@link BRIDGE_COUNTERS},
+ * family `bridge`): in the pipeline's snapshot (`stage.counters`), DOT label, `/metrics`
+ * (`ringkit_bridge_published_total{stage}`, `ringkit_bridge_in_flight{stage}`,
+ * `ringkit_bridge_published_per_second{stage,window}`, …) and on the board.
  *
  * Options (`ctx.options`, structured-clonable): see {@link NatsSinkStageOptions} and
  * {@link NatsSourceStageOptions}; `connection` is connect options (a stage opens its own).
  */
 import { InvalidArgumentError, InvalidStateError, describe, type Batch, type Schema } from '@ringkit/core';
-import type { StageContext, StageHandler } from '@ringkit/pipeline';
+import type { CounterDef, StageContext, StageCounters, StageHandler } from '@ringkit/pipeline';
 import { sleep } from './options.js';
 import { publishHeld, PublishWindow, type SinkContext } from './publish-window.js';
 import { TypedPacker } from './ring-packer.js';
@@ -43,6 +47,46 @@ export type NatsSourceStageOptions = Omit<RingSourceOptions, 'ring' | 'connectio
   drainToEnd?: boolean;
 };
 
+/** The named counters (family `bridge`) a nats stage publishes for telemetry: its {@link BridgeStats}. */
+export const BRIDGE_COUNTERS: readonly CounterDef[] = [
+  { name: 'published', family: 'bridge', help: 'Sink: entries published to NATS (first sends). Source: entries written into the ring' },
+  { name: 'acked', family: 'bridge', help: 'Sink: entries JetStream acknowledged. Source: entries acknowledged to JetStream' },
+  { name: 'redelivered', family: 'bridge', help: 'Sink: entries sent again. Source: entries the server delivered again' },
+  { name: 'in_flight', kind: 'gauge', family: 'bridge', help: 'Entries published (sink) or written into the ring (source) and not yet acknowledged' },
+  { name: 'dup_dropped', family: 'bridge', help: 'Entries dropped as duplicates (sink: by the server; source: already in the ring)' },
+  { name: 'lost', family: 'bridge', help: 'Entries lost (core NATS gaps and drops, lapped entries of a lossy ring)' },
+  { name: 'messages', family: 'bridge', help: 'NATS messages sent (sink) or received (source)' },
+  { name: 'bytes', family: 'bridge', help: 'Payload bytes sent or received' },
+  { name: 'retries', family: 'bridge', help: 'Publishes or fetches retried after an error' },
+];
+
+/** Writes `s` into the stage's bridge counters. */
+function publishStats(c: StageCounters, s: BridgeStats): void {
+  c.set('published', s.published);
+  c.set('acked', s.acked);
+  c.set('redelivered', s.redelivered);
+  c.set('in_flight', s.inFlight);
+  c.set('dup_dropped', s.dupDropped);
+  c.set('lost', s.lost);
+  c.set('messages', s.messages);
+  c.set('bytes', s.bytes);
+  c.set('retries', s.retries);
+}
+
+/** Copies the bridge's stats into the stage's counters every `ms` until the returned stop is called (and once more then). */
+function publishEvery(c: StageCounters, stats: () => BridgeStats | undefined, ms: number): () => void {
+  const tick = (): void => {
+    const s = stats();
+    if (s !== undefined) publishStats(c, s);
+  };
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    tick();
+  };
+}
+
 function stageOptions<T>(ctx: StageContext, what: string): T {
   const o = ctx.options;
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError(`stage "${ctx.name}" (${what}) needs options { connection, subject, ... }: options=${describe(o)}`);
@@ -56,6 +100,7 @@ export function natsSink(ctx: StageContext): StageHandler {
   let sink: SinkContext | undefined;
   let window: PublishWindow | undefined;
   let packer: TypedPacker<Schema> | undefined;
+  const stopCounters = publishEvery(ctx.counters(BRIDGE_COUNTERS), () => sink?.stats, 50);
   return {
     async init() {
       if (ctx.inputs.length !== 1) throw new InvalidStateError(`stage "${ctx.name}" (natsSink) takes exactly one input: inputs=${ctx.inputs.length}`);
@@ -74,6 +119,7 @@ export function natsSink(ctx: StageContext): StageHandler {
         await window!.drain();
         return { ...sink!.stats };
       } finally {
+        stopCounters();
         if (sink!.owned) await sink!.nc.close().catch(() => undefined);
       }
     },
@@ -84,6 +130,7 @@ export function natsSink(ctx: StageContext): StageHandler {
 export function natsSource(ctx: StageContext): StageHandler {
   const options = stageOptions<NatsSourceStageOptions>(ctx, 'natsSource');
   let source: RingSource | undefined;
+  const stopCounters = publishEvery(ctx.counters(BRIDGE_COUNTERS), () => source?.stats, 50);
   return {
     async init() {
       if (ctx.output === undefined) throw new InvalidStateError(`stage "${ctx.name}" (natsSource) needs an output ring: output: { schema, capacity }`);
@@ -107,6 +154,7 @@ export function natsSource(ctx: StageContext): StageHandler {
       if (options.shutdownOnEnd !== false && !ctx.stopRequested) ctx.requestShutdown();
     },
     close(): BridgeStats {
+      stopCounters();
       return { ...source!.stats };
     },
   };

@@ -1,5 +1,6 @@
 import type { Batch, ByteBatch, ByteProducer, ByteReader, ByteRing, Consumer, Producer, RegionDescriptor, Ring, Schema, WaitStrategyOption } from '@ringkit/core';
 import type { CodecName } from './spec.js';
+import type { CounterDef, StageCounters } from './stage-counters.js';
 
 /** One typed-ring input of a running stage. */
 export interface StageInput<S extends Schema = Schema> {
@@ -84,6 +85,16 @@ export interface StageContext<O = unknown> {
   waitWhilePaused(): Promise<void>;
   /** Source stages: counts `entries` produced in `busyMs` into the stage's telemetry (consumer stages are counted by the runtime). */
   record(entries: number, busyMs: number): void;
+  /**
+   * Declares the stage's named counters for telemetry (call once, in the factory or in `init`)
+   * and returns them: `set(name, total)` / `add(name, delta)` write the stage's own shared words,
+   * which the pipeline's sampler reads on its own timer (windows and rates like the built-in
+   * counters) into the snapshot (`stage.counters`), the DOT label and `/metrics`
+   * (`ringkit_<family>_<name>_total` / `ringkit_<family>_<name>`, rates in
+   * `ringkit_<family>_<name>_per_second`). At most 16 per stage.
+   * @throws {@link InvalidArgumentError} for bad defs; {@link InvalidStateError} when called twice or after `init`.
+   */
+  counters(defs: readonly CounterDef[]): StageCounters;
   /** Asks the main thread to stop the whole pipeline (steady_state's `request_shutdown`). */
   requestShutdown(): void;
   /** Waits until `pipeline.notify(this)` or `pipeline.notifyLevel(level)` rings, or `timeoutMs` passes. Resolves true when notified. */
@@ -170,6 +181,8 @@ export interface StageBoot {
 export interface HandlerShape {
   methods: string[];
   asyncOnEntry: boolean;
+  /** The counters the stage declared (`ctx.counters`), if any. */
+  counters?: Required<CounterDef>[];
 }
 
 /** Messages from a stage thread to the main thread. */

@@ -9,6 +9,7 @@ export * from './errors.js';
 export * from './spec.js';
 export type { FailurePolicy, RestartPolicy } from './policy.js';
 export type { BatchErrorAction, BatchErrorInfo, ByteStageInput, StageContext, StageHandler, StageInput } from './context.js';
+export type { CounterDef, CounterSnapshot, StageCounters } from './stage-counters.js';
 export { Pipeline, type PipelineResult, type RestartEvent, type StallEvent } from './pipeline.js';
 export { defineStage, type TypedStageDefinition, type TypedHandler, type TypedContext, type TypedInput, type InputsSpec } from './define-stage.js';
 export { testStage, type StageTestOptions, type StageTestResult } from './stage-test.js';

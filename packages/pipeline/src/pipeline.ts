@@ -75,6 +75,7 @@ export class Pipeline extends EventEmitter {
   private readonly stalls: StallDetector;
   private readonly stallMs: number;
   private registry: Registry | undefined;
+  private registryVersion = -1;
   private state: PipelineState = 'new';
   private startedAt = 0;
   private stopAfterStart = false;
@@ -370,6 +371,7 @@ export class Pipeline extends EventEmitter {
   private onReady(st: StageSupervisor, shape: HandlerShape): void {
     try {
       checkShape(this.plan, st.plan, shape);
+      this.sampler.setCounters(st.slot, shape.counters);
     } catch (e) {
       this.failStart(e as Error);
     }
@@ -649,7 +651,11 @@ export class Pipeline extends EventEmitter {
 
   /** Prometheus text exposition of the latest telemetry (prom-client registry). */
   metrics(): Promise<string> {
-    this.registry ??= makeRegistry(() => this.snapshot(), () => { this.snapshot(); return this.sampler.telAtSample(); });
+    // Rebuilt when a stage declared counters since (their metric families join the registry).
+    if (this.registry === undefined || this.registryVersion !== this.sampler.countersVersion) {
+      this.registryVersion = this.sampler.countersVersion;
+      this.registry = makeRegistry(() => this.snapshot(), () => { this.snapshot(); return this.sampler.telAtSample(); });
+    }
     return this.registry.metrics();
   }
 }

@@ -8,6 +8,7 @@
  * | level bells  | Int32   | 1 per level     | `pipeline.notifyLevel(level)`                          |
  * | telemetry    | Float64 | {@link TEL_WORDS}   | counters, the batch being held, latency buckets       |
  * | input counts | Float64 | {@link MAX_INPUTS}  | entries handled per input (per member of a work group) |
+ * | counters     | Float64 | {@link COUNTER_WORDS} | the stage's named counters (`ctx.counters`, stage-counters.ts) |
  *
  * Control words of one stage (offsets from `slot * CTL_WORDS`):
  *
@@ -72,6 +73,8 @@ export const TEL_BUCKETS = 16;
 /** Upper bounds (µs, inclusive) of the latency histogram's buckets (cumulative counts are built at scrape time). */
 export const LATENCY_BUCKETS_US: readonly number[] = [1, 5, 10, 50, 100, 500, 1000, 5000, 10_000, 50_000, 100_000, 500_000, 1_000_000, 5_000_000];
 
+import { COUNTER_WORDS } from './stage-counters.js';
+
 /** Most inputs per stage (explicit inputs plus the self input, which takes the last position). */
 export const MAX_INPUTS = 16;
 
@@ -83,6 +86,8 @@ export interface SharedBlock {
   tel: Float64Array;
   /** Entries handled, per stage and input position (`slot * MAX_INPUTS + position`; the self input at `MAX_INPUTS - 1`). */
   inputEntries: Float64Array;
+  /** Named counters, per stage (`slot * COUNTER_WORDS + i`: the stage's `i`-th counter). */
+  counters: Float64Array;
 }
 
 /** Creates (no `buffer`) or views the shared control block for `stages` stages and `levels` levels. */
@@ -91,13 +96,15 @@ export function sharedBlock(stages: number, levels: number, buffer?: SharedArray
   const bellBytes = Math.ceil((levels * 4) / 8) * 8;
   const telBytes = stages * TEL_WORDS * 8;
   const inBytes = stages * MAX_INPUTS * 8;
-  const b = buffer ?? new SharedArrayBuffer(ctlBytes + bellBytes + telBytes + inBytes);
+  const counterBytes = stages * COUNTER_WORDS * 8;
+  const b = buffer ?? new SharedArrayBuffer(ctlBytes + bellBytes + telBytes + inBytes + counterBytes);
   return {
     buffer: b,
     ctl: new Int32Array(b, 0, stages * CTL_WORDS),
     levelBells: new Int32Array(b, ctlBytes, levels),
     tel: new Float64Array(b, ctlBytes + bellBytes, stages * TEL_WORDS),
     inputEntries: new Float64Array(b, ctlBytes + bellBytes + telBytes, stages * MAX_INPUTS),
+    counters: new Float64Array(b, ctlBytes + bellBytes + telBytes + inBytes, stages * COUNTER_WORDS),
   };
 }
 

@@ -14,6 +14,7 @@ import { Doorbell, ringBells } from './doorbell.js';
 import { CTL_ABORT, CTL_GO, CTL_NOTIFY, CTL_PAUSE, CTL_STOP, CTL_WORDS, sharedBlock } from './shared.js';
 import { StageHarness } from './stage-harness.js';
 import { codecOf } from './codecs.js';
+import { checkCounterDefs, counterGuard, COUNTER_WORDS, stageCounters, type CounterDef } from './stage-counters.js';
 
 /** Runs the stage `boot` describes in this thread; `post` sends its messages to the main thread. */
 export async function runStage(boot: StageBoot, post: (m: StageMessage) => void): Promise<void> {
@@ -76,6 +77,9 @@ export async function runStage(boot: StageBoot, post: (m: StageMessage) => void)
   }
   const attachedSelfInputs = new Map<string, Ring<Schema>>();
   let harness: StageHarness | undefined;
+  let counterDefs: Required<CounterDef>[] | undefined;
+  const guardCounters = counterGuard(boot.name);
+  let readyPosted = false;
   const isSource = boot.inputs.length === 0 && boot.selfInput === undefined;
 
   const ctx: StageContext = {
@@ -106,6 +110,12 @@ export async function runStage(boot: StageBoot, post: (m: StageMessage) => void)
     },
     record(entries: number, busyMs: number) {
       harness?.account(entries, busyMs);
+    },
+    counters(defs: readonly CounterDef[]) {
+      guardCounters.check(readyPosted);
+      counterDefs = checkCounterDefs(boot.name, defs);
+      guardCounters.done();
+      return stageCounters(boot.name, counterDefs, block.counters.subarray(boot.stageSlot * COUNTER_WORDS, (boot.stageSlot + 1) * COUNTER_WORDS));
     },
     requestShutdown() {
       post({ type: 'shutdown' });
@@ -171,7 +181,7 @@ export async function runStage(boot: StageBoot, post: (m: StageMessage) => void)
   function shapeOf(h: StageHandler): HandlerShape {
     const methods = ['init', 'run', 'onBatch', 'onEntry', 'onBytes', 'onRecord', 'onError', 'canStop', 'close'].filter((m) => typeof (h as Record<string, unknown>)[m] === 'function');
     const fn = (h as Record<string, unknown>).onEntry;
-    return { methods, asyncOnEntry: typeof fn === 'function' && fn.constructor.name === 'AsyncFunction' };
+    return { methods, asyncOnEntry: typeof fn === 'function' && fn.constructor.name === 'AsyncFunction', ...(counterDefs === undefined ? {} : { counters: counterDefs }) };
   }
 
   async function waitForGo(): Promise<void> {
@@ -190,7 +200,9 @@ export async function runStage(boot: StageBoot, post: (m: StageMessage) => void)
     harness = new StageHarness(h, ctx, block, boot.stageSlot, base, boot.maxBatch, boot.maxRetries, bell);
     phase = 'init';
     if (h.init !== undefined) await h.init(ctx);
-    post({ type: 'ready', shape: shapeOf(h) });
+    const shape = shapeOf(h);
+    readyPosted = true;
+    post({ type: 'ready', shape });
     await waitForGo();
     phase = 'run';
     if (isSource) {

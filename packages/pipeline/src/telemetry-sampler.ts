@@ -10,6 +10,7 @@
 import type { ByteRing, Ring, Schema } from '@ringkit/core';
 import { MAX_INPUTS, TEL_BATCHES, TEL_BATCH_ERRORS, TEL_BUSY_MS, TEL_ENTRIES, TEL_HOLD_SINCE, TEL_MAX_US, TEL_P50_US, TEL_P99_US, TEL_RETRIED, TEL_SKIPPED, TEL_WORDS, type SharedBlock } from './shared.js';
 import type { Plan } from './spec.js';
+import { COUNTER_WORDS, type CounterDef, type CounterSnapshot } from './stage-counters.js';
 
 /** A ring as telemetry sees it. */
 export interface RingInfo {
@@ -98,6 +99,8 @@ export interface StageSnapshot {
   /** How long the stage has held its current batch, ms (0: none). */
   holdingMs: number;
   windows: StageWindow[];
+  /** The stage's named counters (`ctx.counters`), when it declared any. */
+  counters?: CounterSnapshot[];
 }
 
 /** The telemetry of a pipeline at one moment. */
@@ -134,6 +137,7 @@ interface Sample {
   ringFills: Float64Array;
   stageEntries: Float64Array;
   stageBusy: Float64Array;
+  counters: Float64Array;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -159,6 +163,9 @@ export class TelemetrySampler {
   private readonly handlerBusy: Float64Array;
   private latest: PipelineSnapshot | undefined;
   private count = 0;
+  private readonly counterDefs: Array<Required<CounterDef>[] | undefined>;
+  /** Bumped whenever a stage declares its counters (the metrics registry is rebuilt). */
+  countersVersion = 0;
 
   constructor(plan: Plan, rings: RingInfo[], shared: SharedBlock, probe: StageProbe, intervalMs: number, windowsSec: number[], onSample: (s: PipelineSnapshot) => void) {
     this.plan = plan;
@@ -176,6 +183,14 @@ export class TelemetrySampler {
     this.lastTel = new Float64Array(n * TEL_WORDS);
     this.busy = new Float64Array(n);
     this.handlerBusy = new Float64Array(n);
+    this.counterDefs = plan.stages.map(() => undefined);
+  }
+
+  /** The counters stage `slot` declared (reported with its ready message, every incarnation). */
+  setCounters(slot: number, defs: Required<CounterDef>[] | undefined): void {
+    if (defs === undefined || JSON.stringify(defs) === JSON.stringify(this.counterDefs[slot])) return;
+    this.counterDefs[slot] = defs;
+    this.countersVersion++;
   }
 
   private tapSequence(info: RingInfo, id: number, fallback: number): number {
@@ -246,7 +261,7 @@ export class TelemetrySampler {
       stageEntries[i] = tel[b + TEL_ENTRIES]!;
       stageBusy[i] = this.busy[i]!;
     }
-    this.history.push({ t: now, ringTotals, ringFills, stageEntries, stageBusy });
+    this.history.push({ t: now, ringTotals, ringFills, stageEntries, stageBusy, counters: this.shared.counters.slice() });
     if (this.history.length > this.keep) this.history.shift();
     this.count++;
     this.latest = this.build(now);
@@ -321,6 +336,22 @@ export class TelemetrySampler {
           holdingMs: since > 0 ? Math.max(0, t - since) : 0,
           windows: ws,
         };
+        const defs = this.counterDefs[i];
+        if (defs !== undefined) {
+          const last = this.history[this.history.length - 1]!.counters;
+          s.counters = defs.map((d, k): CounterSnapshot => {
+            const w = i * COUNTER_WORDS + k;
+            const cws = windows.map(({ sec, samples }) => {
+              if (d.kind === 'counter') {
+                const { rate: ratePerSec, covered } = rate(samples, (x) => x.counters[w]!);
+                return { seconds: sec, coveredSec: covered, ratePerSec };
+              }
+              const covered = (samples[samples.length - 1]!.t - samples[0]!.t) / 1000;
+              return { seconds: sec, coveredSec: covered, ratePerSec: samples.reduce((sum, x) => sum + x.counters[w]!, 0) / samples.length };
+            });
+            return { ...d, value: last[w]!, ratePerSec: d.kind === 'counter' ? cws[0]!.ratePerSec : 0, windows: cws };
+          });
+        }
         if (batches > 0) s.latencyUs = { p50: tel[b + TEL_P50_US]!, p99: tel[b + TEL_P99_US]!, max: tel[b + TEL_MAX_US]! };
         return s;
       }),

@@ -17,7 +17,8 @@ export function renderDot(s: PipelineSnapshot): string {
     const bad = st.state === 'stalled' || st.state === 'failed';
     const color = bad ? 'red' : st.busy > 0.9 ? 'red' : st.busy > 0.6 ? 'orange' : 'grey';
     const fill = bad ? ', fillcolor="#ffd0d0", penwidth=3' : st.state === 'restarting' ? ', fillcolor="#fff0c0"' : '';
-    lines.push(`  ${q(st.name)} [label="${st.name}\\nbusy ${Math.round(st.busy * 100)} %\\n${human(st.ratePerSec)} per/sec${lat}${restarts}${state}", color=${color}${fill}];`);
+    const counters = (st.counters ?? []).map((c) => `\\n${c.name} ${human(c.value)}${c.kind === 'counter' ? ` (${human(c.ratePerSec)}/sec)` : ''}`).join('');
+    lines.push(`  ${q(st.name)} [label="${st.name}\\nbusy ${Math.round(st.busy * 100)} %\\n${human(st.ratePerSec)} per/sec${lat}${counters}${restarts}${state}", color=${color}${fill}];`);
   }
   for (const r of s.rings) {
     const color = r.fill > 0.9 ? 'red' : r.fill > 0.6 ? 'orange' : 'grey';
@@ -98,8 +99,36 @@ export function makeRegistry(snap: () => PipelineSnapshot, telAtSample: () => Fl
   gauge('ringkit_stage_rate_per_second', 'Entries handled per second, averaged over the window', ['stage', 'window'], (set) => stages((s) => s.windows.forEach((w) => set({ stage: s.name, window: `${w.seconds}s` }, w.ratePerSec))));
   gauge('ringkit_stage_stalled', '1 while the stage is stalled (stallMs)', ['stage'], (set) => stages((s) => set({ stage: s.name }, s.state === 'stalled' ? 1 : 0)));
   gauge('ringkit_stage_up', '1 while the stage thread runs (0 while restarting, after failing or finishing)', ['stage'], (set) => stages((s) => set({ stage: s.name }, s.state === 'running' || s.state === 'paused' || s.state === 'stalled' ? 1 : 0)));
+  stageCounterMetrics(registry, snap, counter, gauge);
   new SharedLatencyHistogram(registry, () => ({ names: snap().stages.map((s) => s.name), tel: telAtSample() }));
   return registry;
+}
+
+type Fill<L extends string> = (set: (labels: Record<L, string>, v: number) => void) => void;
+type Maker = <L extends string>(name: string, help: string, labelNames: L[], fill: Fill<L>) => void;
+
+/** The stages' named counters (`ctx.counters`): `ringkit_<family>_<name>_total` / `ringkit_<family>_<name>` by stage, and `ringkit_<family>_<name>_per_second` (a counter's rate) by stage and window. */
+function stageCounterMetrics(registry: Registry, snap: () => PipelineSnapshot, counter: Maker, gauge: Maker): void {
+  const metrics = new Map<string, { kind: 'counter' | 'gauge'; family: string; name: string; help: string }>();
+  for (const st of snap().stages) {
+    for (const c of st.counters ?? []) {
+      const metric = c.kind === 'counter' ? `ringkit_${c.family}_${c.name}_total` : `ringkit_${c.family}_${c.name}`;
+      // A name a built-in metric (or another kind) already has is left out, never a scrape error.
+      if (!metrics.has(metric) && registry.getSingleMetric(metric) === undefined) metrics.set(metric, { kind: c.kind, family: c.family, name: c.name, help: c.help });
+    }
+  }
+  const each = (family: string, name: string, set: (stage: string, c: NonNullable<StageSnapshot['counters']>[number]) => void): void => {
+    for (const st of snap().stages) for (const c of st.counters ?? []) if (c.family === family && c.name === name) set(st.name, c);
+  };
+  for (const [metric, m] of metrics) {
+    (m.kind === 'counter' ? counter : gauge)(metric, m.help, ['stage'], (set) => each(m.family, m.name, (stage, c) => set({ stage }, c.value)));
+  }
+  for (const m of metrics.values()) {
+    if (m.kind !== 'counter') continue;
+    const name = `ringkit_${m.family}_${m.name}_per_second`;
+    if (registry.getSingleMetric(name) !== undefined || metrics.has(name)) continue;
+    gauge(name, `${m.help}: per second, averaged over the window`, ['stage', 'window'], (set) => each(m.family, m.name, (stage, c) => c.windows.forEach((w) => set({ stage, window: `${w.seconds}s` }, w.ratePerSec))));
+  }
 }
 
 function q(s: string): string {
