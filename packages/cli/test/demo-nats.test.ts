@@ -92,3 +92,17 @@ describe('ringkit demo --nats', () => {
     bad(['--nats', server.url, '--part', 'worker', '--capacity', '1000'], /--capacity must be a power of two/);
   });
 });
+
+describe('ringkit bench --only nats.', () => {
+  it('runs the @ringkit/nats rows (its own nats-server) and refuses a case that does not exist', () => {
+    const r = spawnSync(process.execPath, [BIN, 'bench', '--only', 'nats.core.packed.8B,nats.packed.8B', '--runs', '1', '--json'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { rounds: number; results: Array<{ name: string; entriesPerSec: number }> };
+    assert.equal(report.rounds, 1);
+    assert.deepEqual(report.results.map((x) => x.name), ['nats.packed.8B', 'nats.core.packed.8B']);
+    for (const x of report.results) assert.ok(x.entriesPerSec > 0, JSON.stringify(x));
+    const bad = spawnSync(process.execPath, [BIN, 'bench', '--only', 'nats.nope'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, /no NATS case matches --only nats\.nope; cases: nats\.packed\.8B/);
+  });
+});

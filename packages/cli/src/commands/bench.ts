@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
 import { integerFlag, UsageError } from '../flags.js';
+import { natsBench, onlyNats } from './bench-nats.js';
 import { StatusLine } from '../status-line.js';
 
 const HELP = `Usage: ringkit bench [options]
@@ -22,6 +23,10 @@ Options:
   --warmup <ms>      warm-up before the first window in ms (default 300; --quick 120)
   --settle <s>       before each case wait up to <s> seconds for other processes to go quiet (Linux)
   --cores <n>        plan wait strategies for n cores (default: the machine's); --cores 1 never busy-spins
+  --only nats.       the @ringkit/nats rows instead (any --only naming only nats.* cases: ring →
+                     JetStream → ring packed and per entry, 8 B and 1 KiB, a plain @nats-io/jetstream
+                     loop, core NATS; same-run ratios): --runs rounds (default 5); starts its own
+                     nats-server -js unless --nats <url> names one; needs @ringkit/nats
   --shm              (or --only shm) run the cross-process cases instead (shm.* beside their in-process twins
                      inproc.*, process.send and a Unix socket; needs @ringkit/shm): --runs rounds
                      (default 5), --window ms per case (default 1000), --spin to busy-spin, --json
@@ -99,17 +104,19 @@ export const command: Command = {
         options: {
           quick: { type: 'boolean' }, only: { type: 'string', multiple: true }, json: { type: 'boolean' },
           markdown: { type: 'boolean' }, out: { type: 'string' }, runs: { type: 'string' }, window: { type: 'string' },
-          warmup: { type: 'string' }, shm: { type: 'boolean' }, spin: { type: 'boolean' }, cores: { type: 'string' }, settle: { type: 'string' }, list: { type: 'boolean' }, from: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+          warmup: { type: 'string' }, shm: { type: 'boolean' }, nats: { type: 'string' }, spin: { type: 'boolean' }, cores: { type: 'string' }, settle: { type: 'string' }, list: { type: 'boolean' }, from: { type: 'string' }, help: { type: 'boolean', short: 'h' },
         },
       }).values;
     } catch (e) {
-      process.stderr.write(`ringkit bench: ${(e as Error).message}; allowed: --quick --only <text> --shm --spin --json --markdown --out <dir> --runs <n> --window <ms> --warmup <ms> --cores <n> --settle <s> --list --from <file> --help\n`);
+      process.stderr.write(`ringkit bench: ${(e as Error).message}; allowed: --quick --only <text> --shm --nats <url> --spin --json --markdown --out <dir> --runs <n> --window <ms> --warmup <ms> --cores <n> --settle <s> --list --from <file> --help\n`);
       return 2;
     }
     if (values.help === true) {
       process.stdout.write(HELP);
       return 0;
     }
+    const natsTerms = (values.only ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t !== '');
+    if (onlyNats(natsTerms)) return natsBench(natsTerms, values);
     const bench = await import('@ringkit/bench');
     // `--only shm` (or any term naming only cross-process cases) is the same as --shm.
     const terms = (values.only ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t !== '');
