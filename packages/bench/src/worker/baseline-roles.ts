@@ -9,25 +9,14 @@
 import { RingBuffer } from 'ringbuf.js';
 import { CTL, type Task, type WorkerReport } from '../protocol.js';
 import { Phases } from './phases.js';
+import { RAW_CONSUMED, RAW_CURSOR, rawViews } from './raw-layout.js';
 
-/** Int32 index of the raw ring's cursor (last published sequence). */
-const RAW_CURSOR = 32;
-/** Int32 index of the raw ring's consumer sequence (last released). */
-const RAW_CONSUMED = 64;
-/** Byte offset of the raw ring's `Float64Array` data. */
-export const RAW_DATA_OFFSET = 512;
-const CHECK_EVERY = 16384;
-
-/** Bytes a raw ring of `capacity` f64 entries needs. */
-export function rawByteLength(capacity: number): number {
-  return RAW_DATA_OFFSET + capacity * 8;
-}
+/** Entries published between two looks at the stop flag. */
+export const CHECK_EVERY = 16384;
 
 /** Raw SPSC producer: claim `batch`, write, one cursor store per batch. */
 export function rawProducer(task: Task): WorkerReport {
-  const buf = task.buffer!;
-  const hdr = new Int32Array(buf, 0, RAW_DATA_OFFSET >> 2);
-  const data = new Float64Array(buf, RAW_DATA_OFFSET, task.capacity);
+  const { hdr, data } = rawViews(task.buffer!, task.capacity);
   const mask = task.capacity - 1;
   const capacity = task.capacity;
   const batch = task.batch;
@@ -58,9 +47,7 @@ export function rawProducer(task: Task): WorkerReport {
 
 /** Raw SPSC consumer: read everything published, one release store per batch. */
 export function rawConsumer(task: Task): WorkerReport {
-  const buf = task.buffer!;
-  const hdr = new Int32Array(buf, 0, RAW_DATA_OFFSET >> 2);
-  const data = new Float64Array(buf, RAW_DATA_OFFSET, task.capacity);
+  const { hdr, data } = rawViews(task.buffer!, task.capacity);
   const mask = task.capacity - 1;
   const phases = new Phases(task.ctl);
   phases.start();

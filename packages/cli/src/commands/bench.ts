@@ -12,7 +12,9 @@ Runs ringkit's benchmarks in worker threads, beside baselines measured in the sa
 (a hand-written SAB loop, MessagePort.postMessage, ringbuf.js, TypedArray.set copies).
 
 Options:
-  --quick            short windows (1 run of 220 ms per case), fewer scaling points (< 45 s)
+  --quick            short windows (1 run of 220 ms per case), fewer scaling points, 3 rounds
+  --rounds <n>       rounds of each comparison: a case and its baselines run interleaved n times
+                     (A B, B A, ...); ratios are the median with min-max (default 5; --quick 3)
   --only <text>      run only cases whose name contains <text> (repeat or comma-separate)
   --json             print one JSON object on stdout: { machine, results, targets, ... }
   --markdown         print a Markdown results table on stdout (for the README)
@@ -64,12 +66,12 @@ export const command: Command = {
         allowPositionals: false,
         options: {
           quick: { type: 'boolean' }, only: { type: 'string', multiple: true }, json: { type: 'boolean' },
-          markdown: { type: 'boolean' }, out: { type: 'string' }, runs: { type: 'string' }, window: { type: 'string' },
+          markdown: { type: 'boolean' }, out: { type: 'string' }, runs: { type: 'string' }, rounds: { type: 'string' }, window: { type: 'string' },
           warmup: { type: 'string' }, cores: { type: 'string' }, settle: { type: 'string' }, list: { type: 'boolean' }, from: { type: 'string' }, help: { type: 'boolean', short: 'h' },
         },
       }).values;
     } catch (e) {
-      process.stderr.write(`ringkit bench: ${(e as Error).message}; allowed: --quick --only <text> --json --markdown --out <dir> --runs <n> --window <ms> --warmup <ms> --cores <n> --settle <s> --list --from <file> --help\n`);
+      process.stderr.write(`ringkit bench: ${(e as Error).message}; allowed: --quick --only <text> --json --markdown --out <dir> --runs <n> --rounds <n> --window <ms> --warmup <ms> --cores <n> --settle <s> --list --from <file> --help\n`);
       return 2;
     }
     if (values.help === true) {
@@ -81,6 +83,7 @@ export const command: Command = {
       if (values.json === true && values.markdown === true) throw new UsageError('--json and --markdown both write stdout: choose one');
       if (values.out === '') throw new UsageError('--out needs a directory: --out=""');
       const runs = integerFlag('runs', values.runs, 1, 100);
+      const rounds = integerFlag('rounds', values.rounds, 1, 100);
       const windowMs = integerFlag('window', values.window, 10, 600_000);
       const warmupMs = integerFlag('warmup', values.warmup, 0, 600_000);
       const cores = integerFlag('cores', values.cores, 1, 1024);
@@ -91,6 +94,7 @@ export const command: Command = {
         quick: values.quick === true,
         only,
         ...(cores !== undefined ? { cores } : {}),
+        ...(rounds !== undefined ? { rounds } : {}),
         ...(settleS !== undefined ? { settleMs: settleS * 1000 } : {}),
         timing: { ...(runs !== undefined ? { runs } : {}), ...(windowMs !== undefined ? { windowMs } : {}), ...(warmupMs !== undefined ? { warmupMs } : {}) },
         onProgress: progress,

@@ -41,31 +41,51 @@ export function heartbeat(ctx: StageContext): StageHandler {
   };
 }
 
-/** Generator: writes consecutive integers into half a ring at a time (zero copy, in place). */
+/** Options of the generator stage. */
+export interface GeneratorOptions {
+  /** Messages to generate before asking the pipeline to shut down. Defaults to no limit. */
+  messages?: number;
+}
+
+/** Wall-clock milliseconds (epoch) with sub-millisecond precision, comparable across threads. */
+export function wallMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * Generator: writes consecutive integers into half a ring at a time (zero copy, in place). With
+ * `messages`, stops after exactly that many and asks the pipeline to shut down.
+ */
 export function generator(ctx: StageContext): StageHandler {
+  const limit = (ctx.options as GeneratorOptions | undefined)?.messages ?? Infinity;
   let generated = 0;
+  let firstAt = 0;
   return {
     async run() {
       const ring = ctx.output!;
       const p = ctx.producer!;
       const half = ring.capacity >>> 1;
       let v = 0;
-      while (!ctx.stopRequested) {
+      while (!ctx.stopRequested && generated < limit) {
         if (ctx.paused) {
           await ctx.waitWhilePaused();
           continue;
         }
-        const hi = await p.claimAsync(half);
+        const n = Math.min(half, limit - generated);
+        const hi = await p.claimAsync(n);
         const t0 = performance.now();
-        const [a, b] = ring.slices('value', p.lo, half) as [Float64Array, Float64Array | undefined];
+        if (firstAt === 0) firstAt = wallMs();
+        const [a, b] = ring.slices('value', p.lo, n) as [Float64Array, Float64Array | undefined];
         v = fill(a, v);
         if (b !== undefined) v = fill(b, v);
         p.publish(hi);
-        generated += half;
-        ctx.record(half, performance.now() - t0);
+        generated += n;
+        ctx.record(n, performance.now() - t0);
       }
+      if (generated >= limit) ctx.requestShutdown();
     },
-    close: () => ({ generated }),
+    /** `firstAt`: wall-clock ms of the first message (0 if none). */
+    close: () => ({ generated, firstAt }),
   };
 }
 
@@ -131,15 +151,36 @@ function tally(a: Float64Array, counts: Float64Array): void {
   }
 }
 
-/** Logger: counts Fizz, Buzz, FizzBuzz and plain values. */
+/** Most (time, count) points the logger keeps of its progress (one per {@link SAMPLE_MS} at most). */
+const MAX_SAMPLES = 4096;
+const SAMPLE_MS = 5;
+
+/**
+ * Logger: counts Fizz, Buzz, FizzBuzz and plain values, and when messages arrived: the first
+ * and last batch (wall-clock ms) and a coarse progress timeline (flat `[ms, count, …]`), from
+ * which the demo tells start-up from the sustained rate.
+ */
 export function logger(): StageHandler {
   const counts = new Float64Array(16);
+  const timeline: number[] = [];
+  let seen = 0;
+  let firstAt = 0;
+  let lastAt = 0;
+  let nextSample = 0;
   return {
     onBatch(batch: Batch<Schema>) {
       const [a, b] = batch.slices('msg') as [Float64Array, Float64Array | undefined];
       tally(a, counts);
       if (b !== undefined) tally(b, counts);
+      seen += batch.count;
+      const t = wallMs();
+      if (firstAt === 0) firstAt = t;
+      lastAt = t;
+      if (t >= nextSample && timeline.length < 2 * MAX_SAMPLES) {
+        timeline.push(t, seen);
+        nextSample = t + SAMPLE_MS;
+      }
     },
-    close: () => ({ fizz: counts[3]!, buzz: counts[5]!, fizzbuzz: counts[15]!, value: counts[0]! }),
+    close: () => ({ fizz: counts[3]!, buzz: counts[5]!, fizzbuzz: counts[15]!, value: counts[0]!, firstAt, lastAt, timeline }),
   };
 }
