@@ -55,7 +55,7 @@ export function checkFizzbuzz(n: number, got: FizzbuzzCounts): string {
   const want = expectedFizzbuzz(n);
   const wrong = (Object.keys(want) as (keyof FizzbuzzCounts)[]).filter((k) => got[k] !== want[k]).map((k) => `${k}=${got[k]} (expected ${want[k]})`);
   if (wrong.length > 0) throw new Error(`FizzBuzz counts differ: ${wrong.join(', ')}`);
-  return `${n} messages; generated, processed and every class count exact (counts and checksums equal)`;
+  return `3 stages × ${n} entries; generated, processed and every class count exact (counts and checksums equal)`;
 }
 
 /** Runs the demo pipeline for a fixed message count and reports its sustained rate and start-up. */
