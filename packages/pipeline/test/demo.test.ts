@@ -80,12 +80,26 @@ test('ringkit demo --json prints the final figures; bad flags exit 2', () => {
   const r = spawnSync(process.execPath, [BIN, 'demo', '--beats', '100', '--capacity', '65536', '--json'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout) as Record<string, number>;
-  assert.deepEqual(Object.keys(j), ['generated', 'processed', 'fizz', 'buzz', 'fizzbuzz', 'value', 'msgsPerSec', 'seconds']);
+  assert.deepEqual(Object.keys(j), ['generated', 'processed', 'fizz', 'buzz', 'fizzbuzz', 'value', 'msgsPerSec', 'seconds', 'readyMs', 'firstMessageMs', 'steadyMs', 'sustainedMsgsPerSec']);
   assert.deepEqual({ fizz: j.fizz, buzz: j.buzz, fizzbuzz: j.fizzbuzz, value: j.value }, expected(j.generated!));
+  // Start-up and the sustained rate are reported apart: ready ≤ first message ≤ steady ≤ the whole run.
+  assert.ok(j.readyMs! > 0 && j.readyMs! <= j.firstMessageMs! && j.firstMessageMs! <= j.steadyMs! && j.steadyMs! <= j.seconds! * 1000, JSON.stringify(j));
+  assert.ok(j.sustainedMsgsPerSec! >= j.msgsPerSec!, `sustained ${j.sustainedMsgsPerSec} < end to end ${j.msgsPerSec}`);
   const bad = spawnSync(process.execPath, [BIN, 'demo', '--rate', 'fast'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--rate must be a number of milliseconds/);
   const unknown = spawnSync(process.execPath, [BIN, 'demo', '--bogus'], { encoding: 'utf8' });
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /bogus/);
+});
+
+test('startDemo({ messages }) generates exactly that many, then stops itself with exact counts', async () => {
+  const messages = 5 * 32768 + 123; // not a whole number of half rings
+  const demo = await startDemo({ messages, capacity: 65536 });
+  const r = await demo.done;
+  assert.equal(r.generated, messages);
+  assert.equal(r.processed, messages);
+  assert.deepEqual({ fizz: r.fizz, buzz: r.buzz, fizzbuzz: r.fizzbuzz, value: r.value }, expected(messages));
+  assert.ok(r.sustainedMsgsPerSec > 0 && r.firstMessageMs > 0, JSON.stringify(r));
+  await assert.rejects(startDemo({ messages: 0 }), /messages must be a positive integer: messages=0/);
 });
