@@ -17,9 +17,9 @@ export const MULTI_CAPACITY = 1 << 14;
 export const CONTENTION_CAPACITY = 1 << 20;
 
 /** Report section a case belongs to. */
-export type Group = 'throughput' | 'scaling' | 'contention' | 'latency' | 'bytes' | 'baseline';
+export type Group = 'throughput' | 'cost' | 'scaling' | 'contention' | 'latency' | 'bytes' | 'baseline';
 /** What runs: ringkit rings, or one of the baselines. */
-export type Kind = 'ring' | 'raw' | 'rawblocking' | 'pipeline' | 'rawfizzbuzz' | 'postMessage' | 'ringbufjs' | 'copy' | 'pingpong' | 'onehop' | 'bytes' | 'bytering';
+export type Kind = 'cost' | 'ring' | 'raw' | 'rawblocking' | 'pipeline' | 'rawfizzbuzz' | 'postMessage' | 'ringbufjs' | 'copy' | 'pingpong' | 'onehop' | 'bytes' | 'bytering';
 
 /** One benchmark case. */
 export interface CaseSpec {
@@ -103,6 +103,13 @@ export function allCases(cores: number): CaseSpec[] {
   out.push(spec('spsc.batch', 'throughput', `Single Producer, Single Consumer (batch ${BATCH})`, two, { batch: BATCH, baselines: [RAW_BATCH, RB] }));
   out.push(spec(RAW_BATCH, 'baseline', `Raw SAB loop, SPSC batch ${BATCH} (no library)`, two, { kind: 'raw', batch: BATCH }));
   out.push(spec(RB, 'baseline', `ringbuf.js (npm) SPSC Float64Array, chunks of ${BATCH}`, two, { kind: 'ringbufjs', batch: BATCH }));
+  // Per-item cost on one thread: what each implementation runs per item, with no core-to-core hand-off.
+  const RAW_COST = 'baseline.raw.cost.spsc.item';
+  const RAW_BLOCK_COST = 'baseline.raw.blocking.cost.spsc.item';
+  const cost = { kind: 'cost' as Kind, consumers: 0 };
+  out.push(spec('cost.spsc.item', 'cost', 'Per-item cost, one thread: claim 1, write, publish, poll, read, release', SPIN, { ...cost, baselines: [RAW_COST, RAW_BLOCK_COST] }));
+  out.push(spec(RAW_COST, 'baseline', 'Raw SAB loop, spin only, both ends on one thread (per-item cost)', SPIN, cost));
+  out.push(spec(RAW_BLOCK_COST, 'baseline', 'Raw SAB loop + wake protocol, both ends on one thread (per-item cost)', SPIN, cost));
   for (const [size, cap] of [['small', 64], ['medium', 1024], ['large', 8192], ['larger', 32768]] as const) {
     out.push(spec(`spsc.item.${size}`, 'throughput', `Single Producer, Single Consumer (${size} ring, per item)`, two, { capacity: cap, quick: false }));
     out.push(spec(`spsc.batch.${size}`, 'throughput', `Single Producer, Single Consumer (${size} ring, batch ${BATCH})`, two, { capacity: cap, batch: BATCH, quick: false }));
@@ -181,6 +188,7 @@ export const TARGETS: readonly Target[] = [
   { name: 'spsc.batch', baseline: 'baseline.raw.spsc.batch', text: 'spsc.batch ≥ 0.9 × baseline.raw.spsc.batch', goal: 0.9, unit: '×' },
   { name: 'spsc.item', baseline: 'baseline.raw.spsc.item', text: 'spsc.item ≥ 0.9 × baseline.raw.spsc.item (spin only)', goal: 0.9, unit: '×' },
   { name: 'spsc.item', baseline: 'baseline.raw.blocking.spsc.item', text: 'spsc.item ≥ 0.95 × baseline.raw.blocking.spsc.item', goal: 0.95, unit: '×' },
+  { name: 'cost.spsc.item', baseline: 'baseline.raw.blocking.cost.spsc.item', text: 'cost.spsc.item ≥ 0.95 × baseline.raw.blocking.cost.spsc.item (one thread)', goal: 0.95, unit: '×' },
   { name: 'spsc.item', baseline: 'baseline.postMessage', text: 'spsc.item ≥ 20 × baseline.postMessage', goal: 20, unit: '×' },
   { name: 'pipeline.fizzbuzz', baseline: 'baseline.raw.fizzbuzz', text: 'pipeline.fizzbuzz ≥ 0.9 × baseline.raw.fizzbuzz', goal: 0.9, unit: '×' },
   { name: 'mpsc.8', text: 'mpsc.8 ≥ 3 M ops/s', goal: 3, unit: 'M/s' },

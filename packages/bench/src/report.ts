@@ -86,6 +86,7 @@ function test(r: BenchResult): string[] {
 
 const SECTIONS: [string, string][] = [
   ['throughput', 'THROUGHPUT TESTS'],
+  ['cost', 'PER-ITEM COST (one thread: the protocol without the core-to-core hand-off)'],
   ['scaling', 'SCALABILITY TESTS (Ring Size Impact)'],
   ['contention', 'CONTENTION TESTS (Producer Scaling)'],
   ['latency', 'LATENCY TESTS (HDR histogram)'],

@@ -128,6 +128,14 @@ async function setup(spec: CaseSpec, ctl: SharedArrayBuffer, timing: Timing): Pr
       participants[1] = { ...participants[1]!, task: { ...participants[1]!.task, port: port2 }, transfer: [port2] };
       return { participants, memoryBytes: null };
     }
+    case 'cost': {
+      const one = (t: Partial<Task>, role: Role): Setup => ({ participants: [{ task: task(spec, ctl, role, t), transfer: [], measures: true, producer: true }], memoryBytes: null });
+      if (spec.name === 'cost.spsc.item') {
+        const ring = Ring.create({ capacity: spec.capacity, maxConsumers: 1, waitStrategy: spec.wait });
+        return one({ descriptor: ring.descriptor, consumerId: ring.addConsumer().id }, 'cost-ring');
+      }
+      return one({ buffer: createRawRing(spec.capacity) }, spec.name.includes('.blocking.') ? 'cost-rawblock' : 'cost-raw');
+    }
     case 'rawfizzbuzz': {
       const messages = fizzbuzzMessages(timing);
       const a = createRawRing(spec.capacity);
@@ -237,6 +245,7 @@ function verify(spec: CaseSpec, setupParts: Participant[], reports: WorkerReport
   const producers = reports.filter((_, i) => setupParts[i]!.producer);
   const consumers = reports.filter((_, i) => !setupParts[i]!.producer);
   if (spec.kind === 'copy') return `${producers[0]!.count} copies`;
+  if (spec.kind === 'cost') return `${producers[0]!.count} entries written and read back on one thread; counts and checksums equal`;
   const produced = producers.reduce((a, r) => a + r.count, 0);
   const sum = producers.reduce((a, r) => (a + r.checksum) | 0, 0);
   if (spec.workGroup) {
