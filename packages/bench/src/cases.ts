@@ -107,9 +107,9 @@ export function allCases(cores: number): CaseSpec[] {
   const RAW_COST = 'baseline.raw.cost.spsc.item';
   const RAW_BLOCK_COST = 'baseline.raw.blocking.cost.spsc.item';
   const cost = { kind: 'cost' as Kind, consumers: 0 };
-  out.push(spec('cost.spsc.item', 'cost', 'Per-item cost, one thread: claim 1, write, publish, poll, read, release', SPIN, { ...cost, baselines: [RAW_COST, RAW_BLOCK_COST] }));
-  out.push(spec(RAW_COST, 'baseline', 'Raw SAB loop, spin only, both ends on one thread (per-item cost)', SPIN, cost));
-  out.push(spec(RAW_BLOCK_COST, 'baseline', 'Raw SAB loop + wake protocol, both ends on one thread (per-item cost)', SPIN, cost));
+  out.push(spec('cost.spsc.item', 'cost', 'Per-item cost, one thread: claim 1, write, publish, poll, read, release', PHASED, { ...cost, baselines: [RAW_COST, RAW_BLOCK_COST] }));
+  out.push(spec(RAW_COST, 'baseline', 'Raw SAB loop, spin only, both ends on one thread (per-item cost)', PHASED, cost));
+  out.push(spec(RAW_BLOCK_COST, 'baseline', 'Raw SAB loop + wake protocol, both ends on one thread (per-item cost)', PHASED, cost));
   for (const [size, cap] of [['small', 64], ['medium', 1024], ['large', 8192], ['larger', 32768]] as const) {
     out.push(spec(`spsc.item.${size}`, 'throughput', `Single Producer, Single Consumer (${size} ring, per item)`, two, { capacity: cap, quick: false }));
     out.push(spec(`spsc.batch.${size}`, 'throughput', `Single Producer, Single Consumer (${size} ring, batch ${BATCH})`, two, { capacity: cap, batch: BATCH, quick: false }));
