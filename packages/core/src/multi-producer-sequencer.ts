@@ -12,7 +12,8 @@ import type { WaitOptions } from './wait-strategy.js';
 /**
  * A producer of a `'multi'`-producer ring. Producers claim ranges from one shared claim counter
  * (the CURSOR word) and publish by writing each slot's lap number into the availability array
- * (the Disruptor's availableBuffer), so no producer ever waits for another to publish.
+ * (the Disruptor's availableBuffer), so on a gated ring no producer ever waits for another to
+ * publish.
  *
  * - `claim(n)` with no timeout or signal waits for room first, then claims with one
  *   `Atomics.add`, then (if other producers took the room meanwhile) waits for room again — a

@@ -87,6 +87,34 @@ describe('Ring.recover: a multi producer that died between claim and publish', (
     assert.deepEqual(values, [-1, -1, 100]);
   });
 
+  it('lossy ring: a live producer a lap behind a dead one waits (tryClaim false, claim times out) until recover releases it', async () => {
+    const ring = Ring.create({ capacity: 8, producer: 'multi', lossy: true, lossyPolicy: 'skip' });
+    const c = ring.addConsumer();
+    const { worker, claimed } = await claimAndHang({ kind: 'typed', descriptor: ring.descriptor, owner: 9, n: 2 });
+    await worker.terminate();
+    assert.deepEqual(claimed, { lo: 0, hi: 1 });
+    const mine = ring.producer();
+    // Sequences 2..7 fill the rest of the lap; 8 and 9 would land on the dead claim's slots.
+    for (let v = 2; v <= 7; v++) mine.publishValue(v);
+    assert.equal(mine.tryClaim(1), false, 'the slot of sequence 0 still holds an unpublished claim');
+    assert.throws(() => mine.claim(1, { timeout: 50 }), { name: 'TimeoutError' });
+    assert.deepEqual({ ...ring.recover(9) }, { owner: 9, producers: 1, consumers: 0 });
+    const hi = mine.claim(1, { timeout: 1000 });
+    assert.equal(hi, 8);
+    ring.columns.value[hi & ring.mask] = 8;
+    mine.publish(hi);
+    // The consumer is a lap behind (capacity 8, 9 sequences): it skips, never given the dead -1s.
+    const values: number[] = [];
+    let lost = 0;
+    for (let n = c.tryPoll(); n > 0; n = c.tryPoll()) {
+      lost += c.batch.lost;
+      for (let i = 0; i < n; i++) values.push(ring.columns.value[c.batch.index(i)]);
+      c.release();
+    }
+    // Sequence 0 was overwritten by 8 and sequence 1 was the dead claim: both lost, the rest intact.
+    assert.deepEqual({ values, lost }, { values: [2, 3, 4, 5, 6, 7, 8], lost: 2 });
+  });
+
   it('a producer that died after its claim became visible but before recording it: the unrecorded run is skipped', () => {
     // The dying moment is emulated in memory: CLAIMING = 1 in a producer entry, the cursor moved,
     // nothing recorded (a real SIGKILL can land there; a terminated worker thread cannot).
