@@ -5,7 +5,7 @@
  * message (every count of the classification) and timed the same way: messages / (last message
  * logged − first message generated). The pipeline's start-up is reported beside it.
  */
-import { startDemo } from '@ringkit/pipeline';
+import { startDemo, type DemoResult } from '@ringkit/pipeline';
 import type { CaseSpec } from './cases.js';
 import type { CaseOutcome, Timing } from './runner.js';
 
@@ -22,15 +22,8 @@ export function fizzbuzzMessages(timing: Timing): number {
   return Math.max(8, Math.ceil(wanted / half)) * half;
 }
 
-/** What a FizzBuzz run counted. */
-export interface FizzbuzzCounts {
-  generated: number;
-  processed: number;
-  fizz: number;
-  buzz: number;
-  fizzbuzz: number;
-  value: number;
-}
+/** What a FizzBuzz run counted (the demo's own fields). */
+export type FizzbuzzCounts = Pick<DemoResult, 'generated' | 'processed' | 'fizz' | 'buzz' | 'fizzbuzz' | 'value'>;
 
 /** Values v in [0, n) with v mod 15 in `residues`. */
 function countResidues(n: number, residues: readonly number[]): number {

@@ -6,46 +6,14 @@
  * "can wake a sleeper" costs without any library.
  */
 import type { Task, WorkerReport } from '../protocol.js';
-import { CHECK_EVERY } from './baseline-roles.js';
+import { rawProducerLoop } from './baseline-roles.js';
 import { Phases } from './phases.js';
 import { RAW_CONSUMED, RAW_CURSOR, RAW_PUBLISH_WAITERS, RAW_RELEASE_WAITERS, rawViews } from './raw-layout.js';
 import { awaitMove, spinTriesOf, wakeMoved } from './raw-wake.js';
 
 /** Producer: claim `batch`, waiting (spin, then sleep) while full; write; store the cursor; wake a sleeping consumer. */
 export function rawBlockingProducer(task: Task): WorkerReport {
-  const { hdr, data } = rawViews(task.buffer!, task.capacity);
-  const mask = task.capacity - 1;
-  const capacity = task.capacity;
-  const batch = task.batch;
-  const spinTries = spinTriesOf(task.waitStrategy);
-  const rounds = Math.max(1, Math.floor(CHECK_EVERY / batch));
-  const phases = new Phases(task.ctl);
-  phases.start();
-  let next = -1;
-  let gate = -1;
-  let k = 0;
-  let sum = 0;
-  while (!phases.stopped()) {
-    for (let r = 0; r < rounds; r++) {
-      const hi = (next + batch) | 0;
-      const wrap = (hi - capacity) | 0;
-      if (((wrap - gate) | 0) > 0) {
-        gate = Atomics.load(hdr, RAW_CONSUMED);
-        while (((wrap - gate) | 0) > 0) gate = awaitMove(hdr, RAW_CONSUMED, RAW_RELEASE_WAITERS, gate, spinTries);
-      }
-      for (let s = (next + 1) | 0; ((s - hi) | 0) <= 0; s = (s + 1) | 0) {
-        data[s & mask] = k;
-        sum = (sum + k) | 0;
-        k++;
-      }
-      Atomics.store(hdr, RAW_CURSOR, hi);
-      wakeMoved(hdr, RAW_CURSOR, RAW_PUBLISH_WAITERS);
-      next = hi;
-    }
-  }
-  phases.closeWith(k);
-  Atomics.notify(hdr, RAW_CURSOR); // a consumer asleep on the cursor looks at the close now
-  return { count: k, checksum: sum, marks: phases.marks };
+  return rawProducerLoop(task, true);
 }
 
 /** Consumer: read everything published (spin, then sleep while empty); one release store per batch; wake a sleeping producer. */

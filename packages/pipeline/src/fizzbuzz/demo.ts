@@ -32,7 +32,7 @@ export interface DemoResult {
   /** Seconds from `startDemo` to the end of the drain. */
   seconds: number;
   heartbeats: number;
-  /** Milliseconds from `startDemo` until every stage thread was ready. */
+  /** Milliseconds from `startDemo` until the main thread saw every stage thread ready (the generator starts as soon as its own thread is, so the first message may come earlier). */
   readyMs: number;
   /** Milliseconds from `startDemo` until the first message reached the logger (0 messages: the whole run). */
   firstMessageMs: number;
