@@ -451,6 +451,8 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>>, Poll
     const seq = Atomics.load(this.control.ctl, this.seqIndex);
     this.next = (seq + 1) | 0;
     this.cachedAvailable = seq;
+    // `stored` stays as it is: the value read may be a retirement mark, which the next release's
+    // exchange must still see as foreign (see `storeSeq`).
   }
 
   /** Stops gating the producer: this consumer reads no more. Idempotent. */
