@@ -226,7 +226,25 @@ export class RingControl {
 
   /** Takes active entry `id` out of gating as evicted; true if this call did it. Call {@link topologyChanged} after. */
   evict(id: number): boolean {
-    return Atomics.compareExchange(this.ctl, this.infoIndex(id, INFO_STATE), CONSUMER_STATE.active, CONSUMER_STATE.evicted) === CONSUMER_STATE.active;
+    if (Atomics.compareExchange(this.ctl, this.infoIndex(id, INFO_STATE), CONSUMER_STATE.active, CONSUMER_STATE.evicted) !== CONSUMER_STATE.active) return false;
+    this.markRetired(id);
+    return true;
+  }
+
+  /**
+   * After entry `id` left the active state: writes a value into its sequence word that its
+   * consumer did not write (one below what is there). A consumer writes its sequence word with
+   * `Atomics.exchange` and compares what it replaced with what it stored last, so it learns of
+   * the state change at its next release without loading the state word on every poll (see
+   * `Consumer.storeSeq`). The entry no longer gates, so a lower value there holds nobody back;
+   * a producer or dependent still using the old gating list only waits a little more. Typed
+   * rings only: a byte ring's words are byte positions, and one below a record boundary is not
+   * one (its readers load their state word instead).
+   */
+  private markRetired(id: number): void {
+    if (this.claimUnitOffset !== 1) return;
+    const seq = this.seqIndex(id);
+    Atomics.store(this.ctl, seq, (Atomics.load(this.ctl, seq) - 1) | 0);
   }
 
   /** After the table changed (eviction, removal): bumps the epoch and wakes everyone to look again. */
@@ -339,10 +357,12 @@ export class RingControl {
   remove(id: number): void {
     const ctl = this.ctl;
     Atomics.store(ctl, this.infoIndex(id, INFO_STATE), CONSUMER_STATE.removed);
+    this.markRetired(id);
     if (this.role(id) === CONSUMER_ROLE.group) {
       for (let m = 0; m < this.maxConsumers; m++) {
         if (this.role(m) === CONSUMER_ROLE.member && Atomics.load(ctl, this.infoIndex(m, INFO_GROUP)) === id) {
           Atomics.store(ctl, this.infoIndex(m, INFO_STATE), CONSUMER_STATE.removed);
+          this.markRetired(m);
         }
       }
     }

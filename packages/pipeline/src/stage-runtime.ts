@@ -191,6 +191,7 @@ export async function runStage(boot: StageBoot, post: (m: StageMessage) => void)
     phase = 'init';
     if (h.init !== undefined) await h.init(ctx);
     post({ type: 'ready', shape: shapeOf(h) });
+    harness.loadHistogram();
     await waitForGo();
     phase = 'run';
     if (isSource) {
@@ -210,7 +211,7 @@ export async function runStage(boot: StageBoot, post: (m: StageMessage) => void)
     const result = h.close !== undefined ? await h.close(ctx) : undefined;
     producer?.close();
     byteProducer?.close();
-    harness.flushPercentiles();
+    await harness.flushPercentiles();
     post({ type: 'done', result });
   }
 
