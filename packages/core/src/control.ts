@@ -323,12 +323,30 @@ export class RingControl {
     return next;
   }
 
-  /** Frees dead producer entries whose claims every gating consumer has passed. */
+  /**
+   * Frees dead producer entries whose claims every gating consumer has passed. A lossy typed
+   * multi-producer ring first marks the dead claim's slots published for their lap: its
+   * producers wait, a lap later, for each slot's previous entry to be published (see
+   * `MultiProducerSequencer.hasRoom`), and once the entry is freed nothing else says the claim
+   * is abandoned. No consumer reads them: every one has released past them.
+   */
   retireDead(): void {
     if (Atomics.load(this.ctl, DEAD_CLAIMS_INDEX) === 0) return;
     const cursor = Atomics.load(this.ctl, CURSOR_INDEX);
-    this.producers.retire((this.minimumGatingSequence(cursor) + this.claimUnitOffset) | 0);
+    const releasedEnd = (this.minimumGatingSequence(cursor) + this.claimUnitOffset) | 0;
+    this.producers.retire(releasedEnd, this.lossy && this.availableBase >= 0 ? this.finishDeadClaim : undefined);
   }
+
+  /** See {@link retireDead}: sequences `[lo, hi)` of a retired dead claim, marked published. */
+  private readonly finishDeadClaim = (lo: number, hi: number): void => {
+    const ctl = this.ctl;
+    for (let s = lo; ((s - hi) | 0) < 0; s = (s + 1) | 0) {
+      const i = this.availableBase + (s & this.mask);
+      // Only a slot still holding the lap before s: a published part of the claim, or a newer
+      // lap, is left as it is (a lap never moves backwards).
+      Atomics.compareExchange(ctl, i, ((s - this.capacity) | 0) >> this.indexShift, s >> this.indexShift);
+    }
+  };
 
   /** Removes entry `id` from gating for good (a consumer that is done, or a group and its members). */
   remove(id: number): void {

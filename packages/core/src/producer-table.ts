@@ -147,14 +147,19 @@ export class ProducerTable {
   /**
    * Frees DEAD entries whose claims every consumer has passed: `releasedEnd` is the unit just
    * past what the slowest gating consumer released (so nobody can be stuck inside them).
+   * `finish(lo, hi)` runs for each such claim `[lo, hi)` first (see `RingControl.retireDead`).
    */
-  retire(releasedEnd: number): void {
+  retire(releasedEnd: number, finish?: (lo: number, hi: number) => void): void {
     const ctl = this.ctl;
     for (let e = 0; e < this.size; e++) {
       const i = this.index(e, PRODUCER_STATE_WORD);
       const word = Atomics.load(ctl, i);
       if ((word & STATE_BITS) !== PRODUCER_STATE.dead) continue;
-      if (((releasedEnd - Atomics.load(ctl, this.index(e, PRODUCER_HI_WORD))) | 0) < 0) continue;
+      const hi = Atomics.load(ctl, this.index(e, PRODUCER_HI_WORD));
+      if (((releasedEnd - hi) | 0) < 0) continue;
+      // Before the entry is freed (while others can still see the claim as dead): whoever needs
+      // the dead claim's units to look finished once nobody can read them makes them so.
+      if (finish !== undefined) finish(Atomics.load(ctl, this.index(e, PRODUCER_LO_WORD)), hi);
       if (Atomics.compareExchange(ctl, i, word, (word & ~STATE_BITS) | PRODUCER_STATE.free) === word) Atomics.sub(ctl, DEAD_CLAIMS_INDEX, 1);
     }
   }

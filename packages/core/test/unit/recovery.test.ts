@@ -115,6 +115,33 @@ describe('Ring.recover: a multi producer that died between claim and publish', (
     assert.deepEqual({ values, lost }, { values: [2, 3, 4, 5, 6, 7, 8], lost: 2 });
   });
 
+  it('lossy ring: once every consumer has passed a recovered dead claim, the producers lap over its slots (it is retired as finished)', async () => {
+    const ring = Ring.create({ capacity: 8, producer: 'multi', lossy: true, lossyPolicy: 'skip' });
+    const c = ring.addConsumer();
+    const { worker, claimed } = await claimAndHang({ kind: 'typed', descriptor: ring.descriptor, owner: 5, n: 3 });
+    await worker.terminate();
+    assert.deepEqual(claimed, { lo: 0, hi: 2 });
+    ring.recover(5);
+    const mine = ring.producer();
+    mine.publishValue(3);
+    // The consumer skips the dead claim and releases past it: the dead entry is retired.
+    assert.equal(c.poll({ timeout: 1000 }), 1);
+    assert.deepEqual([c.batch.lost, ring.columns.value[c.batch.index(0)]], [3, 3]);
+    c.release();
+    assert.equal(Atomics.load(new Int32Array(ring.descriptor.buffer), L.DEAD_CLAIMS_INDEX), 0, 'retired');
+    // Two more laps over the dead claim's slots: nothing waits for a publish that never comes.
+    for (let v = 4; v < 20; v++) {
+      assert.notEqual(mine.tryClaim(1), false, `sequence ${v - 1} waited for the retired dead claim`);
+      ring.columns.value[mine.hi & ring.mask] = v;
+      mine.publish(mine.hi);
+      assert.equal(c.poll({ timeout: 1000 }), 1);
+      assert.deepEqual([c.batch.lost, ring.columns.value[c.batch.index(0)]], [0, v]);
+      c.release();
+    }
+    ring.close();
+    assert.equal(c.poll({ timeout: 1000 }), POLL_CLOSED);
+  });
+
   it('a producer that died after its claim became visible but before recording it: the unrecorded run is skipped', () => {
     // The dying moment is emulated in memory: CLAIMING = 1 in a producer entry, the cursor moved,
     // nothing recorded (a real SIGKILL can land there; a terminated worker thread cannot).
