@@ -11,3 +11,4 @@ export type { LatencySummary, WorkerReport } from './protocol.js';
 export { formatText, formatMarkdown, fixed2 } from './report.js';
 export { charts, barChart, lineChart, type Bar, type Series } from './svg.js';
 export { writeReportFiles } from './output.js';
+export { runShmBench, formatShmText, SHM_CASES, type ShmBenchOptions, type ShmBenchReport, type ShmBenchResult, type ShmRatio } from './shm/suite.js';

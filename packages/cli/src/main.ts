@@ -27,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   'perf-test': () => import('./commands/perf-test.js'),
   'example': () => import('./commands/example.js'),
   'board': () => import('./commands/board.js'),
+  'shm': () => import('./commands/shm.js'),
 };
 
 /** The version in this package's package.json (read, never hard-coded). */

@@ -43,7 +43,7 @@ describe('ringkit: help, usage and version', () => {
     assert.match(outputs[0]!, /^Usage: ringkit <command> \[options\]\n/);
     assert.equal(outputs[1], outputs[0]);
     assert.equal(outputs[2], outputs[0]);
-    assert.deepEqual(commandNames(outputs[0]!), ['demo', 'bench', 'perf-test', 'example', 'board']);
+    assert.deepEqual(commandNames(outputs[0]!), ['demo', 'bench', 'perf-test', 'example', 'board', 'shm']);
   });
 
   it('help <command> prints that command\'s help (as <command> --help does) on stdout, exit 0', () => {
@@ -59,7 +59,7 @@ describe('ringkit: help, usage and version', () => {
 
   it('misuse exits 2 with the reason on stderr: unknown command, unknown option, help for an unknown command', () => {
     for (const [args, re] of [
-      [['bogus'], /^ringkit: unknown command "bogus"; known commands: demo, bench, perf-test, example, board\n/],
+      [['bogus'], /^ringkit: unknown command "bogus"; known commands: demo, bench, perf-test, example, board, shm\n/],
       [['--bogus'], /^ringkit: unknown option "--bogus"; allowed before a command: --help, --version\n/],
       [['help', 'bogus'], /^ringkit: no help for unknown command "bogus"/],
       [['help', 'demo', 'bench'], /^ringkit: help takes one command name: help demo bench\n/],

@@ -71,6 +71,36 @@ describe('ringkit perf-test', () => {
     assert.match(r.stdout, /Verification: 0 failures/);
   });
 
+  it('the reference README\'s scenario 4 verbatim (underscore spellings), shortened to 1 s', () => {
+    const r = ringkit(['--debug', '--slot-bytes=100000000', '--slots=3', '--duration-seconds=1', '--writes-per-second=24', '--readers=1', '--no-verify_writes', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as Report;
+    assert.equal(j.verified, false);
+    assert.ok(j.writes > 0);
+    assert.equal(j.readers[0]!.reads, j.writes);
+    assert.match(r.stderr, /Starting performance test with flags/);
+    const v = ringkit(['--slot_bytes', '1000', '--slots', '8', '--duration_seconds', '0.3', '--writes_per_second', '50', '--readers', '1', '--verify_writes', '--json']);
+    assert.equal(v.code, 0, v.stderr);
+    assert.equal((JSON.parse(v.stdout) as Report).verified, true);
+  });
+
+  it('--processes: one writer process and 4 reader processes over a named segment, every item verified', () => {
+    const r = ringkit(['--slot-bytes', '10000', '--slots', '16', '--duration-seconds', '1', '--writes-per-second', '300', '--readers', '4', '--processes', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as Report;
+    assert.ok(j.writes > 100, `writes=${j.writes}`);
+    assert.equal(j.verifyFailures, 0);
+    assert.equal(j.readers.length, 4);
+    for (const reader of j.readers) assert.equal(reader.reads, j.writes, 'each reader process reads every successful write');
+    const leftover = spawnSync('sh', ['-c', 'ls /dev/shm | grep ringkit-perf-test || true'], { encoding: 'utf8' }).stdout;
+    assert.equal(leftover, '', 'the segments are removed');
+    const fast = ringkit(['--slot-bytes', '4096', '--slots', '64', '--duration-seconds', '0.5', '--writes-per-second', '0', '--readers', '3', '--processes', '--json']);
+    assert.equal(fast.code, 0, fast.stderr);
+    const f = JSON.parse(fast.stdout) as Report;
+    assert.equal(f.dropped, 0);
+    for (const reader of f.readers) assert.equal(reader.reads, f.writes);
+  });
+
   it('bad or missing flags: exit code 2 and a message naming the flag and what is allowed', () => {
     const missing = ringkit(['--slots', '4', '--duration-seconds', '1', '--writes-per-second', '1', '--readers', '1']);
     assert.equal(missing.code, 2);
@@ -78,9 +108,12 @@ describe('ringkit perf-test', () => {
     const bad = ringkit(['--slot-bytes', '10', '--slots', '4', '--duration-seconds', '1', '--writes-per-second', '1', '--readers', '129']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--readers must be an integer in \[1, 128\]: --readers=129/);
-    const unknown = ringkit(['--slot_bytes', '10']);
+    const unknown = ringkit(['--slotbytes', '10']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /slot_bytes.*ringkit perf-test --help/);
+    assert.match(unknown.stderr, /slotbytes.*ringkit perf-test --help/);
+    const both = ringkit(['--slot-bytes', '10', '--slots', '4', '--duration-seconds', '1', '--writes-per-second', '1', '--readers', '1', '--verify_writes', '--no-verify_writes']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--verify-writes and --no-verify-writes contradict each other/);
     const help = ringkit(['--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--reader-burn-cpu-milliseconds/);

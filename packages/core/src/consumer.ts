@@ -409,6 +409,18 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>>, Poll
     return (this.barrier.available(this.next) - this.sequence) | 0;
   }
 
+  /**
+   * @internal Re-reads this consumer's released sequence after another thread moved it forward
+   * (the facade's `forceReaderSync`, done while this consumer's owner was between calls): the
+   * next poll starts after it. Call only between batches.
+   */
+  resync(): void {
+    if (this.inBatch) return;
+    const seq = Atomics.load(this.control.ctl, this.seqIndex);
+    this.next = (seq + 1) | 0;
+    this.cachedAvailable = seq;
+  }
+
   /** Stops gating the producer: this consumer reads no more. Idempotent. */
   remove(): void {
     this.inBatch = false;

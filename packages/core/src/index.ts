@@ -29,7 +29,7 @@ export { ByteProducer } from './byte-producer.js';
 export { ByteReader, ByteBatch } from './byte-reader.js';
 export { type Codec, jsonCodec } from './codec.js';
 export {
-  RingBuffer, type RingBufferOptions, type RingBufferReader, type RingBufferDescriptor,
+  RingBuffer, type RingBufferOptions, type RingBufferReader, type RingBufferDescriptor, type RingBufferAttachOptions,
   AlreadyClosedError, WaitingForReaderError, DataTooLargeError, WaitingForWriterError, WriterFinishedError,
   MustCreateReadersBeforeWritingError,
 } from './ring-buffer.js';

@@ -6,25 +6,33 @@ import type { Producer } from './producer.js';
 import { bytes, describe, MAX_BYTES_FIELD_LENGTH, type BytesField } from './schema.js';
 import { MAX_CAPACITY } from './sequence.js';
 import { Ring } from './typed-ring.js';
-import { optionsObject, orDefault } from './ring-mode.js';
+import { optionsObject, orDefault, type ParticipationOptions, type RecoverOptions } from './ring-mode.js';
+import { placeRegion, type PlacementOptions } from './region.js';
+import type { RecoveryReport } from './control.js';
 import { checkWait, checkWaitOptions, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sleepMs, type WaitOptions, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
 import { copyBytes, sliceBytes } from './copy.js';
 
 /*
  * The `ringbuffer`-compatible facade (bslatkin/ringbuffer's API, lock-free). Memory layout of
- * one facade, in one SharedArrayBuffer (byte offsets):
+ * one facade, in one SharedArrayBuffer (byte offsets from the facade's start: 0 unless placed
+ * with `options.buffer` / `options.byteOffset`):
  *
  *      0  MAGIC          "RKRB" as a little-endian u32
  *      4  SLOT_BYTES     u32
  *      8  SLOT_COUNT     u32
  *     12  PAYLOAD_OFFSET u32: 0 = payloads live in the ring's `data` bytes field; else the byte
- *                        offset of a side area of capacity × SLOT_BYTES (slots over 2^24 bytes)
+ *                        offset (from the facade's start) of a side area of capacity × SLOT_BYTES (slots over 2^24 bytes)
  *    128  ACTIVE         Int32: writers registered and not done (the reference's `active`)
  *    132  SYNC_EPOCH     Int32: bumped by forceReaderSync()
  *    136  SYNC_TARGET    Int32: the ring cursor at the last forceReaderSync()
+ *    144  WRITERS        14 × (owner Int32, count Int32): writers registered by each owner tag
+ *                        (newWriter in that thread or process), so recover(owner) can end a dead
+ *                        owner's writers; owner 0 = a free entry
  *    256  READ_SIGNAL    Int32: bumped by readers when READ_WAITERS != 0 (wakes blocked writers)
  *    384  READ_WAITERS   Int32: writers asleep in write()
- *    512  RING           a multi-producer typed ring { length: u32, data: bytes(SLOT_BYTES) }
+ *    512  HOLD           Int32 × 128, one per reader id: 0 idle, 1 its thread is inside a read (or
+ *                        holds a readView), 2 forceReaderSync() is moving it
+ *   1024  RING           a multi-producer typed ring { length: u32, data: bytes(SLOT_BYTES) }
  *                        (or { length: u32 } with the side area), capacity = SLOT_COUNT
  *                        rounded up to a power of two
  *      …  PAYLOAD        side area (only for slots over 2^24 bytes), 128-aligned
@@ -36,9 +44,15 @@ const PAYLOAD_OFFSET_WORD = 3;
 const ACTIVE_INDEX = 128 >> 2;
 const SYNC_EPOCH_INDEX = 132 >> 2;
 const SYNC_TARGET_INDEX = 136 >> 2;
+const WRITERS_INDEX = 144 >> 2;
+const WRITER_ENTRIES = 14;
 const READ_SIGNAL_INDEX = 256 >> 2;
 const READ_WAITERS_INDEX = 384 >> 2;
-const RING_OFFSET = 512;
+const HOLD_INDEX = 512 >> 2;
+const HOLD_IDLE = 0;
+const HOLD_READING = 1;
+const HOLD_SYNCING = 2;
+const RING_OFFSET = 1024;
 const WRITE = 0;
 const RESERVE = 1;
 
@@ -97,7 +111,7 @@ export interface RingBufferReader {
 }
 
 /** Options of `new RingBuffer(...)`. */
-export interface RingBufferOptions {
+export interface RingBufferOptions extends PlacementOptions, ParticipationOptions {
   /** Most bytes per item: an integer in [1, 2^30]. */
   slotBytes: number;
   /** Items the ring holds: an integer in [1, 2^30] (memory is rounded up to a power of two). */
@@ -111,6 +125,35 @@ export interface RingBufferOptions {
 /** Descriptor of a facade: structured-clonable; `RingBuffer.attach` it in another thread. */
 export interface RingBufferDescriptor {
   readonly buffer: SharedArrayBuffer;
+  /** Where the facade starts in `buffer` (0 unless it was placed). */
+  readonly byteOffset?: number;
+}
+
+/** Options of {@link RingBuffer.attach}: how this thread waits, and who it acts for. */
+export interface RingBufferAttachOptions extends ParticipationOptions {
+  waitStrategy?: WaitStrategyOption;
+}
+
+function facadeGeometry(options: RingBufferOptions): { slotBytes: number; slotCount: number; inRing: boolean; ringOptions: { capacity: number; schema: SlotSchema; producer: 'multi'; maxConsumers: number; maxProducers: number }; ringEnd: number; byteLength: number } {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(`options must be an object { slotBytes, slotCount }: options=${describe(options)}`);
+  }
+  const slotBytes = checkCount('slotBytes', options.slotBytes);
+  const slotCount = checkCount('slotCount', options.slotCount);
+  const maxReaders = orDefault(options.maxReaders, MAX_CONSUMERS);
+  if (!Number.isInteger(maxReaders) || maxReaders < 1 || maxReaders > MAX_CONSUMERS) {
+    throw new InvalidArgumentError(`options.maxReaders must be an integer in [1, ${MAX_CONSUMERS}]: maxReaders=${describe(maxReaders)}`);
+  }
+  const capacity = nextPowerOfTwo(slotCount);
+  const inRing = slotBytes <= MAX_BYTES_FIELD_LENGTH;
+  const schema: SlotSchema = inRing ? { length: 'u32', data: bytes(slotBytes) } : { length: 'u32' };
+  const ringOptions = { capacity, schema, producer: 'multi' as const, maxConsumers: maxReaders, maxProducers: MAX_PRODUCERS };
+  const ringEnd = alignTo(RING_OFFSET + Ring.byteLength(ringOptions), BLOCK_LENGTH);
+  const payloadBytes = inRing ? 0 : capacity * slotBytes;
+  if (ringEnd + payloadBytes > 2 ** 32) {
+    throw new InvalidArgumentError(`options.slotBytes × slotCount is too large (at most 4 GiB in all): slotBytes=${slotBytes}, slotCount=${slotCount}`);
+  }
+  return { slotBytes, slotCount, inRing, ringOptions, ringEnd, byteLength: ringEnd + payloadBytes };
 }
 
 function nextPowerOfTwo(n: number): number {
@@ -151,62 +194,117 @@ export class RingBuffer {
   private readonly heldViews = new Set<number>();
   /** How a blocked write spins and sleeps. */
   private readonly strategy: WaitStrategy;
+  /** Size of the reader table (reader ids are 0 … maxReaders - 1). */
+  private readonly maxReaders: number;
   private writerHandle: Producer<SlotSchema> | undefined;
   /** Sequence taken by reserveWrite (valid while `hasReserved`). */
   private reserved = 0;
   private hasReserved = false;
 
-  constructor(options: RingBufferOptions | { attach: RingBufferDescriptor; waitStrategy?: WaitStrategyOption }) {
+  constructor(options: RingBufferOptions | ({ attach: RingBufferDescriptor } & RingBufferAttachOptions)) {
     if (options === null || typeof options !== 'object') {
       throw new InvalidArgumentError(`options must be an object { slotBytes, slotCount }: options=${describe(options)}`);
     }
+    const participation = { owner: options.owner, watchdog: options.watchdog };
+    let base: number;
     if ('attach' in options) {
-      const buffer = options.attach?.buffer;
-      checkDescriptor({ buffer, byteOffset: 0 }, 'descriptor');
-      const header = new Uint32Array(buffer, 0, 4);
+      const d = checkDescriptor({ buffer: options.attach?.buffer, byteOffset: options.attach?.byteOffset ?? 0 }, 'descriptor');
+      const buffer = d.buffer;
+      base = d.byteOffset;
+      const header = new Uint32Array(buffer, base, 4);
       if (header[0] !== MAGIC) throw new LayoutMismatchError('magic', `memory is not a RingBuffer: magic=0x${header[0]!.toString(16)}`);
-      this.descriptor = Object.freeze({ buffer });
+      this.descriptor = Object.freeze({ buffer, byteOffset: base });
       this.slotBytes = header[SLOT_BYTES_WORD]!;
       this.slotCount = header[SLOT_COUNT_WORD]!;
-      this.ring = Ring.attach<SlotSchema>({ buffer, byteOffset: RING_OFFSET }, { waitStrategy: options.waitStrategy ?? 'phased' });
+      this.ring = Ring.attach<SlotSchema>({ buffer, byteOffset: base + RING_OFFSET }, { ...participation, waitStrategy: options.waitStrategy ?? 'phased' });
       const payloadOffset = header[PAYLOAD_OFFSET_WORD]!;
-      this.payload = payloadOffset === 0 ? (this.ring.columns as { data: Uint8Array }).data : new Uint8Array(buffer, payloadOffset, this.ring.capacity * this.slotBytes);
+      this.payload = payloadOffset === 0 ? (this.ring.columns as { data: Uint8Array }).data : new Uint8Array(buffer, base + payloadOffset, this.ring.capacity * this.slotBytes);
     } else {
-      const slotBytes = checkCount('slotBytes', options.slotBytes);
-      const slotCount = checkCount('slotCount', options.slotCount);
-      const maxReaders = orDefault(options.maxReaders, MAX_CONSUMERS);
-      if (!Number.isInteger(maxReaders) || maxReaders < 1 || maxReaders > MAX_CONSUMERS) {
-        throw new InvalidArgumentError(`options.maxReaders must be an integer in [1, ${MAX_CONSUMERS}]: maxReaders=${describe(maxReaders)}`);
-      }
-      const capacity = nextPowerOfTwo(slotCount);
-      const inRing = slotBytes <= MAX_BYTES_FIELD_LENGTH;
-      const schema: SlotSchema = inRing ? { length: 'u32', data: bytes(slotBytes) } : { length: 'u32' };
-      const ringOptions = { capacity, schema, producer: 'multi' as const, maxConsumers: maxReaders, maxProducers: MAX_PRODUCERS };
-      const ringEnd = alignTo(RING_OFFSET + Ring.byteLength(ringOptions), BLOCK_LENGTH);
-      const payloadBytes = inRing ? 0 : capacity * slotBytes;
-      if (ringEnd + payloadBytes > 2 ** 32) {
-        throw new InvalidArgumentError(`options.slotBytes × slotCount is too large (at most 4 GiB in all): slotBytes=${slotBytes}, slotCount=${slotCount}`);
-      }
-      const buffer = new SharedArrayBuffer(ringEnd + payloadBytes);
-      const header = new Uint32Array(buffer, 0, 4);
+      const g = facadeGeometry(options);
+      const d = placeRegion(options, g, 'ring buffer');
+      const buffer = d.buffer;
+      base = d.byteOffset;
+      const header = new Uint32Array(buffer, base, 4);
       header[0] = MAGIC;
-      header[SLOT_BYTES_WORD] = slotBytes;
-      header[SLOT_COUNT_WORD] = slotCount;
-      header[PAYLOAD_OFFSET_WORD] = inRing ? 0 : ringEnd;
-      this.descriptor = Object.freeze({ buffer });
-      this.slotBytes = slotBytes;
-      this.slotCount = slotCount;
-      this.ring = Ring.create<SlotSchema>({ ...ringOptions, buffer, byteOffset: RING_OFFSET, waitStrategy: options.waitStrategy });
-      this.payload = inRing ? (this.ring.columns as { data: Uint8Array }).data : new Uint8Array(buffer, ringEnd, payloadBytes);
+      header[SLOT_BYTES_WORD] = g.slotBytes;
+      header[SLOT_COUNT_WORD] = g.slotCount;
+      header[PAYLOAD_OFFSET_WORD] = g.inRing ? 0 : g.ringEnd;
+      this.descriptor = Object.freeze({ buffer, byteOffset: base });
+      this.slotBytes = g.slotBytes;
+      this.slotCount = g.slotCount;
+      this.ring = Ring.create<SlotSchema>({ ...g.ringOptions, ...participation, buffer, byteOffset: base + RING_OFFSET, waitStrategy: options.waitStrategy });
+      this.payload = g.inRing ? (this.ring.columns as { data: Uint8Array }).data : new Uint8Array(buffer, base + g.ringEnd, g.byteLength - g.ringEnd);
     }
-    this.ctl = new Int32Array(this.descriptor.buffer, 0, RING_OFFSET >> 2);
+    this.ctl = new Int32Array(this.descriptor.buffer, base, RING_OFFSET >> 2);
     this.strategy = resolveWaitStrategy(options.waitStrategy);
     this.lengths = this.ring.columns.length as Uint32Array;
+    this.maxReaders = this.ring.header.maxConsumers;
+  }
+
+  /** Bytes a facade with these options occupies (to place it inside a larger buffer). */
+  static byteLength(options: RingBufferOptions): number {
+    return facadeGeometry(options).byteLength;
   }
 
   /** This thread's view of a RingBuffer created in another thread. */
-  static attach(descriptor: RingBufferDescriptor, options?: { waitStrategy?: WaitStrategyOption }): RingBuffer {
+  static attach(descriptor: RingBufferDescriptor, options?: RingBufferAttachOptions): RingBuffer {
     return new RingBuffer({ attach: descriptor, ...optionsObject(options, 'options') });
+  }
+
+  /** The owner tag of this facade object (see `Ring.owner`). */
+  get owner(): number {
+    return this.ring.owner;
+  }
+
+  /**
+   * Declares every writer and reader of `owner` dead (see `Ring.recover`): a dead writer's
+   * reserved slot is skipped, its readers are evicted (or kept), and the writers it registered
+   * with {@link newWriter} are done (when they were the last, readers drain, then finish).
+   * A writer registered by another owner on its behalf (the original's shape: the parent
+   * registers, the child writes) stays registered: that owner calls {@link writerDone}.
+   */
+  recover(owner: number, options?: RecoverOptions): RecoveryReport {
+    const report = this.ring.recover(owner, options);
+    // The writers the dead owner registered are done: when they were the last, readers drain and finish.
+    const ctl = this.ctl;
+    for (let e = 0; e < WRITER_ENTRIES; e++) {
+      const at = WRITERS_INDEX + 2 * e;
+      if (Atomics.load(ctl, at) !== owner) continue;
+      const count = Atomics.exchange(ctl, at + 1, 0);
+      Atomics.store(ctl, at, 0);
+      for (let k = 0; k < count; k++) this.endWriter();
+    }
+    return report;
+  }
+
+  /** Counts one more writer registered by this object's owner (entries full: not counted; recover then cannot end it). */
+  private countWriter(delta: 1 | -1): void {
+    const ctl = this.ctl;
+    const owner = this.ring.owner;
+    let free = -1;
+    for (let e = 0; e < WRITER_ENTRIES; e++) {
+      const at = WRITERS_INDEX + 2 * e;
+      const o = Atomics.load(ctl, at);
+      if (o === owner) {
+        if (delta > 0) {
+          Atomics.add(ctl, at + 1, 1);
+          return;
+        }
+        for (;;) {
+          const n = Atomics.load(ctl, at + 1);
+          if (n <= 0 || Atomics.compareExchange(ctl, at + 1, n, n - 1) === n) return;
+        }
+      }
+      if (o === 0 && free < 0) free = e;
+    }
+    if (delta < 0) return; // done on behalf of a writer another owner registered
+    for (let e = free < 0 ? WRITER_ENTRIES : free; e < WRITER_ENTRIES; e++) {
+      const at = WRITERS_INDEX + 2 * e;
+      if (Atomics.compareExchange(ctl, at, 0, owner) === 0) {
+        Atomics.add(ctl, at + 1, 1);
+        return;
+      }
+    }
   }
 
   /**
@@ -228,6 +326,7 @@ export class RingBuffer {
   newWriter(): void {
     if (this.ring.closed) throw new AlreadyClosedError('all writers are done: the ring is finished and cannot take new writers');
     Atomics.add(this.ctl, ACTIVE_INDEX, 1);
+    this.countWriter(1);
   }
 
   /**
@@ -236,15 +335,22 @@ export class RingBuffer {
    * @throws {@link InvalidStateError} when called more often than {@link newWriter}.
    */
   writerDone(): void {
+    if (!this.endWriter()) throw new InvalidStateError(`writerDone() called more often than newWriter(): active writers=${Atomics.load(this.ctl, ACTIVE_INDEX)}`);
+    this.countWriter(-1);
+  }
+
+  /** One writer fewer (the last closes the ring); false when none was active. */
+  private endWriter(): boolean {
     for (;;) {
       const active = Atomics.load(this.ctl, ACTIVE_INDEX);
-      if (active <= 0) throw new InvalidStateError(`writerDone() called more often than newWriter(): active writers=${active}`);
+      if (active <= 0) return false;
       if (Atomics.compareExchange(this.ctl, ACTIVE_INDEX, active, active - 1) === active) {
         if (active === 1) this.ring.close();
-        return;
+        return true;
       }
     }
   }
+
 
   /** Checks closed → waiting for reader → type → size, in the reference's order; returns the bytes. */
   private checkWrite(data: unknown, length: number): void {
@@ -367,10 +473,32 @@ export class RingBuffer {
     }
     const epoch = Atomics.load(this.ctl, SYNC_EPOCH_INDEX);
     if (this.syncSeen.get(c.id) !== epoch) {
+      // A forceReaderSync() since this reader's last read: it skips to the writer's position
+      // then (forceReaderSync moved it already unless this reader was inside a read).
       this.syncSeen.set(c.id, epoch);
-      this.jumpTo(c, Atomics.load(this.ctl, SYNC_TARGET_INDEX));
+      this.ring.advanceConsumer(c.id, Atomics.load(this.ctl, SYNC_TARGET_INDEX));
+      c.resync();
+      this.wakeWriters();
     }
     return c;
+  }
+
+  /**
+   * Marks `reader` as inside a read (its hold word), so forceReaderSync() leaves it to apply
+   * the sync itself; waits out a forceReaderSync() moving it right now (a few stores).
+   */
+  private enter(reader: RingBufferReader | number): void {
+    const id = typeof reader === 'number' ? reader : reader?.id;
+    if (id >>> 0 !== id || id >= this.maxReaders) return; // consumerOf names the bad id
+    if (this.heldViews.size !== 0 && this.heldViews.has(id)) return; // holds a view: already marked
+    while (Atomics.compareExchange(this.ctl, HOLD_INDEX + id, HOLD_IDLE, HOLD_READING) === HOLD_SYNCING);
+  }
+
+  /** Ends a read of `reader` (unless it now holds a readView). */
+  private leave(reader: RingBufferReader | number): void {
+    const id = typeof reader === 'number' ? reader : reader?.id;
+    if (id >>> 0 !== id || id >= this.maxReaders || (this.heldViews.size !== 0 && this.heldViews.has(id))) return;
+    Atomics.store(this.ctl, HOLD_INDEX + id, HOLD_IDLE);
   }
 
   /** Releases everything up to `target` (or everything published when `target` is undefined). */
@@ -419,18 +547,28 @@ export class RingBuffer {
    *   {@link WriterFinishedError} (nothing new, no writer active).
    */
   tryRead(reader: RingBufferReader | number): Uint8Array {
-    const c = this.consumerOf(reader);
-    const n = c.tryPoll(1);
-    if (n > 0) return this.take(c);
-    if (n === POLL_CLOSED) throw new WriterFinishedError('all writers are done and this reader has read everything');
-    throw this.emptyError();
+    this.enter(reader);
+    try {
+      const c = this.consumerOf(reader);
+      const n = c.tryPoll(1);
+      if (n > 0) return this.take(c);
+      if (n === POLL_CLOSED) throw new WriterFinishedError('all writers are done and this reader has read everything');
+      throw this.emptyError();
+    } finally {
+      this.leave(reader);
+    }
   }
 
   /** Reads every item available to this reader now (copies), at least one; same errors as {@link tryRead}. */
   tryReadAll(reader: RingBufferReader | number): Uint8Array[] {
     const out = [this.tryRead(reader)];
-    const c = this.consumerOf(reader);
-    while (c.tryPoll(1) > 0) out.push(this.take(c));
+    this.enter(reader);
+    try {
+      const c = this.consumerOf(reader);
+      while (c.tryPoll(1) > 0) out.push(this.take(c));
+    } finally {
+      this.leave(reader);
+    }
     return out;
   }
 
@@ -440,7 +578,12 @@ export class RingBuffer {
    *   {@link TimeoutError}; {@link AbortError}.
    */
   read(reader: RingBufferReader | number, options?: WaitOptions): Uint8Array {
-    return this.take(this.awaitItem(reader, options));
+    this.enter(reader);
+    try {
+      return this.take(this.awaitItem(reader, options));
+    } finally {
+      this.leave(reader);
+    }
   }
 
   /**
@@ -455,11 +598,16 @@ export class RingBuffer {
     if (!(into instanceof Uint8Array) || into.length < this.slotBytes) {
       throw new InvalidArgumentError(`readInto needs a Uint8Array of at least slotBytes=${this.slotBytes} bytes: into=${describe(into)}`);
     }
-    const c = this.awaitItem(reader, options);
-    const item = this.itemOf(c);
-    copyBytes(into, 0, item);
-    this.finish(c);
-    return item.length;
+    this.enter(reader);
+    try {
+      const c = this.awaitItem(reader, options);
+      const item = this.itemOf(c);
+      copyBytes(into, 0, item);
+      this.finish(c);
+      return item.length;
+    } finally {
+      this.leave(reader);
+    }
   }
 
   /**
@@ -468,14 +616,24 @@ export class RingBuffer {
    * {@link releaseView}; writers cannot reuse it meanwhile.
    */
   readView(reader: RingBufferReader | number, options?: WaitOptions): Uint8Array {
-    const c = this.awaitItem(reader, options);
-    this.heldViews.add(c.id);
-    return this.itemOf(c);
+    this.enter(reader);
+    try {
+      const c = this.awaitItem(reader, options);
+      this.heldViews.add(c.id); // stays marked as reading until the view is given back
+      return this.itemOf(c);
+    } finally {
+      this.leave(reader);
+    }
   }
 
   /** Gives back the slot of the last {@link readView} (the next read does it by itself). */
   releaseView(reader: RingBufferReader | number): void {
-    this.consumerOf(reader);
+    this.enter(reader);
+    try {
+      this.consumerOf(reader);
+    } finally {
+      this.leave(reader);
+    }
   }
 
   /** Waits for this reader's next item; on return it is the consumer's one-entry batch. */
@@ -502,16 +660,33 @@ export class RingBuffer {
    * (bslatkin/ringbuffer#4). Call in the reader's thread.
    */
   syncReader(reader: RingBufferReader | number): void {
-    this.jumpTo(this.consumerOf(reader), undefined);
+    this.enter(reader);
+    try {
+      this.jumpTo(this.consumerOf(reader), undefined);
+    } finally {
+      this.leave(reader);
+    }
   }
 
   /**
-   * Moves every reader to the writer's position (the reference's `force_reader_sync`). Each
-   * reader skips at its next read; until then it still holds its slots.
+   * Moves every reader to the writer's position (the reference's `force_reader_sync`), at once:
+   * a writer stalled by a reader that never reads again can write right after it (blocked
+   * `write` calls wake). A reader inside a read at that moment skips at its next read. Any thread.
    */
   forceReaderSync(): void {
-    Atomics.store(this.ctl, SYNC_TARGET_INDEX, this.ring.cursor);
-    Atomics.add(this.ctl, SYNC_EPOCH_INDEX, 1);
+    const ctl = this.ctl;
+    const target = this.ring.cursor;
+    Atomics.store(ctl, SYNC_TARGET_INDEX, target);
+    Atomics.add(ctl, SYNC_EPOCH_INDEX, 1);
+    for (let id = 0; id < this.maxReaders; id++) {
+      if (Atomics.compareExchange(ctl, HOLD_INDEX + id, HOLD_IDLE, HOLD_SYNCING) !== HOLD_IDLE) continue; // reading now: it applies the sync itself
+      try {
+        this.ring.advanceConsumer(id, target);
+      } finally {
+        Atomics.store(ctl, HOLD_INDEX + id, HOLD_IDLE);
+      }
+    }
+    this.wakeWriters();
   }
 
   /** Drops `reader` for good: it no longer holds writers back (any thread). Idempotent. */

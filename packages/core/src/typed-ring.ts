@@ -3,7 +3,7 @@ import { Consumer, type ColumnSet } from './consumer.js';
 import { RingControl, type Participation, type RecoveryReport } from './control.js';
 import { InvalidArgumentError, InvalidStateError, LayoutMismatchError } from './errors.js';
 import {
-  checkDescriptor, describeLayout, computeLayout, CONSUMER_ROLE, CURSOR_INDEX, INFO_DEPS, INFO_GROUP, INFO_MEMBERS, INFO_OWNER,
+  checkDescriptor, describeLayout, computeLayout, CONSUMER_ROLE, CONSUMER_STATE, CURSOR_INDEX, INFO_DEPS, INFO_GROUP, INFO_MEMBERS, INFO_OWNER,
   KIND, MAX_CONSUMERS, MAX_SCHEMA_LENGTH, readHeader, schemaByteLength,
   writeHeader, type Header, type RegionDescriptor, type RegionLayout,
 } from './layout.js';
@@ -414,6 +414,24 @@ export class Ring<S extends Schema = DefaultSchema> {
   consumerSequence(id: number): number {
     this.control.checkId(id, 'consumer id');
     return Atomics.load(this.control.ctl, this.control.seqIndex(id));
+  }
+
+  /**
+   * @internal Moves active consumer `id`'s released sequence forward to `seq` (never back) and
+   * wakes blocked producers: for a thread that holds the consumer's turn (the facade's
+   * `forceReaderSync`, under its per-reader hold word). Returns true if it moved.
+   */
+  advanceConsumer(id: number, seq: number): boolean {
+    const control = this.control;
+    if (id < 0 || id >= control.maxConsumers || control.state(id) !== CONSUMER_STATE.active || control.role(id) === CONSUMER_ROLE.group) return false;
+    const index = control.seqIndex(id);
+    for (;;) {
+      const current = Atomics.load(control.ctl, index);
+      if (((seq - current) | 0) <= 0) return false;
+      if (Atomics.compareExchange(control.ctl, index, current, seq) === current) break;
+    }
+    control.signalReleased();
+    return true;
   }
 
   /** A human-readable dump of the header and control words (for logs and error reports). */

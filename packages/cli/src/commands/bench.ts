@@ -22,6 +22,9 @@ Options:
   --warmup <ms>      warm-up before the first window in ms (default 300; --quick 120)
   --settle <s>       before each case wait up to <s> seconds for other processes to go quiet (Linux)
   --cores <n>        plan wait strategies for n cores (default: the machine's); --cores 1 never busy-spins
+  --shm              (or --only shm) run the cross-process cases instead (shm.* beside their in-process twins
+                     inproc.*, process.send and a Unix socket; needs @ringkit/shm): --runs rounds
+                     (default 5), --window ms per case (default 1000), --spin to busy-spin, --json
   --list             list the case names and exit
   --from <file>      do not run: re-render a report.json written by --out (with --markdown, --json, --out)
   -h, --help         show this help
@@ -52,6 +55,37 @@ function progress(index: number, total: number, name: string): void {
   if (index >= total) status.end();
 }
 
+/** `ringkit bench --shm`: the cross-process cases. */
+async function shmBench(bench: typeof import('@ringkit/bench'), values: { runs?: string; window?: string; json?: boolean; spin?: boolean }): Promise<number> {
+  let rounds: number | undefined;
+  let windowMs: number | undefined;
+  try {
+    rounds = integerFlag('runs', values.runs, 1, 100);
+    windowMs = integerFlag('window', values.window, 10, 600_000);
+  } catch (e) {
+    process.stderr.write(`ringkit bench: ${(e as Error).message}\n`);
+    return 2;
+  }
+  let report;
+  try {
+    report = await bench.runShmBench({
+      ...(rounds !== undefined ? { rounds } : {}), ...(windowMs !== undefined ? { windowMs } : {}), spin: values.spin === true,
+      onProgress: (r, n, name) => status.update(`[round ${r + 1}/${n}] ${name}`),
+    });
+  } catch (e) {
+    status.end();
+    const err = e as { code?: unknown; message?: unknown };
+    if (err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes("'@ringkit/shm'")) {
+      process.stderr.write('ringkit bench --shm: needs @ringkit/shm (named shared memory, a small native addon): npm install @ringkit/shm\n');
+      return 1;
+    }
+    throw e;
+  }
+  status.end();
+  process.stdout.write(values.json === true ? `${JSON.stringify(report)}\n` : bench.formatShmText(report));
+  return 0;
+}
+
 /** The `bench` command. */
 export const command: Command = {
   summary: 'benchmarks: throughput, latency, scaling, contention, bytes, vs baselines from the same run',
@@ -65,11 +99,11 @@ export const command: Command = {
         options: {
           quick: { type: 'boolean' }, only: { type: 'string', multiple: true }, json: { type: 'boolean' },
           markdown: { type: 'boolean' }, out: { type: 'string' }, runs: { type: 'string' }, window: { type: 'string' },
-          warmup: { type: 'string' }, cores: { type: 'string' }, settle: { type: 'string' }, list: { type: 'boolean' }, from: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+          warmup: { type: 'string' }, shm: { type: 'boolean' }, spin: { type: 'boolean' }, cores: { type: 'string' }, settle: { type: 'string' }, list: { type: 'boolean' }, from: { type: 'string' }, help: { type: 'boolean', short: 'h' },
         },
       }).values;
     } catch (e) {
-      process.stderr.write(`ringkit bench: ${(e as Error).message}; allowed: --quick --only <text> --json --markdown --out <dir> --runs <n> --window <ms> --warmup <ms> --cores <n> --settle <s> --list --from <file> --help\n`);
+      process.stderr.write(`ringkit bench: ${(e as Error).message}; allowed: --quick --only <text> --shm --spin --json --markdown --out <dir> --runs <n> --window <ms> --warmup <ms> --cores <n> --settle <s> --list --from <file> --help\n`);
       return 2;
     }
     if (values.help === true) {
@@ -77,6 +111,10 @@ export const command: Command = {
       return 0;
     }
     const bench = await import('@ringkit/bench');
+    // `--only shm` (or any term naming only cross-process cases) is the same as --shm.
+    const terms = (values.only ?? []).flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t !== '');
+    const crossProcess = terms.length > 0 && terms.every((t) => bench.SHM_CASES.some((c) => c.includes(t)) && !bench.allCases(2).some((c) => c.name.includes(t)));
+    if (values.shm === true || crossProcess) return shmBench(bench, values);
     try {
       if (values.json === true && values.markdown === true) throw new UsageError('--json and --markdown both write stdout: choose one');
       if (values.out === '') throw new UsageError('--out needs a directory: --out=""');

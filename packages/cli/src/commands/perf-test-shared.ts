@@ -21,8 +21,12 @@ export const READER_WORDS = 4;
 /** What a perf-test worker is told to do. */
 export interface PerfTask {
   role: 'writer' | 'reader';
-  ring: RingBufferDescriptor;
-  stats: SharedArrayBuffer;
+  /** Threads: the facade and the statistics, shared. */
+  ring?: RingBufferDescriptor;
+  stats?: SharedArrayBuffer;
+  /** Processes (`--processes`): the named segments of the facade and of the statistics. */
+  ringName?: string;
+  statsName?: string;
   /** reader: its RingBuffer reader id and index in the stats. */
   readerId?: number;
   readerIndex?: number;

@@ -4,7 +4,7 @@
  * progress line and report (layout: {@link STAT}).
  */
 import { randomFillSync } from 'node:crypto';
-import { parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
 import { copyBytes, RingBuffer, WaitingForReaderError, WriterFinishedError, TimeoutError } from '@ringkit/core';
 import { READER_WORDS, STAT, type PerfTask } from './perf-test-shared.js';
@@ -27,14 +27,15 @@ function log(task: PerfTask, line: string): void {
   if (task.debug) process.stderr.write(`${line}\n`);
 }
 
-function writer(task: PerfTask, stats: Int32Array): void {
-  const rb = RingBuffer.attach(task.ring);
+/** The writer's loop on `rb` (a thread's attached facade, or a process's named one). */
+export function writer(rb: RingBuffer, task: PerfTask, stats: Int32Array): void {
   const pool = randomPool(task.slotBytes);
   const interval = task.writesPerSecond > 0 ? 1000 / task.writesPerSecond : 0;
   const recent = new Float64Array(10);
   let recentCount = 0;
   let drops = 0;
-  while (Atomics.load(stats, STAT.readersReady) < task.readers) Atomics.wait(stats, STAT.readersReady, Atomics.load(stats, STAT.readersReady), 50);
+  // Bounded waits: across processes (--processes) Atomics.notify does not reach this one.
+  while (Atomics.load(stats, STAT.readersReady) < task.readers) Atomics.wait(stats, STAT.readersReady, Atomics.load(stats, STAT.readersReady), 10);
   const start = performance.now();
   const end = start + task.durationMs;
   let writes = 0;
@@ -91,8 +92,8 @@ function burn(ms: number): void {
   while (performance.now() < until) { /* simulated slow consumer */ }
 }
 
-function reader(task: PerfTask, stats: Int32Array): void {
-  const rb = RingBuffer.attach(task.ring);
+/** A reader's loop on `rb`. */
+export function reader(rb: RingBuffer, task: PerfTask, stats: Int32Array): void {
   const id = task.readerId!;
   const base = STAT.readers + task.readerIndex! * READER_WORDS;
   let reads = 0;
@@ -133,8 +134,11 @@ function reader(task: PerfTask, stats: Int32Array): void {
   log(task, `Exiting reader ${task.readerIndex}`);
 }
 
-const task = workerData as PerfTask;
-const stats = new Int32Array(task.stats);
-if (task.role === 'writer') writer(task, stats);
-else reader(task, stats);
-parentPort?.postMessage('done');
+if (!isMainThread) {
+  const task = workerData as PerfTask;
+  const stats = new Int32Array(task.stats!);
+  const rb = RingBuffer.attach(task.ring!);
+  if (task.role === 'writer') writer(rb, task, stats);
+  else reader(rb, task, stats);
+  parentPort?.postMessage('done');
+}

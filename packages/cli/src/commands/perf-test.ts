@@ -4,6 +4,8 @@
  * for `--duration-seconds`; `--readers` reader threads read (copy) and verify every item.
  */
 import { parseArgs } from 'node:util';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { MAX_CONSUMERS, RingBuffer } from '@ringkit/core';
 import type { Command } from '../main.js';
@@ -13,7 +15,8 @@ import { StatusLine } from '../status-line.js';
 
 const USAGE = `Usage: ringkit perf-test --slot-bytes N --slots N --duration-seconds S --writes-per-second N --readers N [options]
 
-Measures a RingBuffer (the bslatkin/ringbuffer facade): one writer thread, N reader threads.
+Measures a RingBuffer (the bslatkin/ringbuffer facade): one writer thread, N reader threads
+(--processes: one writer process and N reader processes over a named shared-memory segment).
 
 Options:
   --slot-bytes N                     bytes per item (every write is exactly this size)    [required]
@@ -29,9 +32,14 @@ Options:
                                      instead of copying each one (the reference copies)
   --copy-baseline                    also measure TypedArray.set copy bandwidth for items of
                                      --slot-bytes in this run (hot source, and from a pool)
+  --processes                        writer and readers as separate OS processes over a named
+                                     segment (@ringkit/shm; Linux), as the reference runs them
   --json                             print one JSON object on stdout instead of the report
   --debug                            log progress of every thread on stderr
   -h, --help                         this text
+
+Flags may be spelled with underscores as the reference spells them (--verify_writes,
+--no-verify_writes, --slot_bytes, ...).
 
 A write that would overwrite an item some reader has not read is dropped and counted (as in
 the reference); with --writes-per-second 0 the writer waits for readers instead.
@@ -47,8 +55,18 @@ interface Flags {
   verify: boolean;
   copyBaseline: boolean;
   zeroCopyReads: boolean;
+  processes: boolean;
   json: boolean;
   debug: boolean;
+}
+
+/** `--verify_writes` → `--verify-writes`: the reference's underscore spellings, for every flag name. */
+export function dashFlags(argv: string[]): string[] {
+  return argv.map((a) => {
+    if (!a.startsWith('--')) return a;
+    const eq = a.indexOf('=');
+    return eq < 0 ? a.replace(/_/g, '-') : a.slice(0, eq).replace(/_/g, '-') + a.slice(eq);
+  });
 }
 
 function intFlag(values: Record<string, unknown>, name: string, min: number, max: number, fallback?: number): number {
@@ -64,10 +82,11 @@ function parseFlags(argv: string[]): Flags | 'help' {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: dashFlags(argv),
       strict: true,
       allowPositionals: false,
       options: {
+        processes: { type: 'boolean' },
         'slot-bytes': { type: 'string' },
         slots: { type: 'string' },
         'duration-seconds': { type: 'string' },
@@ -108,6 +127,7 @@ function parseFlags(argv: string[]): Flags | 'help' {
     verify,
     copyBaseline: v['copy-baseline'] === true,
     zeroCopyReads: v['zero-copy-reads'] === true,
+    processes: v.processes === true,
     json: v.json === true,
     debug: v.debug === true,
   };
@@ -166,6 +186,41 @@ function runWorker(task: PerfTask): Promise<void> {
   });
 }
 
+/** Runs one role as its own OS process (`--processes`). */
+function runProcess(task: PerfTask): Promise<void> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./perf-test-process.js', import.meta.url)), JSON.stringify(task)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`perf-test ${task.role} process exited with ${code ?? signal}`))));
+  });
+}
+
+/** `--processes`: the facade and the statistics in named segments (removed when the run ends). */
+async function namedPlace(flags: Flags, statsBytes: number): Promise<{ rb: RingBuffer; stats: Int32Array; ringName: string; statsName: string; release(): void }> {
+  let shm: typeof import('@ringkit/shm');
+  try {
+    shm = await import('@ringkit/shm');
+  } catch (e) {
+    throw new UsageError(`--processes needs @ringkit/shm (named shared memory, a small native addon): npm install @ringkit/shm (${(e as Error).message})`);
+  }
+  const ringName = `/ringkit-perf-test-${process.pid}`;
+  const statsName = `${ringName}-stats`;
+  const shared = shm.SharedRingBuffer.create(ringName, { slotBytes: flags.slotBytes, slotCount: flags.slots });
+  const stats = new Int32Array(shm.Segment.create(statsName, { size: statsBytes }).buffer);
+  return {
+    rb: shared.buffer, stats, ringName, statsName,
+    release() {
+      shared.close();
+      shared.unlink();
+      try {
+        shm.Segment.unlink(statsName);
+      } catch {
+        // gone already
+      }
+    },
+  };
+}
+
 async function run(flags: Flags): Promise<number> {
   if (flags.debug) process.stderr.write(`Starting performance test with flags: ${JSON.stringify(flags)}\n`);
   let copyBaseline: { bytes: number; bytesPerSec: number; fromPoolBytesPerSec: number } | undefined;
@@ -176,20 +231,24 @@ async function run(flags: Flags): Promise<number> {
       fromPoolBytesPerSec: measureCopyBandwidth(flags.slotBytes, 1000, Math.max(1 << 24, flags.slotBytes * 2)),
     };
   }
-  const rb = new RingBuffer({ slotBytes: flags.slotBytes, slotCount: flags.slots });
+  const statsBytes = (STAT.readers + flags.readers * READER_WORDS) * 4;
+  const place = flags.processes ? await namedPlace(flags, statsBytes) : undefined;
+  const rb = place?.rb ?? new RingBuffer({ slotBytes: flags.slotBytes, slotCount: flags.slots });
   rb.newWriter();
-  const stats = new Int32Array(new SharedArrayBuffer((STAT.readers + flags.readers * READER_WORDS) * 4));
+  const stats = place?.stats ?? new Int32Array(new SharedArrayBuffer(statsBytes));
   const common = {
-    ring: rb.descriptor, stats: stats.buffer as SharedArrayBuffer, readers: flags.readers, slotBytes: flags.slotBytes,
+    ...(place === undefined ? { ring: rb.descriptor, stats: stats.buffer as SharedArrayBuffer } : { ringName: place.ringName, statsName: place.statsName }),
+    readers: flags.readers, slotBytes: flags.slotBytes,
     durationMs: flags.durationSeconds * 1000, writesPerSecond: flags.writesPerSecond, burnMs: flags.burnMs,
     verify: flags.verify, zeroCopyReads: flags.zeroCopyReads, debug: flags.debug,
   };
   const readerIds = Array.from({ length: flags.readers }, () => rb.newReader().id);
   const started = performance.now();
+  const start = place === undefined ? runWorker : runProcess;
   const done = Promise.all([
-    runWorker({ ...common, role: 'writer' }),
-    ...readerIds.map((readerId, readerIndex) => runWorker({ ...common, role: 'reader', readerId, readerIndex })),
-  ]);
+    start({ ...common, role: 'writer' }),
+    ...readerIds.map((readerId, readerIndex) => start({ ...common, role: 'reader', readerId, readerIndex })),
+  ]).finally(() => place?.release());
   const status = new StatusLine();
   let lagMaxSeen = 0;
   const progress = setInterval(() => {
@@ -263,7 +322,7 @@ async function run(flags: Flags): Promise<number> {
 
 /** `ringkit perf-test`. */
 export const command: Command = {
-  summary: 'measure a RingBuffer: one writer, N reader threads (bslatkin/ringbuffer perf tool)',
+  summary: 'measure a RingBuffer: one writer, N reader threads or processes (bslatkin/ringbuffer perf tool)',
   async run(argv: string[]): Promise<number> {
     let flags: Flags | 'help';
     try {
@@ -277,6 +336,12 @@ export const command: Command = {
       process.stdout.write(USAGE);
       return 0;
     }
-    return run(flags);
+    try {
+      return await run(flags);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      process.stderr.write(`ringkit perf-test: ${e.message}\n`);
+      return 2;
+    }
   },
 };

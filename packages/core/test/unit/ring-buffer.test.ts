@@ -3,6 +3,7 @@
  * test scenarios 15–29 (spec §8) as behaviour, plus the answers to its open issues.
  */
 import { describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import assert from 'node:assert/strict';
 import {
   AlreadyClosedError, DataTooLargeError, InvalidArgumentError, InvalidStateError, MustCreateReadersBeforeWritingError,
@@ -151,6 +152,70 @@ describe('RingBuffer: ring scenarios 15–29 of the reference test suite', () =>
     for (let i = 5; i < 8; i++) rb.tryWrite(enc.encode(`${i}`));
     assert.throws(() => rb.tryWrite(enc.encode('x')), WaitingForReaderError, 'a is now 3 behind');
     assert.equal(rb.tryReadAll(a!).map(str).join(','), '5,6,7');
+  });
+
+  it('forceReaderSync frees a writer stalled by a reader that never reads again, at once (as the original)', async () => {
+    const rb = new RingBuffer({ slotBytes: 8, slotCount: 4 });
+    const [idle, active] = [rb.newReader(), rb.newReader()];
+    rb.newWriter();
+    for (let i = 0; i < 4; i++) rb.tryWrite(enc.encode(`${i}`));
+    assert.equal(str(rb.tryRead(active)), '0');
+    assert.throws(() => rb.tryWrite(enc.encode('x')), WaitingForReaderError, 'the idle reader stalls the writer');
+    rb.forceReaderSync();
+    assert.equal(rb.lag(idle), 0, 'moved now, not at its next read');
+    for (let i = 4; i < 8; i++) rb.tryWrite(enc.encode(`${i}`)); // a full ring of room, at once
+    assert.throws(() => rb.tryWrite(enc.encode('x')), WaitingForReaderError);
+    assert.deepEqual(rb.tryReadAll(idle).map(str), ['4', '5', '6', '7'], 'the idle reader skipped what it had not read');
+    assert.deepEqual(rb.tryReadAll(active).map(str), ['4', '5', '6', '7'], 'so did the active one');
+    // A write() blocked in another thread is woken by forceReaderSync.
+    for (let i = 8; i < 12; i++) rb.tryWrite(enc.encode(`${i}`));
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      import(workerData.core).then(({ RingBuffer }) => {
+        const rb = RingBuffer.attach(workerData.descriptor);
+        parentPort.postMessage('writing');
+        rb.write(new TextEncoder().encode('12'), { timeout: 20000 });
+        parentPort.postMessage('written');
+      });`;
+    const worker = new Worker(code, { eval: true, workerData: { core: new URL('../../src/index.js', import.meta.url).href, descriptor: rb.descriptor } });
+    const messages: string[] = [];
+    const written = new Promise<void>((resolve) => worker.on('message', (m: string) => {
+      messages.push(m);
+      if (m === 'written') resolve();
+    }));
+    while (!messages.includes('writing')) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(messages, ['writing'], 'the write waits for the readers');
+    const t0 = Date.now();
+    rb.forceReaderSync();
+    await written;
+    assert.ok(Date.now() - t0 < 2000, `woken in ${Date.now() - t0} ms`);
+    await worker.terminate();
+    assert.deepEqual(rb.tryReadAll(idle).map(str), ['12']);
+  });
+
+  it('recover(owner) ends the writers that owner registered: readers drain, then finish', () => {
+    const rb = new RingBuffer({ slotBytes: 8, slotCount: 4 });
+    const r = rb.newReader();
+    const dead = RingBuffer.attach(rb.descriptor, { owner: 7 });
+    dead.newWriter();
+    dead.tryWrite(enc.encode('last'));
+    assert.throws(() => rb.tryRead(r) && rb.tryRead(r), WaitingForWriterError);
+    rb.recover(7);
+    assert.equal(rb.activeWriters, 0);
+    assert.throws(() => rb.read(r), WriterFinishedError);
+    rb.recover(7); // idempotent
+    // A writer registered on another's behalf is ended by writerDone, as in the original.
+    const rb2 = new RingBuffer({ slotBytes: 8, slotCount: 4 });
+    rb2.newReader();
+    rb2.newWriter();
+    const child = RingBuffer.attach(rb2.descriptor, { owner: 9 });
+    child.tryWrite(enc.encode('x'));
+    child.recover(9);
+    assert.equal(rb2.activeWriters, 1, 'recovering the child does not end the parent\'s registration');
+    child.writerDone();
+    assert.equal(rb2.activeWriters, 0);
+    assert.throws(() => child.writerDone(), InvalidStateError);
   });
 
   it('27/28. two writers share one cursor; the reader gets their items in order, then finished', () => {

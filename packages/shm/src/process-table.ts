@@ -1,0 +1,151 @@
+import { CapacityError } from '@ringkit/core';
+import { ENTRY_STATE, MAX_PROCESSES, NEXT_OWNER_WORD, PROCESS_ENTRY_BYTES, PROCESS_TABLE_OFFSET } from './header.js';
+import { ownStartTime, processAlive } from './proc.js';
+
+/** One attached process, as `shm ls` and `ProcessRecovery` see it. */
+export interface ProcessEntry {
+  /** Table index. */
+  readonly index: number;
+  readonly pid: number;
+  /** Start time (clock ticks since boot) the process had when it attached. */
+  readonly startTime: number;
+  /** Owner tag of its participants in the structure (`recover(owner)`). */
+  readonly owner: number;
+  /** Structure objects it has attached (threads × opens). */
+  readonly refs: number;
+  /** When it attached (`Date.now()` ms). */
+  readonly sinceMs: number;
+  /** True when the process still runs (checked now). */
+  readonly alive: boolean;
+}
+
+const W = PROCESS_ENTRY_BYTES >> 2;
+const STATE = 0;
+const PID = 1;
+const START = 1; // f64 index within the entry (byte 8)
+const OWNER = 4;
+const REFS = 5;
+const SINCE = 3; // f64 index within the entry (byte 24)
+
+/**
+ * The processes attached to a segment, in the segment (so every process sees the same table).
+ * An entry is claimed with a compare-and-swap (free → claiming), filled, then published
+ * (→ attached); a dead process's entry goes attached → recovering (one recoverer wins) → free.
+ * One entry per process: a second open in the same process (another thread, another object)
+ * counts a reference on it and shares its owner tag.
+ */
+export class ProcessTable {
+  private readonly words: Int32Array;
+  private readonly f64: Float64Array;
+
+  constructor(buffer: SharedArrayBuffer) {
+    this.words = new Int32Array(buffer, 0, (PROCESS_TABLE_OFFSET + MAX_PROCESSES * PROCESS_ENTRY_BYTES) >> 2);
+    this.f64 = new Float64Array(buffer, 0, this.words.length >> 1);
+  }
+
+  private base(i: number): number {
+    return (PROCESS_TABLE_OFFSET >> 2) + i * W;
+  }
+
+  private startOf(i: number): number {
+    return this.f64[((PROCESS_TABLE_OFFSET >> 3) + i * (W >> 1)) + START]!;
+  }
+
+  /**
+   * Attaches this process (or counts one more reference on its entry); returns the entry index
+   * and the process's owner tag.
+   * @throws {@link CapacityError} when all entries are taken by live processes.
+   */
+  attach(sweep: () => void): { index: number; owner: number } {
+    const pid = process.pid;
+    const start = ownStartTime();
+    const w = this.words;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      for (let i = 0; i < MAX_PROCESSES; i++) {
+        const b = this.base(i);
+        if (Atomics.load(w, b + STATE) === ENTRY_STATE.attached && Atomics.load(w, b + PID) === pid && this.startOf(i) === start) {
+          Atomics.add(w, b + REFS, 1);
+          if (Atomics.load(w, b + STATE) === ENTRY_STATE.attached) return { index: i, owner: Atomics.load(w, b + OWNER) };
+          Atomics.sub(w, b + REFS, 1);
+        }
+      }
+      for (let i = 0; i < MAX_PROCESSES; i++) {
+        const b = this.base(i);
+        if (Atomics.compareExchange(w, b + STATE, ENTRY_STATE.free, ENTRY_STATE.claiming) !== ENTRY_STATE.free) continue;
+        const owner = (Atomics.add(w, NEXT_OWNER_WORD, 1) % (2 ** 31 - 2)) + 1;
+        Atomics.store(w, b + PID, pid);
+        this.f64[((PROCESS_TABLE_OFFSET >> 3) + i * (W >> 1)) + START] = start;
+        this.f64[((PROCESS_TABLE_OFFSET >> 3) + i * (W >> 1)) + SINCE] = Date.now();
+        Atomics.store(w, b + OWNER, owner);
+        Atomics.store(w, b + REFS, 1);
+        Atomics.store(w, b + STATE, ENTRY_STATE.attached); // publishes the fields above
+        return { index: i, owner };
+      }
+      sweep(); // dead processes' entries come back free
+    }
+    throw new CapacityError(`the segment's process table is full: ${MAX_PROCESSES} live processes are attached (at most ${MAX_PROCESSES})`);
+  }
+
+  /** Drops one reference of this process's entry `index`; returns true when it was the last (the entry is free again). */
+  detach(index: number): boolean {
+    const w = this.words;
+    const b = this.base(index);
+    if (Atomics.sub(w, b + REFS, 1) !== 1) return false;
+    Atomics.compareExchange(w, b + STATE, ENTRY_STATE.attached, ENTRY_STATE.free);
+    return true;
+  }
+
+  /** The attached entries (alive or not). */
+  entries(): ProcessEntry[] {
+    const out: ProcessEntry[] = [];
+    const w = this.words;
+    for (let i = 0; i < MAX_PROCESSES; i++) {
+      const b = this.base(i);
+      const state = Atomics.load(w, b + STATE);
+      if (state !== ENTRY_STATE.attached && state !== ENTRY_STATE.recovering) continue;
+      const pid = Atomics.load(w, b + PID);
+      const startTime = this.startOf(i);
+      out.push({
+        index: i, pid, startTime, owner: Atomics.load(w, b + OWNER), refs: Atomics.load(w, b + REFS),
+        sinceMs: this.f64[((PROCESS_TABLE_OFFSET >> 3) + i * (W >> 1)) + SINCE]!, alive: state === ENTRY_STATE.attached && processAlive(pid, startTime),
+      });
+    }
+    return out;
+  }
+
+  /** True when some attached process still runs. */
+  hasLive(): boolean {
+    return this.entries().some((e) => e.alive);
+  }
+
+  /**
+   * Finds attached processes that are gone and, for each, calls `recover(owner)` once (the
+   * compare-and-swap attached → recovering picks one recoverer among all processes), then frees
+   * the entry. Returns the owners recovered. If `recover` throws, the entry stays attached for
+   * the next sweep to retry, and the error is rethrown.
+   */
+  sweep(recover: (owner: number) => void): number[] {
+    const done: number[] = [];
+    const w = this.words;
+    const pid = process.pid;
+    for (let i = 0; i < MAX_PROCESSES; i++) {
+      const b = this.base(i);
+      if (Atomics.load(w, b + STATE) !== ENTRY_STATE.attached) continue;
+      const p = Atomics.load(w, b + PID);
+      const start = this.startOf(i);
+      if (p === pid ? start === ownStartTime() : processAlive(p, start)) continue;
+      if (Atomics.compareExchange(w, b + STATE, ENTRY_STATE.attached, ENTRY_STATE.recovering) !== ENTRY_STATE.attached) continue;
+      const owner = Atomics.load(w, b + OWNER);
+      try {
+        recover(owner);
+      } catch (e) {
+        Atomics.store(w, b + STATE, ENTRY_STATE.attached);
+        throw e;
+      }
+      Atomics.store(w, b + REFS, 0);
+      Atomics.store(w, b + STATE, ENTRY_STATE.free);
+      done.push(owner);
+    }
+    return done;
+  }
+}
