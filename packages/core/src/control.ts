@@ -268,12 +268,11 @@ export class RingControl {
   recover(owner: number, keepConsumers: boolean): RecoveryReport {
     const ctl = this.ctl;
     const claimedEnd = (Atomics.load(ctl, CURSOR_INDEX) + this.claimUnitOffset) | 0;
+    // A dead lossy single producer's announced claim stays announced (CLAIM is not moved back):
+    // it may have written the slots or bytes up to it, so readers treat that space as overwritten;
+    // its claim itself was never published, and a replacement producer goes on from the cursor
+    // (see announceOverwrite).
     const producers = this.producers.declareDead(owner, this.multiProducer, claimedEnd);
-    if (producers > 0 && !this.multiProducer && this.lossy) {
-      // A lossy single producer announces its claims in CLAIM before writing: the dead one's
-      // announced claim was never published, so nothing past the cursor was overwritten.
-      Atomics.store(ctl, CLAIM_INDEX, Atomics.load(ctl, CURSOR_INDEX));
-    }
     let consumers = 0;
     if (!keepConsumers) {
       for (let id = 0; id < this.maxConsumers; id++) {
@@ -326,6 +325,20 @@ export class RingControl {
       return s;
     }
     return this.publishedUpTo(s, s) === s ? s : end;
+  }
+
+  /**
+   * Lossy single producer, before writing a claim that ends at `next`: announces in CLAIM that
+   * the space up to `next` (a lap earlier) may be overwritten from now on. `announced` is what
+   * this producer last announced (initially CLAIM as it found it); returns what is announced now.
+   * CLAIM never moves back: a replacement for a producer that died mid-claim starts again at the
+   * cursor, below what the dead one announced and perhaps overwrote, and readers must go on
+   * treating that space as overwritten (a lapped reader never resumes past the cursor).
+   */
+  announceOverwrite(next: number, announced: number): number {
+    if (((next - announced) | 0) <= 0) return announced;
+    Atomics.store(this.ctl, CLAIM_INDEX, next);
+    return next;
   }
 
   /**
