@@ -261,7 +261,8 @@ export class RingBuffer {
    * reserved slot is skipped, its readers are evicted (or kept), and the writers it registered
    * with {@link newWriter} are done (when they were the last, readers drain, then finish).
    * A writer registered by another owner on its behalf (the original's shape: the parent
-   * registers, the child writes) stays registered: that owner calls {@link writerDone}.
+   * registers, the child writes) was adopted by the writing owner at its first write (when the
+   * writing owner had registered none itself), so it is done too.
    */
   recover(owner: number, options?: RecoverOptions): RecoveryReport {
     const report = this.ring.recover(owner, options);
@@ -275,6 +276,36 @@ export class RingBuffer {
       for (let k = 0; k < count; k++) this.endWriter();
     }
     return report;
+  }
+
+  /**
+   * The first write of an owner that registered no writer itself adopts one registered by another
+   * owner on its behalf (moves it to this owner's entry), so that this owner's death ends it.
+   */
+  private adoptWriter(): void {
+    const ctl = this.ctl;
+    const owner = this.ring.owner;
+    for (let e = 0; e < WRITER_ENTRIES; e++) {
+      const at = WRITERS_INDEX + 2 * e;
+      if (Atomics.load(ctl, at) === owner && Atomics.load(ctl, at + 1) > 0) return;
+    }
+    if (this.takeWriterOfOther(owner)) this.countWriter(1);
+  }
+
+  /** Takes one writer off the entry of an owner other than `owner` that has one; false when none has. */
+  private takeWriterOfOther(owner: number): boolean {
+    const ctl = this.ctl;
+    for (let e = 0; e < WRITER_ENTRIES; e++) {
+      const at = WRITERS_INDEX + 2 * e;
+      const o = Atomics.load(ctl, at);
+      if (o === 0 || o === owner) continue;
+      for (;;) {
+        const n = Atomics.load(ctl, at + 1);
+        if (n <= 0) break;
+        if (Atomics.compareExchange(ctl, at + 1, n, n - 1) === n) return true;
+      }
+    }
+    return false;
   }
 
   /** Counts one more writer registered by this object's owner (entries full: not counted; recover then cannot end it). */
@@ -292,12 +323,16 @@ export class RingBuffer {
         }
         for (;;) {
           const n = Atomics.load(ctl, at + 1);
-          if (n <= 0 || Atomics.compareExchange(ctl, at + 1, n, n - 1) === n) return;
+          if (n <= 0) break;
+          if (Atomics.compareExchange(ctl, at + 1, n, n - 1) === n) return;
         }
       }
       if (o === 0 && free < 0) free = e;
     }
-    if (delta < 0) return; // done on behalf of a writer another owner registered
+    if (delta < 0) {
+      this.takeWriterOfOther(owner); // done on behalf of a writer another owner registered
+      return;
+    }
     for (let e = free < 0 ? WRITER_ENTRIES : free; e < WRITER_ENTRIES; e++) {
       const at = WRITERS_INDEX + 2 * e;
       if (Atomics.compareExchange(ctl, at, 0, owner) === 0) {
@@ -365,7 +400,11 @@ export class RingBuffer {
   }
 
   private producer(): Producer<SlotSchema> {
-    return (this.writerHandle ??= this.ring.producer());
+    if (this.writerHandle === undefined) {
+      this.adoptWriter();
+      this.writerHandle = this.ring.producer();
+    }
+    return this.writerHandle;
   }
 
   /**
