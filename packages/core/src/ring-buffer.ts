@@ -26,8 +26,9 @@ import { copyBytes, sliceBytes } from './copy.js';
  *    132  SYNC_EPOCH     Int32: bumped by forceReaderSync()
  *    136  SYNC_TARGET    Int32: the ring cursor at the last forceReaderSync()
  *    144  WRITERS        14 × (owner Int32, count Int32): writers registered by each owner tag
- *                        (newWriter in that thread or process), so recover(owner) can end a dead
- *                        owner's writers; owner 0 = a free entry
+ *                        (newWriter in that thread or process, or adopted: the first write of an
+ *                        owner with none takes one registered on its behalf by another owner),
+ *                        so recover(owner) can end a dead owner's writers; owner 0 = a free entry
  *    256  READ_SIGNAL    Int32: bumped by readers when READ_WAITERS != 0 (wakes blocked writers)
  *    384  READ_WAITERS   Int32: writers asleep in write()
  *    512  HOLD           Int32 × 128, one per reader id: 0 idle, 1 its thread is inside a read (or

@@ -3,7 +3,6 @@ import { MAX_PROCESSES } from './header.js';
 import { checkSlots, establish, type Attachment, type Establish, type Recipe, type SharedOptions } from './attachment.js';
 import { SharedStructure } from './shared-structure.js';
 
-/** Options of {@link SharedSlotPool.create} / {@link SharedSlotPool.openOrCreate}. */
 /**
  * Options of {@link SharedSlotPool.create} / {@link SharedSlotPool.openOrCreate}. `holders` is
  * the segment's: one hold row per attachable process (`MAX_PROCESSES`), so every process's
