@@ -272,12 +272,6 @@ export class SlotPool {
     throw new CapacityError(`every hold row of the slot pool is taken (holders=${this.holders}): recover(owner) a dead owner to free its row`);
   }
 
-  /** The hold row (index in `ctl` of its slot 0) of `owner`, or -1. */
-  private rowOf(owner: number): number {
-    for (let r = 0; r < this.holders; r++) if (Atomics.load(this.ctl, this.holdersIndex + r) === owner) return this.holdsIndex + r * this.slotCount;
-    return -1;
-  }
-
   /** Adds `add` (READER_ONE, PRODUCER, HANDED) to this owner's hold of `slot`'s use `generation`. */
   private hold(slot: number, generation: number, add: number): void {
     const row = this.row;
@@ -330,12 +324,20 @@ export class SlotPool {
     const keepProducers = orDefault<unknown>(optionsObject(options, 'options').keepProducers, false);
     if (typeof keepProducers !== 'boolean') throw new InvalidArgumentError(`options.keepProducers must be a boolean: keepProducers=${describe(keepProducers)}`);
     const ctl = this.ctl;
-    const row = this.rowOf(owner);
-    let writing = 0;
-    let producers = 0;
-    let readers = 0;
-    let freed = 0;
-    if (row < 0) return { owner, writing, producers, readers, freed };
+    const tally = { writing: 0, producers: 0, readers: 0, freed: 0 };
+    // Every row of the owner (two objects of one owner attaching at once may each take one).
+    for (let r = 0; r < this.holders; r++) {
+      if (Atomics.load(ctl, this.holdersIndex + r) !== owner) continue;
+      this.recoverRow(this.holdsIndex + r * this.slotCount, keepProducers, tally);
+      Atomics.compareExchange(ctl, this.holdersIndex + r, owner, 0);
+    }
+    if (tally.freed > 0 && Atomics.load(ctl, SlotPool.FREE_WAITERS) !== 0) signalAll(this.strategy.waiter, ctl, SlotPool.FREE_SIGNAL);
+    return { owner, ...tally };
+  }
+
+  /** Drops the references recorded in one hold row (clearing it), counting them in `tally`. */
+  private recoverRow(row: number, keepProducers: boolean, tally: { writing: number; producers: number; readers: number; freed: number }): void {
+    const ctl = this.ctl;
     for (let slot = 0; slot < this.slotCount; slot++) {
       const h = Atomics.exchange(ctl, row + slot, 0);
       if (h === 0) continue;
@@ -363,16 +365,13 @@ export class SlotPool {
         }
         if (next === word) break;
         if (Atomics.compareExchange(ctl, index, word, next) !== word) continue;
-        writing += w;
-        producers += p;
-        readers += r;
-        if ((next & PHASE_MASK) === SLOT_STATE.free) freed++;
+        tally.writing += w;
+        tally.producers += p;
+        tally.readers += r;
+        if ((next & PHASE_MASK) === SLOT_STATE.free) tally.freed++;
         break;
       }
     }
-    Atomics.compareExchange(ctl, this.holdersIndex + (row - this.holdsIndex) / this.slotCount, owner, 0);
-    if (freed > 0 && Atomics.load(ctl, SlotPool.FREE_WAITERS) !== 0) signalAll(this.strategy.waiter, ctl, SlotPool.FREE_SIGNAL);
-    return { owner, writing, producers, readers, freed };
   }
 
   /** Creates a pool in a new `SharedArrayBuffer`. @throws {@link InvalidArgumentError} naming the bad option. */
