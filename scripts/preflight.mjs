@@ -27,6 +27,7 @@ const TOOLS = [
   { command: 'python3', debian: 'python3', usedBy: 'board: python actions' },
   { command: 'python3 requests', probe: PYTHONS.map((p) => [p, '-c', 'import requests']), debian: 'python3-requests', usedBy: "board: actionboard's own Python client against the board" },
   { command: 'python3 yaml', probe: PYTHONS.map((p) => [p, '-c', 'import yaml']), debian: 'python3-yaml', usedBy: "board: actionboard's own Python client against the board" },
+  { command: 'promtool', debian: 'prometheus', usedBy: 'pipeline: /metrics checked with promtool check metrics' },
 ];
 
 const root = new URL('..', import.meta.url).pathname;

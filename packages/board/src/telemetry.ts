@@ -13,8 +13,11 @@ export interface TelemetrySnapshot {
   t: number;
   /** Rings: capacity, sequences published, fill (0..1) and publish rate. */
   rings: Array<{ name: string; capacity: number; published: number; fill: number; ratePerSec: number }>;
-  /** Stages: batches handled, mean batch size, busy fraction (0..1) and entry rate. */
-  stages: Array<{ name: string; batches: number; avgBatch: number; busy: number; ratePerSec: number }>;
+  /**
+   * Stages: batches handled, mean batch size, busy fraction (0..1) and entry rate; optionally the
+   * pipeline's stage state (`'stalled'` turns the button red with a warning) and its restarts.
+   */
+  stages: Array<{ name: string; batches: number; avgBatch: number; busy: number; ratePerSec: number; state?: string; restarts?: number }>;
 }
 
 /** Anything that can be sampled for telemetry. */
@@ -152,9 +155,12 @@ export function bindTelemetry(board: Board, source: TelemetrySource, controls?: 
     }
     snap.stages.forEach((s, i) => {
       const id = stageIds[i]!;
+      const stalled = s.state === 'stalled';
+      const restarts = (s.restarts ?? 0) > 0 ? ` · restarts ${s.restarts}` : '';
       board.update({
         buttonId: id,
-        text: `${label(s.name)} · ${formatRate(s.ratePerSec)}/s · busy ${pct(s.busy)}`,
+        text: `${stalled ? '⚠ STALLED · ' : ''}${label(s.name)} · ${formatRate(s.ratePerSec)}/s · busy ${pct(s.busy)}${restarts}`,
+        style: stalled ? 'button-danger' : 'button-primary',
         sparkline: { data: push(id, s.ratePerSec), color: '#FFC107', strokeWidth: 2 },
       });
     });

@@ -66,3 +66,22 @@ test('bindTelemetry: new stages rebuild the page; a throwing source is survived;
     await board.close();
   }
 });
+
+test('bindTelemetry: a stalled stage is a red button with a warning; restarts are shown', async () => {
+  const { board } = await startBoard();
+  let snap: TelemetrySnapshot = { t: 0, rings: [], stages: [{ name: 'mid', batches: 3, avgBatch: 1, busy: 1, ratePerSec: 0, state: 'stalled', restarts: 0 }] };
+  const binding = bindTelemetry(board, { snapshot: () => snap }, undefined, { intervalMs: 1000 });
+  try {
+    const s = board.liveStates()['pipeline-stage-mid']!;
+    assert.equal(s.text, '⚠ STALLED · mid · 0/s · busy 100%');
+    assert.equal(s.style, 'button-danger');
+    snap = { ...snap, stages: [{ ...snap.stages[0]!, state: 'running', restarts: 2, busy: 0.5 }] };
+    binding.tick();
+    const t = board.liveStates()['pipeline-stage-mid']!;
+    assert.equal(t.text, 'mid · 0/s · busy 50% · restarts 2');
+    assert.equal(t.style, 'button-primary');
+  } finally {
+    binding.unbind();
+    await board.close();
+  }
+});

@@ -1,257 +1,105 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Gauge, Registry } from 'prom-client';
-import type { Consumer, Ring, Schema } from '@ringkit/core';
-import { TEL_BATCHES, TEL_BUSY_MS, TEL_ENTRIES, TEL_MAX_US, TEL_P50_US, TEL_P99_US, TEL_WORDS, type SharedBlock } from './shared.js';
-import type { Plan } from './spec.js';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LATENCY_BUCKETS_US, TEL_BUCKETS, TEL_LAT_COUNT, TEL_LAT_SUM_US, TEL_WORDS } from './shared.js';
+import type { PipelineSnapshot, RingSnapshot, StageSnapshot } from './telemetry-sampler.js';
 
-/** A ring as telemetry sees it. */
-export interface RingInfo {
-  name: string;
-  /** Producer stage (or `'main'` for self inputs). */
-  from: string;
-  ring: Ring<Schema>;
-  consumers: Array<{ stage: string; id: number }>;
-}
+export type { PipelineSnapshot, RingSnapshot, StageSnapshot, StageState, RingWindow, StageWindow, WindowStats } from './telemetry-sampler.js';
 
-/** One ring in a snapshot. */
-export interface RingSnapshot {
-  name: string;
-  from: string;
-  to: string[];
-  capacity: number;
-  /** Entries published since start. */
-  published: number;
-  /** Fraction of the ring holding entries not yet released by the slowest consumer (0 … 1). */
-  fill: number;
-  /** Published entries per second over the last sample period. */
-  ratePerSec: number;
-  /** Entries released by each consumer since start. */
-  consumers: Array<{ stage: string; consumed: number }>;
-}
-
-/** One stage in a snapshot. */
-export interface StageSnapshot {
-  name: string;
-  level: number;
-  batches: number;
-  /** Entries handed to the handler since start. */
-  entries: number;
-  avgBatch: number;
-  /** Fraction of the last sample period spent in the handler (0 … 1). */
-  busy: number;
-  /** Entries per second over the last sample period. */
-  ratePerSec: number;
-  /** Handler time per batch, microseconds (HDR histogram). */
-  latencyUs?: { p50: number; p99: number; max: number };
-}
-
-/** The telemetry of a pipeline at one moment. */
-export interface PipelineSnapshot {
-  /** Wall-clock time of the sample, ms since the epoch. */
-  t: number;
-  rings: RingSnapshot[];
-  stages: StageSnapshot[];
-}
-
-interface RingState {
-  info: RingInfo;
-  handles: Array<{ stage: string; consumer: Consumer<Schema>; last: number; total: number }>;
-  last: number;
-  total: number;
-  rate: number;
-  fill: number;
-}
-
-/** Samples the shared counters and ring cursors; renders snapshot, DOT and Prometheus text. */
-export class Telemetry {
-  private readonly rings: RingState[];
-  private readonly plan: Plan;
-  private readonly shared: SharedBlock;
-  private readonly intervalMs: number;
-  private readonly onSample: (s: PipelineSnapshot) => void;
-  private timer: NodeJS.Timeout | undefined;
-  private lastT = Date.now();
-  private lastStage: Float64Array;
-  private stageRate: Float64Array;
-  private stageBusy: Float64Array;
-  private latest: PipelineSnapshot | undefined;
-  private registry: Registry | undefined;
-
-  constructor(plan: Plan, rings: RingInfo[], shared: SharedBlock, intervalMs: number, onSample: (s: PipelineSnapshot) => void) {
-    this.plan = plan;
-    this.shared = shared;
-    this.intervalMs = intervalMs;
-    this.onSample = onSample;
-    this.rings = rings.map((info) => {
-      const start = info.ring.cursor;
-      return {
-        info,
-        handles: info.consumers.map((c) => ({ stage: c.stage, consumer: info.ring.openConsumer(c.id), last: start, total: 0 })),
-        last: start,
-        total: 0,
-        rate: 0,
-        fill: 0,
-      };
-    });
-    const n = plan.stages.length;
-    this.lastStage = new Float64Array(n * TEL_WORDS);
-    this.stageRate = new Float64Array(n);
-    this.stageBusy = new Float64Array(n);
+/** Graphviz DOT in the spirit of steady_state: per edge rate, fill, capacity and total; red when full; stalled stages red, restarts counted. */
+export function renderDot(s: PipelineSnapshot): string {
+  const lines = ['digraph pipeline {', '  rankdir=LR;', '  node [shape=box, style="rounded,filled", fillcolor=white, fontname="monospace"];', '  edge [fontname="monospace", fontsize=10];'];
+  if (s.rings.some((r) => r.from === 'main') || s.rings.some((r) => r.to.includes('main'))) lines.push('  "main" [shape=ellipse, label="main thread"];');
+  for (const st of s.stages) {
+    const lat = st.latencyUs === undefined ? '' : `\\nbatch p99 ${fmtUs(st.latencyUs.p99)}`;
+    const restarts = st.restarts > 0 ? `\\nrestarts ${st.restarts}` : '';
+    const state = st.state === 'running' || st.state === 'done' ? '' : `\\n${st.state.toUpperCase()}${st.holdingMs > 0 ? ` (batch held ${fmtMs(st.holdingMs)})` : ''}`;
+    const bad = st.state === 'stalled' || st.state === 'failed';
+    const color = bad ? 'red' : st.busy > 0.9 ? 'red' : st.busy > 0.6 ? 'orange' : 'grey';
+    const fill = bad ? ', fillcolor="#ffd0d0", penwidth=3' : st.state === 'restarting' ? ', fillcolor="#fff0c0"' : '';
+    lines.push(`  ${q(st.name)} [label="${st.name}\\nbusy ${Math.round(st.busy * 100)} %\\n${human(st.ratePerSec)} per/sec${lat}${restarts}${state}", color=${color}${fill}];`);
   }
-
-  /** Adds a main-thread consumer (a tap) to a ring's telemetry. */
-  addConsumer(ring: string, stage: string, id: number): void {
-    const r = this.rings.find((x) => x.info.name === ring);
-    if (r === undefined) return;
-    r.info.consumers.push({ stage, id });
-    r.handles.push({ stage, consumer: r.info.ring.openConsumer(id), last: r.last, total: 0 });
-  }
-
-  start(): void {
-    this.lastT = Date.now();
-    this.timer = setInterval(() => this.sample(), this.intervalMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
-  /** Takes a sample now. */
-  sample(): PipelineSnapshot {
-    const now = Date.now();
-    const dt = Math.max(1, now - this.lastT) / 1000;
-    this.lastT = now;
-    for (const r of this.rings) {
-      const cur = r.info.ring.cursor;
-      const d = (cur - r.last) | 0;
-      r.last = cur;
-      r.total += d;
-      r.rate = d / dt;
-      let minTotal = r.total;
-      for (const h of r.handles) {
-        const seq = h.consumer.sequence;
-        h.total += (seq - h.last) | 0;
-        h.last = seq;
-        if (h.total < minTotal) minTotal = h.total;
-      }
-      r.fill = r.handles.length === 0 ? 0 : Math.min(1, Math.max(0, (r.total - minTotal) / r.info.ring.capacity));
+  for (const r of s.rings) {
+    const color = r.fill > 0.9 ? 'red' : r.fill > 0.6 ? 'orange' : 'grey';
+    const width = 1 + Math.min(15, Math.floor(Math.log2(1 + r.ratePerSec / 1e6)));
+    const unit = r.kind === 'bytes' ? ' bytes' : '';
+    for (const to of r.to) {
+      lines.push(`  ${q(r.from)} -> ${q(to)} [label="${r.name}\\n${human(r.ratePerSec)}${unit} per/sec\\nfilled ${Math.round(r.fill * 100)} %\\nCapacity: ${r.capacity}${unit} Total: ${r.published.toLocaleString('en-US')}", color=${color}, penwidth=${width}];`);
     }
-    const tel = this.shared.tel;
-    for (let i = 0; i < this.plan.stages.length; i++) {
+  }
+  lines.push('}');
+  return `${lines.join('\n')}\n`;
+}
+
+/** A prom-client histogram whose buckets are the stages' shared latency counters (filled in the stage threads), as of the latest sample. */
+class SharedLatencyHistogram extends Histogram<'stage'> {
+  private readonly source: () => { names: string[]; tel: Float64Array };
+  constructor(registry: Registry, source: () => { names: string[]; tel: Float64Array }) {
+    super({ name: 'ringkit_stage_batch_duration_seconds', help: 'Handler time per batch', labelNames: ['stage'], buckets: LATENCY_BUCKETS_US.map((us) => us / 1e6), registers: [registry] });
+    this.source = source;
+  }
+
+  getForPromString(): ReturnType<Histogram<'stage'>['get']> {
+    const { names, tel } = this.source();
+    const name = 'ringkit_stage_batch_duration_seconds';
+    const values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> = [];
+    names.forEach((stage, i) => {
       const b = i * TEL_WORDS;
-      this.stageRate[i] = (tel[b + TEL_ENTRIES]! - this.lastStage[b + TEL_ENTRIES]!) / dt;
-      this.stageBusy[i] = Math.min(1, (tel[b + TEL_BUSY_MS]! - this.lastStage[b + TEL_BUSY_MS]!) / (dt * 1000));
-      for (let k = 0; k < TEL_WORDS; k++) this.lastStage[b + k] = tel[b + k]!;
-    }
-    this.latest = this.build(now);
-    this.onSample(this.latest);
-    return this.latest;
+      let cum = 0;
+      LATENCY_BUCKETS_US.forEach((us, k) => {
+        cum += tel[b + TEL_BUCKETS + k]!;
+        values.push({ labels: { le: us / 1e6, stage }, value: cum, metricName: `${name}_bucket` });
+      });
+      const count = tel[b + TEL_LAT_COUNT]!;
+      values.push({ labels: { le: '+Inf', stage }, value: count, metricName: `${name}_bucket` });
+      values.push({ labels: { stage }, value: tel[b + TEL_LAT_SUM_US]! / 1e6, metricName: `${name}_sum` });
+      values.push({ labels: { stage }, value: count, metricName: `${name}_count` });
+    });
+    return Promise.resolve({ name, help: 'Handler time per batch', type: 'histogram', values, aggregator: 'sum' }) as unknown as ReturnType<Histogram<'stage'>['get']>;
   }
 
-  private build(t: number): PipelineSnapshot {
-    const tel = this.shared.tel;
-    return {
-      t,
-      rings: this.rings.map((r) => ({
-        name: r.info.name,
-        from: r.info.from,
-        to: r.handles.map((h) => h.stage),
-        capacity: r.info.ring.capacity,
-        published: r.total,
-        fill: r.fill,
-        ratePerSec: r.rate,
-        consumers: r.handles.map((h) => ({ stage: h.stage, consumed: h.total })),
-      })),
-      stages: this.plan.stages.map((p, i) => {
-        const b = i * TEL_WORDS;
-        const batches = tel[b + TEL_BATCHES]!;
-        const entries = tel[b + TEL_ENTRIES]!;
-        const s: StageSnapshot = {
-          name: p.spec.name,
-          level: p.level,
-          batches,
-          entries,
-          avgBatch: batches === 0 ? 0 : entries / batches,
-          busy: this.stageBusy[i]!,
-          ratePerSec: this.stageRate[i]!,
-        };
-        if (batches > 0) s.latencyUs = { p50: tel[b + TEL_P50_US]!, p99: tel[b + TEL_P99_US]!, max: tel[b + TEL_MAX_US]! };
-        return s;
-      }),
-    };
+  override get(): ReturnType<Histogram<'stage'>['get']> {
+    return this.getForPromString();
   }
+}
 
-  /** The latest sample (taken now if none yet). */
-  snapshot(): PipelineSnapshot {
-    return this.latest ?? this.sample();
-  }
-
-  /** Graphviz DOT in the spirit of steady_state: per edge rate, fill, capacity and total; red when full. */
-  dot(): string {
-    const s = this.snapshot();
-    const lines = ['digraph pipeline {', '  rankdir=LR;', '  node [shape=box, style="rounded,filled", fillcolor=white, fontname="monospace"];', '  edge [fontname="monospace", fontsize=10];'];
-    if (s.rings.some((r) => r.from === 'main') || s.rings.some((r) => r.to.includes('main'))) lines.push('  "main" [shape=ellipse, label="main thread"];');
-    for (const st of s.stages) {
-      const lat = st.latencyUs === undefined ? '' : `\\nbatch p99 ${fmtUs(st.latencyUs.p99)}`;
-      const color = st.busy > 0.9 ? 'red' : st.busy > 0.6 ? 'orange' : 'grey';
-      lines.push(`  ${q(st.name)} [label="${st.name}\\nbusy ${Math.round(st.busy * 100)} %\\n${human(st.ratePerSec)} per/sec${lat}", color=${color}];`);
-    }
-    for (const r of s.rings) {
-      const color = r.fill > 0.9 ? 'red' : r.fill > 0.6 ? 'orange' : 'grey';
-      const width = 1 + Math.min(15, Math.floor(Math.log2(1 + r.ratePerSec / 1e6)));
-      for (const to of r.to) {
-        lines.push(`  ${q(r.from)} -> ${q(to)} [label="${r.name}\\n${human(r.ratePerSec)} per/sec\\nfilled ${Math.round(r.fill * 100)} %\\nCapacity: ${r.capacity} Total: ${r.published.toLocaleString('en-US')}", color=${color}, penwidth=${width}];`);
-      }
-    }
-    lines.push('}');
-    return `${lines.join('\n')}\n`;
-  }
-
-  /** Prometheus text via a prom-client registry (gauges read from the latest sample at scrape time). */
-  metrics(): Promise<string> {
-    if (this.registry === undefined) this.registry = this.makeRegistry();
-    this.sample();
-    return this.registry.metrics();
-  }
-
-  private makeRegistry(): Registry {
-    const registry = new Registry();
-    const snap = (): PipelineSnapshot => this.snapshot();
-    const ringGauge = (name: string, help: string, pick: (r: RingSnapshot) => number): void => {
-      new Gauge({ name, help, labelNames: ['ring', 'from'], registers: [registry], collect() {
-        for (const r of snap().rings) this.set({ ring: r.name, from: r.from }, pick(r));
-      } });
-    };
-    const stageGauge = (name: string, help: string, pick: (s: StageSnapshot) => number): void => {
-      new Gauge({ name, help, labelNames: ['stage'], registers: [registry], collect() {
-        for (const s of snap().stages) this.set({ stage: s.name }, pick(s));
-      } });
-    };
-    ringGauge('ringkit_ring_published_total', 'Entries published into the ring since start', (r) => r.published);
-    ringGauge('ringkit_ring_capacity', 'Ring capacity (slots)', (r) => r.capacity);
-    ringGauge('ringkit_ring_fill_ratio', 'Fraction of the ring not yet released by its slowest consumer', (r) => r.fill);
-    ringGauge('ringkit_ring_rate_per_second', 'Entries published per second (last sample period)', (r) => r.ratePerSec);
-    new Gauge({ name: 'ringkit_ring_consumed_total', help: 'Entries released by each consumer of a ring', labelNames: ['ring', 'consumer'], registers: [registry], collect() {
-      for (const r of snap().rings) for (const c of r.consumers) this.set({ ring: r.name, consumer: c.stage }, c.consumed);
+/**
+ * A prom-client registry over the latest sample (nothing is sampled at scrape time): counters
+ * for totals, gauges for levels and windowed rates, a histogram for batch latency.
+ */
+export function makeRegistry(snap: () => PipelineSnapshot, telAtSample: () => Float64Array): Registry {
+  const registry = new Registry();
+  const counter = <L extends string>(name: string, help: string, labelNames: L[], fill: (set: (labels: Record<L, string>, v: number) => void) => void): void => {
+    new Counter<L>({ name, help, labelNames, registers: [registry], collect() {
+      this.reset();
+      fill((labels, v) => this.inc(labels as never, Math.max(0, v)));
     } });
-    stageGauge('ringkit_stage_batches_total', 'Batches handled by the stage', (s) => s.batches);
-    stageGauge('ringkit_stage_entries_total', 'Entries handled by the stage', (s) => s.entries);
-    stageGauge('ringkit_stage_avg_batch', 'Average batch size', (s) => s.avgBatch);
-    stageGauge('ringkit_stage_busy_ratio', 'Fraction of time spent in the handler (last sample period)', (s) => s.busy);
-    stageGauge('ringkit_stage_rate_per_second', 'Entries handled per second (last sample period)', (s) => s.ratePerSec);
-    new Gauge({ name: 'ringkit_stage_batch_latency_microseconds', help: 'Handler time per batch (HDR histogram percentiles)', labelNames: ['stage', 'quantile'], registers: [registry], collect() {
-      for (const s of snap().stages) {
-        if (s.latencyUs === undefined) continue;
-        this.set({ stage: s.name, quantile: '0.5' }, s.latencyUs.p50);
-        this.set({ stage: s.name, quantile: '0.99' }, s.latencyUs.p99);
-        this.set({ stage: s.name, quantile: '1' }, s.latencyUs.max);
-      }
+  };
+  const gauge = <L extends string>(name: string, help: string, labelNames: L[], fill: (set: (labels: Record<L, string>, v: number) => void) => void): void => {
+    new Gauge<L>({ name, help, labelNames, registers: [registry], collect() {
+      this.reset();
+      fill((labels, v) => this.set(labels as never, v));
     } });
-    return registry;
-  }
+  };
+  const rings = (set: (r: RingSnapshot) => void): void => snap().rings.forEach(set);
+  const stages = (set: (s: StageSnapshot) => void): void => snap().stages.forEach(set);
+  counter('ringkit_ring_published_total', 'Entries (byte rings: bytes) published into the ring since start', ['ring', 'from'], (set) => rings((r) => set({ ring: r.name, from: r.from }, r.published)));
+  counter('ringkit_ring_consumed_total', 'Entries handled by each consumer of a ring (work-group members each their own)', ['ring', 'consumer'], (set) => rings((r) => r.consumers.forEach((c) => set({ ring: r.name, consumer: c.stage }, c.consumed))));
+  gauge('ringkit_ring_capacity', 'Ring capacity (slots; byte rings: bytes)', ['ring', 'from'], (set) => rings((r) => set({ ring: r.name, from: r.from }, r.capacity)));
+  gauge('ringkit_ring_fill_ratio', 'Fraction of the ring not yet released by its slowest consumer (latest sample)', ['ring', 'from'], (set) => rings((r) => set({ ring: r.name, from: r.from }, r.fill)));
+  gauge('ringkit_ring_fill_p80_ratio', '80th percentile of the fill samples over the window', ['ring', 'window'], (set) => rings((r) => r.windows.forEach((w) => set({ ring: r.name, window: `${w.seconds}s` }, w.fillP80))));
+  gauge('ringkit_ring_rate_per_second', 'Entries published per second, averaged over the window', ['ring', 'window'], (set) => rings((r) => r.windows.forEach((w) => set({ ring: r.name, window: `${w.seconds}s` }, w.ratePerSec))));
+  counter('ringkit_stage_batches_total', 'Batches handled by the stage', ['stage'], (set) => stages((s) => set({ stage: s.name }, s.batches)));
+  counter('ringkit_stage_entries_total', 'Entries handled by the stage', ['stage'], (set) => stages((s) => set({ stage: s.name }, s.entries)));
+  counter('ringkit_stage_restarts_total', 'Restarts of the stage thread (failure policy restart)', ['stage'], (set) => stages((s) => set({ stage: s.name }, s.restarts)));
+  counter('ringkit_stage_batch_errors_total', 'Batches whose handler threw and onError retried or skipped', ['stage'], (set) => stages((s) => set({ stage: s.name }, s.batchErrors)));
+  counter('ringkit_stage_skipped_batches_total', 'Batches skipped by onError', ['stage'], (set) => stages((s) => set({ stage: s.name }, s.skipped)));
+  gauge('ringkit_stage_busy_ratio', 'Event-loop utilisation of the stage thread, averaged over the window', ['stage', 'window'], (set) => stages((s) => s.windows.forEach((w) => set({ stage: s.name, window: `${w.seconds}s` }, w.busy))));
+  gauge('ringkit_stage_rate_per_second', 'Entries handled per second, averaged over the window', ['stage', 'window'], (set) => stages((s) => s.windows.forEach((w) => set({ stage: s.name, window: `${w.seconds}s` }, w.ratePerSec))));
+  gauge('ringkit_stage_stalled', '1 while the stage is stalled (stallMs)', ['stage'], (set) => stages((s) => set({ stage: s.name }, s.state === 'stalled' ? 1 : 0)));
+  gauge('ringkit_stage_up', '1 while the stage thread runs (0 while restarting, after failing or finishing)', ['stage'], (set) => stages((s) => set({ stage: s.name }, s.state === 'running' || s.state === 'paused' || s.state === 'stalled' ? 1 : 0)));
+  new SharedLatencyHistogram(registry, () => ({ names: snap().stages.map((s) => s.name), tel: telAtSample() }));
+  return registry;
 }
 
 function q(s: string): string {
@@ -260,6 +108,10 @@ function q(s: string): string {
 
 function fmtUs(us: number): string {
   return us >= 1000 ? `${(us / 1000).toFixed(1)} ms` : `${us} µs`;
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
 /** 64M, 33K, 1.2B: steady_state-style rate labels (truncated). */

@@ -66,7 +66,10 @@ test('telemetry server: /graph.dot parses with Graphviz, /metrics is Prometheus 
       else assert.match(line, sample, line);
     }
     assert.match(metrics, /ringkit_ring_published_total\{ring="generator.out",from="generator"\} \d+/);
-    assert.match(metrics, /ringkit_stage_batch_latency_microseconds\{stage="worker",quantile="0.99"\} \d+/);
+    assert.match(metrics, /# TYPE ringkit_ring_published_total counter/);
+    assert.match(metrics, /# TYPE ringkit_stage_batch_duration_seconds histogram/);
+    assert.match(metrics, /ringkit_stage_batch_duration_seconds_bucket\{le="\+Inf",stage="worker"\} \d+/);
+    assert.match(metrics, /ringkit_stage_batch_duration_seconds_count\{stage="worker"\} \d+/);
     assert.match(await (await fetch(base)).text(), /<title>Telemetry<\/title>/);
     const snap = await (await fetch(`${base}/snapshot.json`)).json() as { t: number; stages: unknown[] };
     assert.equal(snap.stages.length, 4);
@@ -80,12 +83,45 @@ test('ringkit demo --json prints the final figures; bad flags exit 2', () => {
   const r = spawnSync(process.execPath, [BIN, 'demo', '--beats', '100', '--capacity', '65536', '--json'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout) as Record<string, number>;
-  assert.deepEqual(Object.keys(j), ['generated', 'processed', 'fizz', 'buzz', 'fizzbuzz', 'value', 'msgsPerSec', 'seconds']);
+  assert.deepEqual(Object.keys(j), ['generated', 'processed', 'fizz', 'buzz', 'fizzbuzz', 'value', 'msgsPerSec', 'seconds', 'heartbeats', 'worker', 'paced', 'pacedBound', 'threads']);
   assert.deepEqual({ fizz: j.fizz, buzz: j.buzz, fizzbuzz: j.fizzbuzz, value: j.value }, expected(j.generated!));
   const bad = spawnSync(process.execPath, [BIN, 'demo', '--rate', 'fast'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--rate must be a number of milliseconds/);
+  const form = spawnSync(process.execPath, [BIN, 'demo', '--worker', 'triple'], { encoding: 'utf8' });
+  assert.equal(form.status, 2);
+  assert.match(form.stderr, /--worker must be zero-copy or double-buffer: --worker triple/);
   const unknown = spawnSync(process.execPath, [BIN, 'demo', '--bogus'], { encoding: 'utf8' });
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /bogus/);
+});
+
+test('heartbeat pacing: --rate 100 --beats 10 moves at most the paced amount; both worker forms count exactly', () => {
+  for (const worker of ['zero-copy', 'double-buffer']) {
+    const r = spawnSync(process.execPath, [BIN, 'demo', '--rate', '100', '--beats', '10', '--capacity', '65536', '--worker', worker, '--json'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { generated: number; processed: number; heartbeats: number; worker: string; paced: boolean; pacedBound: number; fizz: number; buzz: number; fizzbuzz: number; value: number };
+    assert.equal(j.worker, worker);
+    assert.equal(j.paced, true);
+    assert.equal(j.heartbeats, 10);
+    // Two half rings per beat, plus the one ring drained after the last beat.
+    assert.equal(j.pacedBound, 11 * 65536);
+    assert.ok(j.processed <= j.pacedBound, `${j.processed} > paced bound ${j.pacedBound}`);
+    assert.ok(j.processed > 0);
+    assert.equal(j.processed, j.generated);
+    assert.deepEqual({ fizz: j.fizz, buzz: j.buzz, fizzbuzz: j.fizzbuzz, value: j.value }, expected(j.generated));
+  }
+});
+
+test('troupe: heartbeat and generator on one worker thread, exact counts, paced', () => {
+  const r = spawnSync(process.execPath, [BIN, 'demo', '--beats', '50', '--capacity', '65536', '--troupe', '--json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { generated: number; processed: number; heartbeats: number; threads: number; pacedBound: number; fizz: number; buzz: number; fizzbuzz: number; value: number };
+  assert.equal(j.threads, 3);
+  assert.equal(j.heartbeats, 50);
+  assert.ok(j.processed <= j.pacedBound);
+  assert.equal(j.processed, j.generated);
+  assert.deepEqual({ fizz: j.fizz, buzz: j.buzz, fizzbuzz: j.fizzbuzz, value: j.value }, expected(j.generated));
+  const plain = spawnSync(process.execPath, [BIN, 'demo', '--beats', '20', '--capacity', '65536', '--json'], { encoding: 'utf8' });
+  assert.equal((JSON.parse(plain.stdout) as { threads: number }).threads, 4);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { connect } from 'node:net';
-import { startPlainRespServer, startRespServer, type RespServer } from '../src/index.js';
+import { respSpec, startPlainRespServer, startRespServer, type RespServer } from '../src/index.js';
 
 const haveCli = spawnSync('redis-cli', ['--version']).status === 0;
 
@@ -83,3 +83,30 @@ test('plain single-thread baseline server speaks the same subset', async () => {
     await server.close();
   }
 });
+
+test('staged RESP server: values far beyond the old 2 KB cap round-trip; past maxRequestBytes a clear -ERR, and the connection goes on', async () => {
+  const server = await startRespServer({ port: 0 });
+  try {
+    const big = 'x'.repeat(300_000) + 'end';
+    const set = `*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$${big.length}\r\n${big}\r\n*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n`;
+    const want = `+OK\r\n$${big.length}\r\n${big}\r\n`;
+    assert.equal(await raw(server.port, set, (s) => s.length >= want.length), want);
+    assert.equal((await cli(server.port, 'get', 'big')).length, big.length);
+  } finally {
+    await server.close();
+  }
+  const small = await startRespServer({ port: 0, maxRequestBytes: 4096 });
+  try {
+    const v = 'y'.repeat(10_000);
+    const req = `*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${v.length}\r\n${v}\r\n*1\r\n$4\r\nPING\r\n`;
+    const got = await raw(small.port, req, (s) => s.endsWith('+PONG\r\n'));
+    assert.equal(got, '-ERR request too large for the staged server: 10020 bytes of arguments, at most 4096 (RespServerOptions.maxRequestBytes)\r\n+PONG\r\n');
+  } finally {
+    await small.close();
+  }
+  assert.throws(() => startRespServerSpecCheck(), /maxRequestBytes must be an integer in \[64, 64 MiB\]: maxRequestBytes=10/);
+});
+
+function startRespServerSpecCheck(): void {
+  respSpec(1, 1, 10);
+}

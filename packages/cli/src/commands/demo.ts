@@ -18,6 +18,13 @@ Options:
                              with --board or --seconds: unlimited)
   -s, --seconds <s>          stop after this many seconds (whichever comes first)
       --capacity <n>         ring capacity, a power of two (default 1048576)
+      --worker <form>        zero-copy (default: classify from the generator ring's view
+                             straight into the output ring) or double-buffer (the lesson's
+                             default: copy each batch into the worker's own buffer first)
+      --troupe               heartbeat and generator share one worker thread (a troupe,
+                             as in the lesson); by default each stage has its own
+      --unpaced              heartbeats are only counted; by default each beat lets the
+                             worker take at most two half rings (steady_state's pacing)
       --json                 print the final figures as one JSON object on stdout
       --telemetry-port <p>   serve /graph.dot, /metrics and /snapshot.json on 127.0.0.1:<p>
       --board                also serve the control board bound to the demo: a Pipeline tab
@@ -53,6 +60,9 @@ export const command: Command = {
           beats: { type: 'string', short: 'b' },
           seconds: { type: 'string', short: 's' },
           capacity: { type: 'string' },
+          worker: { type: 'string' },
+          unpaced: { type: 'boolean' },
+          troupe: { type: 'boolean' },
           json: { type: 'boolean' },
           'telemetry-port': { type: 'string' },
           board: { type: 'boolean' },
@@ -65,7 +75,7 @@ export const command: Command = {
         allowPositionals: false,
       }).values;
     } catch (e) {
-      process.stderr.write(`ringkit demo: ${(e as Error).message}; allowed: --rate --beats --seconds --capacity --json --telemetry-port --board --board-port --board-host --token --help\n`);
+      process.stderr.write(`ringkit demo: ${(e as Error).message}; allowed: --rate --beats --seconds --capacity --worker --unpaced --troupe --json --telemetry-port --board --board-port --board-host --token --help\n`);
       return 2;
     }
     if (values.help === true) {
@@ -79,6 +89,12 @@ export const command: Command = {
       options.beats = numberFlag('beats', values.beats, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
       options.seconds = numberFlag('seconds', values.seconds, (n) => n > 0, 'a positive number of seconds');
       options.capacity = numberFlag('capacity', values.capacity, (n) => Number.isInteger(n) && n >= 16 && n <= 2 ** 26 && (n & (n - 1)) === 0, 'a power of two in [16, 2^26]');
+      if (values.worker !== undefined && values.worker !== 'zero-copy' && values.worker !== 'double-buffer') {
+        throw new Error(`--worker must be zero-copy or double-buffer: --worker ${values.worker}`);
+      }
+      options.worker = values.worker;
+      if (values.unpaced === true) options.paced = false;
+      if (values.troupe === true) options.troupe = true;
       port = numberFlag('telemetry-port', values['telemetry-port'], (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a port number in [0, 65535]');
     } catch (e) {
       process.stderr.write(`ringkit demo: ${(e as Error).message}\n`);
@@ -113,7 +129,7 @@ export const command: Command = {
     const status = new StatusLine();
     let lastLine = 0;
     demo.pipeline.on('telemetry', (s: PipelineSnapshot) => {
-      if (s.t - lastLine < 1000) return;
+      if (s.samples < 2 || s.t - lastLine < 1000) return;
       lastLine = s.t;
       status.update(liveLine(s));
     });
@@ -124,13 +140,15 @@ export const command: Command = {
       const r = await demo.done;
       status.end();
       if (values.json === true) {
-        const { generated, processed, fizz, buzz, fizzbuzz, value, msgsPerSec, seconds } = r;
-        process.stdout.write(`${JSON.stringify({ generated, processed, fizz, buzz, fizzbuzz, value, msgsPerSec, seconds })}\n`);
+        const { generated, processed, fizz, buzz, fizzbuzz, value, msgsPerSec, seconds, heartbeats, worker, paced, pacedBound, threads } = r;
+        process.stdout.write(`${JSON.stringify({ generated, processed, fizz, buzz, fizzbuzz, value, msgsPerSec, seconds, heartbeats, worker, paced, pacedBound: pacedBound ?? null, threads })}\n`);
       } else {
         process.stdout.write(
           `Generator: ${r.generated.toLocaleString('en-US')} generated\n` +
           `Worker: ${r.processed.toLocaleString('en-US')} processed, ${r.heartbeats} heartbeats\n` +
+          `  ${r.worker} worker, ${r.paced ? `paced (at most ${r.pacedBound!.toLocaleString('en-US')}: two half rings per beat)` : 'unpaced'}\n` +
           `Logger: F:${r.fizz} B:${r.buzz} FB:${r.fizzbuzz} V:${r.value}\n` +
+          `${r.threads} stage threads${r.threads === 3 ? ' (heartbeat + generator as one troupe)' : ''}\n` +
           `${human(r.msgsPerSec)} msgs/s end to end (${r.processed.toLocaleString('en-US')} messages in ${r.seconds} s)\n`,
         );
       }

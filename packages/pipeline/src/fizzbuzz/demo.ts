@@ -1,6 +1,9 @@
 import { InvalidArgumentError } from '@ringkit/core';
 import { Pipeline } from '../pipeline.js';
 import type { PipelineSpec } from '../spec.js';
+import type { WorkerForm } from './stages.js';
+
+export type { WorkerForm } from './stages.js';
 
 /** Options of {@link startDemo}. */
 export interface DemoOptions {
@@ -14,6 +17,15 @@ export interface DemoOptions {
   capacity?: number;
   /** Telemetry sample period, ms. Defaults to 250. */
   telemetryIntervalMs?: number;
+  /**
+   * Heartbeat pacing (the lesson): each beat lets the worker take at most two half-channels of
+   * the generator ring. `false`: heartbeats are only counted. Defaults to true.
+   */
+  paced?: boolean;
+  /** How the worker moves a batch: `'zero-copy'` (default) or `'double-buffer'` (the lesson's default). */
+  worker?: WorkerForm;
+  /** Heartbeat and generator as one troupe: two stages on one worker thread, as in the lesson. Defaults to false. */
+  troupe?: boolean;
 }
 
 /** The demo's final figures (the `--json` fields plus heartbeats). */
@@ -27,6 +39,12 @@ export interface DemoResult {
   msgsPerSec: number;
   seconds: number;
   heartbeats: number;
+  paced: boolean;
+  worker: WorkerForm;
+  /** Worker threads the stages ran on (3 with the troupe, else 4). */
+  threads: number;
+  /** Paced runs: the most the worker may take, (heartbeats + 1) × capacity (two half rings per beat, plus the drain of one ring at the end). */
+  pacedBound: number | undefined;
 }
 
 /** A running demo. `pause`/`resume` pause the generator (a shared Int32 flag it checks per half ring). */
@@ -49,20 +67,25 @@ export function demoSpec(options: DemoOptions = {}): PipelineSpec {
   if (!(Number.isInteger(capacity) && capacity >= 16 && capacity <= 2 ** 26 && (capacity & (capacity - 1)) === 0)) {
     throw new InvalidArgumentError(`capacity must be a power of two in [16, 2^26]: capacity=${String(capacity)}`);
   }
+  const paced = options.paced ?? true;
+  const form = options.worker ?? 'zero-copy';
+  if (typeof paced !== 'boolean') throw new InvalidArgumentError(`paced must be a boolean: paced=${String(paced)}`);
+  if (form !== 'zero-copy' && form !== 'double-buffer') throw new InvalidArgumentError(`worker must be 'zero-copy' or 'double-buffer': worker=${String(form)}`);
   const module = new URL('./stages.js', import.meta.url);
+  const troupe = options.troupe === true ? 'sources' : undefined;
   return {
     telemetryIntervalMs: options.telemetryIntervalMs ?? 250,
     stopTimeoutMs: 20_000,
     levels: [
       {
         stages: [
-          { name: 'heartbeat', module, export: 'heartbeat', options: { rateMs, beats }, output: { schema: { beat: 'f64' }, capacity: 1024 } },
-          { name: 'generator', module, export: 'generator', output: { schema: { value: 'f64' }, capacity } },
+          { name: 'heartbeat', module, export: 'heartbeat', options: { rateMs, beats }, output: { schema: { beat: 'f64' }, capacity: 1024 }, troupe },
+          { name: 'generator', module, export: 'generator', output: { schema: { value: 'f64' }, capacity }, troupe },
         ],
       },
       {
         stages: [{
-          name: 'worker', module, export: 'worker', maxBatch: capacity >>> 1,
+          name: 'worker', module, export: 'worker', maxBatch: capacity >>> 1, options: { paced, form },
           inputs: [{ from: 'heartbeat', schema: { beat: 'f64' } }, { from: 'generator', schema: { value: 'f64' } }],
           output: { schema: { msg: 'f64' }, capacity },
         }],
@@ -72,7 +95,7 @@ export function demoSpec(options: DemoOptions = {}): PipelineSpec {
   };
 }
 
-function resultOf(results: Record<string, unknown>, seconds: number): DemoResult {
+function resultOf(results: Record<string, unknown>, seconds: number, options: DemoOptions): DemoResult {
   const g = results.generator as { generated: number };
   const w = results.worker as { processed: number };
   const l = results.logger as { fizz: number; buzz: number; fizzbuzz: number; value: number };
@@ -87,6 +110,10 @@ function resultOf(results: Record<string, unknown>, seconds: number): DemoResult
     msgsPerSec: Math.round(w.processed / seconds),
     seconds,
     heartbeats: h.beats,
+    threads: new Set(Object.values(results).map((r) => (r as { thread: number }).thread)).size,
+    paced: options.paced ?? true,
+    worker: options.worker ?? 'zero-copy',
+    pacedBound: options.paced === false ? undefined : (h.beats + 1) * (options.capacity ?? 2 ** 20),
   };
 }
 
@@ -99,7 +126,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoHandle> 
   let timer: NodeJS.Timeout | undefined;
   const done = pipeline.done.then((r) => {
     clearTimeout(timer);
-    return resultOf(r.results, r.seconds);
+    return resultOf(r.results, r.seconds, options);
   }, (e: unknown) => {
     clearTimeout(timer);
     throw e;

@@ -1,11 +1,18 @@
 /**
  * The FizzBuzz stages (steady_state's "performant" lesson): heartbeat and generator (sources),
- * worker (classifies in place, zero copy between the two rings' column views) and logger (counts).
- * Messages are f64: a plain value `v ≥ 0`, or -15 (FizzBuzz), -3 (Fizz), -5 (Buzz).
+ * worker (classifies in place, zero copy between the two rings' column views, or through its
+ * own buffer) and logger (counts). Messages are f64: a plain value `v ≥ 0`, or -15 (FizzBuzz),
+ * -3 (Fizz), -5 (Buzz). Every stage is typed with `defineStage`: no casts.
+ *
+ * Pacing (the lesson's rule): each heartbeat lets the worker take at most two half-channels of
+ * the generator's ring. The worker's batches are at most half a ring (`maxBatch`), each costs
+ * one credit, and a beat brings two. Once the heartbeat has ended (its ring closed) the worker
+ * drains what is left, so every generated value is processed.
  */
-import type { Batch, Schema } from '@ringkit/core';
-import type { StageContext, StageHandler, StageInput } from '../context.js';
-import { setTimeout as delay } from 'node:timers/promises';
+import { setImmediate as yieldToLoop, setTimeout as delay } from 'node:timers/promises';
+import { threadId } from 'node:worker_threads';
+import { POLL_CLOSED } from '@ringkit/core';
+import { defineStage } from '../define-stage.js';
 
 /** Options of the heartbeat stage. */
 export interface HeartbeatOptions {
@@ -13,15 +20,55 @@ export interface HeartbeatOptions {
   beats: number;
 }
 
+/** How the worker moves a batch: straight between the rings' views, or through its own buffer first. */
+export type WorkerForm = 'zero-copy' | 'double-buffer';
+
+/** Options of the worker stage. */
+export interface WorkerOptions {
+  /** Heartbeat-paced (the lesson) or not (heartbeats only counted). */
+  paced: boolean;
+  form: WorkerForm;
+}
+
+/** Reads a field of the raw options (structured-cloned from the spec), checked at the stage's start. */
+function field(raw: unknown, name: string): unknown {
+  return raw !== null && typeof raw === 'object' ? Reflect.get(raw, name) : undefined;
+}
+
+function parseHeartbeat(raw: unknown): HeartbeatOptions {
+  const rateMs = field(raw, 'rateMs');
+  const beats = field(raw, 'beats');
+  if (typeof rateMs !== 'number' || !(rateMs > 0) || typeof beats !== 'number' || !Number.isInteger(beats) || beats < 1) {
+    throw new TypeError(`heartbeat options must be { rateMs > 0, beats ≥ 1 integer }: ${JSON.stringify(raw)}`);
+  }
+  return { rateMs, beats };
+}
+
+function parseWorker(raw: unknown): WorkerOptions {
+  const paced = field(raw, 'paced') ?? true;
+  const form = field(raw, 'form') ?? 'zero-copy';
+  if (typeof paced !== 'boolean' || (form !== 'zero-copy' && form !== 'double-buffer')) {
+    throw new TypeError(`worker options must be { paced?: boolean, form?: 'zero-copy' | 'double-buffer' }: ${JSON.stringify(raw)}`);
+  }
+  return { paced, form };
+}
+
+const BEAT = { beat: 'f64' } as const;
+const VALUE = { value: 'f64' } as const;
+const MSG = { msg: 'f64' } as const;
+
 /** Heartbeat: publishes 0, 1, … every `rateMs`; after `beats` beats it asks the pipeline to shut down. */
-export function heartbeat(ctx: StageContext): StageHandler {
-  const { rateMs, beats } = ctx.options as HeartbeatOptions;
+export const heartbeat = defineStage({
+  output: BEAT,
+  options: parseHeartbeat,
+}, (ctx) => {
+  const { rateMs, beats } = ctx.options;
   let count = 0;
   return {
     async run() {
-      const p = ctx.producer!;
-      const col = ctx.output!.columns.beat as Float64Array;
-      const mask = ctx.output!.mask;
+      const p = ctx.producer;
+      const col = ctx.output.columns.beat;
+      const mask = ctx.output.mask;
       let next = performance.now() + rateMs;
       while (!ctx.stopRequested && count < beats) {
         const wait = next - performance.now();
@@ -36,18 +83,21 @@ export function heartbeat(ctx: StageContext): StageHandler {
         count++;
         if (count === beats) ctx.requestShutdown();
       }
+      // Keep the beat ring open until the stop reached this level (the generator's stop is set
+      // with it): the worker's pacing ends only then, so it never drains an unpaced generator.
+      while (!ctx.stopRequested) await delay(5);
     },
-    close: () => ({ beats: count }),
+    close: () => ({ beats: count, thread: threadId }),
   };
-}
+});
 
 /** Generator: writes consecutive integers into half a ring at a time (zero copy, in place). */
-export function generator(ctx: StageContext): StageHandler {
+export const generator = defineStage({ output: VALUE }, (ctx) => {
   let generated = 0;
   return {
     async run() {
-      const ring = ctx.output!;
-      const p = ctx.producer!;
+      const ring = ctx.output;
+      const p = ctx.producer;
       const half = ring.capacity >>> 1;
       let v = 0;
       while (!ctx.stopRequested) {
@@ -55,19 +105,20 @@ export function generator(ctx: StageContext): StageHandler {
           await ctx.waitWhilePaused();
           continue;
         }
-        const hi = await p.claimAsync(half);
+        const hi = await p.claimAsync(half, { signal: ctx.signal }); // a stop wakes it (AbortError ends run)
         const t0 = performance.now();
-        const [a, b] = ring.slices('value', p.lo, half) as [Float64Array, Float64Array | undefined];
+        const [a, b] = ring.slices('value', p.lo, half);
         v = fill(a, v);
         if (b !== undefined) v = fill(b, v);
         p.publish(hi);
         generated += half;
         ctx.record(half, performance.now() - t0);
+        await yieldToLoop(); // once per half ring: a troupe's heartbeat timer gets its turn
       }
     },
-    close: () => ({ generated }),
+    close: () => ({ generated, thread: threadId }),
   };
-}
+});
 
 function fill(a: Float64Array, v: number): number {
   const n = a.length;
@@ -87,41 +138,84 @@ function classify(src: Float64Array, s: number, dst: Float64Array, d: number, n:
   }
 }
 
-/** Worker: counts heartbeats; maps each generator batch into the output ring (FizzBuzz messages). */
-export function worker(ctx: StageContext): StageHandler {
+/** Worker: counts heartbeats; maps each generator batch into the output ring (FizzBuzz messages), paced by the beats. */
+export const worker = defineStage({
+  inputs: { heartbeat: BEAT, generator: VALUE },
+  output: MSG,
+  options: parseWorker,
+}, (ctx) => {
   let processed = 0;
   let beats = 0;
-  const out = ctx.output!;
-  const p = ctx.producer!;
+  let credits = 0;
+  let beatsOver = false;
+  const { paced, form } = ctx.options;
+  const out = ctx.output;
+  const p = ctx.producer;
+  const heart = ctx.inputs.find((i) => i.from === 'heartbeat')!;
+  const own = form === 'double-buffer' ? new Float64Array(ctx.inputs.find((i) => i.from === 'generator')!.ring.capacity >>> 1) : undefined;
+  /** Waits for a beat (two half-channel credits), reading the heartbeat input itself. */
+  const awaitBeat = async (): Promise<void> => {
+    while (credits === 0 && !beatsOver) {
+      const n = await heart.consumer.pollAsync();
+      if (n === POLL_CLOSED) beatsOver = true;
+      else {
+        beats += n;
+        credits += 2 * n;
+        heart.consumer.release();
+      }
+    }
+  };
   return {
-    async onBatch(batch: Batch<Schema>, input: StageInput) {
+    async onBatch(batch, input) {
       if (input.from === 'heartbeat') {
         beats += batch.count;
+        credits += 2 * batch.count;
         return;
       }
+      if (paced && credits === 0) await awaitBeat();
+      if (credits > 0) credits--;
       const n = batch.count;
       await p.claimAsync(n);
-      const src = input.ring.columns.value as Float64Array;
-      const dst = out.columns.msg as Float64Array;
+      const src = input.ring.columns.value;
+      const dst = out.columns.msg;
       const srcMask = input.ring.mask;
       const dstMask = out.mask;
       let s = batch.lo & srcMask;
       let d = p.lo & dstMask;
       let left = n;
-      // Up to three contiguous runs (either ring may wrap inside the batch).
-      while (left > 0) {
-        const run = Math.min(left, src.length - s, dst.length - d);
-        classify(src, s, dst, d, run);
-        left -= run;
-        s = (s + run) & srcMask;
-        d = (d + run) & dstMask;
+      if (own !== undefined) {
+        // Double buffer (the lesson's default): copy the batch out of the ring, then work on the copy.
+        let at = 0;
+        while (at < n) {
+          const run = Math.min(n - at, src.length - s);
+          own.set(src.subarray(s, s + run), at);
+          at += run;
+          s = (s + run) & srcMask;
+        }
+        at = 0;
+        while (left > 0) {
+          const run = Math.min(left, dst.length - d);
+          classify(own, at, dst, d, run);
+          left -= run;
+          at += run;
+          d = (d + run) & dstMask;
+        }
+      } else {
+        // Zero copy: up to three contiguous runs (either ring may wrap inside the batch).
+        while (left > 0) {
+          const run = Math.min(left, src.length - s, dst.length - d);
+          classify(src, s, dst, d, run);
+          left -= run;
+          s = (s + run) & srcMask;
+          d = (d + run) & dstMask;
+        }
       }
       p.publish(p.hi);
       processed += n;
     },
-    close: () => ({ processed, heartbeats: beats }),
+    close: () => ({ processed, heartbeats: beats, thread: threadId }),
   };
-}
+});
 
 function tally(a: Float64Array, counts: Float64Array): void {
   const n = a.length;
@@ -132,14 +226,14 @@ function tally(a: Float64Array, counts: Float64Array): void {
 }
 
 /** Logger: counts Fizz, Buzz, FizzBuzz and plain values. */
-export function logger(): StageHandler {
+export const logger = defineStage({ inputs: { worker: MSG } }, () => {
   const counts = new Float64Array(16);
   return {
-    onBatch(batch: Batch<Schema>) {
-      const [a, b] = batch.slices('msg') as [Float64Array, Float64Array | undefined];
+    onBatch(batch) {
+      const [a, b] = batch.slices('msg');
       tally(a, counts);
       if (b !== undefined) tally(b, counts);
     },
-    close: () => ({ fizz: counts[3]!, buzz: counts[5]!, fizzbuzz: counts[15]!, value: counts[0]! }),
+    close: () => ({ fizz: counts[3]!, buzz: counts[5]!, fizzbuzz: counts[15]!, value: counts[0]!, thread: threadId }),
   };
-}
+});

@@ -1,10 +1,11 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { POLL_CLOSED, TimeoutError, type Consumer, type Producer, type Ring, type Schema } from '@ringkit/core';
+import { InvalidArgumentError, POLL_CLOSED, TimeoutError, type ByteReader, type Producer, type Ring } from '@ringkit/core';
 import { Pipeline } from '../pipeline.js';
-import type { PipelineSpec } from '../spec.js';
+import { maxRecordOf, type PipelineSpec } from '../spec.js';
 import { execute, RespParser, type Store } from './protocol.js';
-import { CHUNK, CHUNK_SCHEMA, OUT, OUT_SCHEMA, RECORD_SCHEMA } from './stages.js';
+import { HEADER } from './records.js';
+import { CHUNK, CHUNK_SCHEMA } from './stages.js';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** Options of {@link startRespServer}. */
@@ -16,6 +17,23 @@ export interface RespServerOptions {
   parsers?: number;
   /** Worker stages (key shards). Defaults to 2. */
   workers?: number;
+  /**
+   * Largest request (its arguments, encoded) and largest single reply, bytes: beyond it the
+   * client gets `-ERR request too large …` / `-ERR reply too large …` and the connection goes
+   * on. Sizes the byte rings between the stages (8 × this, rounded up to a power of two).
+   * 64 … 64 MiB; defaults to 1 MiB. (Redis itself allows 512 MB bulk strings.)
+   */
+  maxRequestBytes?: number;
+}
+
+/** Default of {@link RespServerOptions.maxRequestBytes}. */
+export const DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
+
+/** The byte-ring capacity that carries records of `maxRequestBytes` data plus the header. */
+function ringBytesFor(maxRequestBytes: number): number {
+  let c = 1 << 12;
+  while (maxRecordOf(c) < maxRequestBytes + HEADER) c *= 2;
+  return c;
 }
 
 /** A running RESP server. */
@@ -26,16 +44,21 @@ export interface RespServer {
 }
 
 /** listener (main) → parser-i (self input) → worker-j (key shard) → replier → listener. */
-export function respSpec(parsers: number, workers: number): PipelineSpec {
+export function respSpec(parsers: number, workers: number, maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES): PipelineSpec {
+  if (!(Number.isInteger(maxRequestBytes) && maxRequestBytes >= 64 && maxRequestBytes <= 64 * 2 ** 20)) {
+    throw new InvalidArgumentError(`maxRequestBytes must be an integer in [64, 64 MiB]: maxRequestBytes=${String(maxRequestBytes)}`);
+  }
   const module = new URL('./stages.js', import.meta.url);
+  const bytes = ringBytesFor(maxRequestBytes);
+  const options = { maxRecord: maxRequestBytes };
   const parserNames = Array.from({ length: parsers }, (_, i) => `parser-${i}`);
   const workerNames = Array.from({ length: workers }, (_, i) => `worker-${i}`);
   return {
     stopTimeoutMs: 5000,
     levels: [
-      { stages: parserNames.map((name) => ({ name, module, export: 'parser', selfInput: { schema: CHUNK_SCHEMA, capacity: 1024 }, output: { schema: RECORD_SCHEMA, capacity: 4096 } })) },
-      { attach: 'key', stages: workerNames.map((name) => ({ name, module, export: 'worker', output: { schema: RECORD_SCHEMA, capacity: 4096 } })) },
-      { stages: [{ name: 'replier', module, export: 'replier', inputs: workerNames.map((from) => ({ from, schema: RECORD_SCHEMA })), output: { schema: OUT_SCHEMA, capacity: 2048 } }] },
+      { stages: parserNames.map((name) => ({ name, module, export: 'parser', options, selfInput: { schema: CHUNK_SCHEMA, capacity: 1024 }, output: { bytes, codec: 'raw' } })) },
+      { attach: 'key', stages: workerNames.map((name) => ({ name, module, export: 'worker', options, output: { bytes, codec: 'raw' } })) },
+      { stages: [{ name: 'replier', module, export: 'replier', options, inputs: workerNames.map((from) => ({ from })), output: { bytes, codec: 'raw' } }] },
     ],
   };
 }
@@ -50,11 +73,11 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 /** Starts the staged RESP2 server (PING ECHO SET GET DEL INCR MGET, pipelining, -ERR for the rest). */
 export async function startRespServer(options: RespServerOptions = {}): Promise<RespServer> {
   const parsers = options.parsers ?? 2;
-  const pipeline = new Pipeline(respSpec(parsers, options.workers ?? 2));
-  const tap = pipeline.tap('replier');
-  const inputs: Array<{ ring: Ring<Schema>; producer: Producer<Schema> }> = [];
+  const pipeline = new Pipeline(respSpec(parsers, options.workers ?? 2, options.maxRequestBytes));
+  const tap = pipeline.tapBytes('replier');
+  const inputs: Array<{ ring: Ring<typeof CHUNK_SCHEMA>; producer: Producer<typeof CHUNK_SCHEMA> }> = [];
   for (let i = 0; i < parsers; i++) {
-    const ring = pipeline.input(`parser-${i}`);
+    const ring = pipeline.input<typeof CHUNK_SCHEMA>(`parser-${i}`);
     inputs.push({ ring, producer: ring.producer() });
   }
   await pipeline.start();
@@ -70,7 +93,7 @@ export async function startRespServer(options: RespServerOptions = {}): Promise<
       while (queue.length > 0) {
         const { conn, data } = queue.shift()!;
         const { ring, producer } = inputs[conn % parsers]!;
-        const c = ring.columns as unknown as { conn: Uint32Array; len: Int32Array; data: Uint8Array };
+        const c = ring.columns;
         const hi = producer.tryClaim(1) ? producer.hi : await producer.claimAsync(1);
         const s = hi & ring.mask;
         c.conn[s] = conn;
@@ -99,7 +122,7 @@ export async function startRespServer(options: RespServerOptions = {}): Promise<
       void pump();
     });
   });
-  const reader = readReplies(tap, pipeline.output('replier'), sockets);
+  const reader = readReplies(tap, sockets);
   let port: number;
   try {
     port = await listen(server, options.port ?? 6380, options.host ?? '127.0.0.1');
@@ -124,8 +147,7 @@ export async function startRespServer(options: RespServerOptions = {}): Promise<
   };
 }
 
-async function readReplies(tap: Consumer<Schema>, ring: Ring<Schema>, sockets: Map<number, Socket>): Promise<void> {
-  const cols = ring.columns as unknown as { conn: Uint32Array; len: Uint32Array; data: Uint8Array };
+async function readReplies(tap: ByteReader, sockets: Map<number, Socket>): Promise<void> {
   for (;;) {
     let n: number;
     try {
@@ -138,14 +160,15 @@ async function readReplies(tap: Consumer<Schema>, ring: Ring<Schema>, sockets: M
     const b = tap.batch;
     const touched = new Set<Socket>();
     for (let i = 0; i < n; i++) {
-      const s = b.index(i);
-      const sock = sockets.get(cols.conn[s]!);
+      const rec = b.record(i);
+      const conn = Buffer.from(rec.buffer, rec.byteOffset, 4).readUInt32LE(0);
+      const sock = sockets.get(conn);
       if (sock === undefined || sock.destroyed) continue;
       if (!touched.has(sock)) {
         sock.cork();
         touched.add(sock);
       }
-      sock.write(Buffer.from(cols.data.subarray(s * OUT, s * OUT + cols.len[s]!)));
+      sock.write(Buffer.from(rec.subarray(4))); // a copy: the record is released below
     }
     for (const sock of touched) sock.uncork();
     tap.release();

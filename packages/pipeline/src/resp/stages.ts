@@ -2,100 +2,44 @@
  * Stages of the staged RESP server (the loopyRing shape): parser (per connection, fed by the
  * main thread's listener through its self input) → worker (owns a shard of the keys) → replier
  * (puts replies back in request order per connection; the main thread writes them to sockets).
+ * Between the stages: byte-record edges (see records.ts), so requests and replies are as long
+ * as `maxRecord` allows, not a fixed slot size. Typed with `defineStage`: no casts.
  */
-import type { Batch, Ring, Schema } from '@ringkit/core';
-import type { StageContext, StageHandler, StageInput } from '../context.js';
+import type { ByteBatch } from '@ringkit/core';
+import { defineStage } from '../define-stage.js';
 import { execute, keyHash, RespParser, type Store } from './protocol.js';
+import { AGG, decodeArgv, decodeRec, encodeArgv, encodeOut, encodeRec, HEADER, type Rec } from './records.js';
 
-/** Bytes of one chunk record (listener → parser). */
+/** Bytes of one chunk of a connection's input (listener → parser self input). */
 export const CHUNK = 2048;
-/** Bytes of one command or reply record. */
-export const RECORD = 2048;
-/** Bytes of one output record (replier → listener). */
-export const OUT = 4096;
-
 export const CHUNK_SCHEMA = { conn: 'u32', len: 'i32', data: { kind: 'bytes', length: CHUNK } } as const;
-export const RECORD_SCHEMA = { conn: 'u32', seq: 'u32', key: 'u32', part: 'u16', parts: 'u16', agg: 'u8', len: 'u32', data: { kind: 'bytes', length: RECORD } } as const;
-export const OUT_SCHEMA = { conn: 'u32', len: 'u32', data: { kind: 'bytes', length: OUT } } as const;
+export { AGG } from './records.js';
 
-/** Record kinds (`agg`). */
-export const AGG = { single: 0, array: 1, sum: 2, reply: 3, closed: 4 } as const;
-
-interface Rec {
-  conn: number;
-  seq: number;
-  key: number;
-  part: number;
-  parts: number;
-  agg: number;
-  data: Buffer;
+/** Options of every RESP stage. */
+export interface RespStageOptions {
+  /** Largest record data (argv of one request, one reply), bytes. */
+  maxRecord: number;
 }
 
-/** Claims room for `recs` (in pieces of at most a quarter ring) and writes them as RECORD_SCHEMA entries. */
-async function publishRecords(ctx: StageContext, recs: Rec[]): Promise<void> {
-  const ring = ctx.output! as Ring<Schema>;
-  const p = ctx.producer!;
-  const c = ring.columns as unknown as { conn: Uint32Array; seq: Uint32Array; key: Uint32Array; part: Uint16Array; parts: Uint16Array; agg: Uint8Array; len: Uint32Array; data: Uint8Array };
-  const step = Math.max(1, ring.capacity >>> 2);
-  for (let at = 0; at < recs.length; at += step) {
-    const n = Math.min(step, recs.length - at);
-    const hi = await p.claimAsync(n);
-    for (let i = 0; i < n; i++) {
-      const r = recs[at + i]!;
-      const s = (p.lo + i) & ring.mask;
-      c.conn[s] = r.conn;
-      c.seq[s] = r.seq;
-      c.key[s] = r.key;
-      c.part[s] = r.part;
-      c.parts[s] = r.parts;
-      c.agg[s] = r.agg;
-      c.len[s] = r.data.length;
-      c.data.set(r.data, s * RECORD);
-    }
-    p.publish(hi);
-  }
+function parseOptions(raw: unknown): RespStageOptions {
+  const maxRecord = raw !== null && typeof raw === 'object' ? Reflect.get(raw, 'maxRecord') : undefined;
+  if (typeof maxRecord !== 'number' || !Number.isInteger(maxRecord) || maxRecord < 64) throw new TypeError(`RESP stage options must be { maxRecord: integer ≥ 64 }: ${JSON.stringify(raw)}`);
+  return { maxRecord };
 }
 
-function recordColumns(input: StageInput): { conn: Uint32Array; seq: Uint32Array; key: Uint32Array; part: Uint16Array; parts: Uint16Array; agg: Uint8Array; len: Uint32Array; data: Uint8Array } {
-  return input.ring.columns as unknown as ReturnType<typeof recordColumns>;
-}
-
-/** argv → [u16 argc][u16 len, bytes]…; undefined when it does not fit a record. */
-function encodeArgv(argv: Buffer[]): Buffer | undefined {
-  let size = 2;
-  for (const a of argv) size += 2 + a.length;
-  if (size > RECORD) return undefined;
-  const out = Buffer.allocUnsafe(size);
-  out.writeUInt16LE(argv.length, 0);
-  let at = 2;
-  for (const a of argv) {
-    out.writeUInt16LE(a.length, at);
-    a.copy(out, at + 2);
-    at += 2 + a.length;
-  }
-  return out;
-}
-
-function decodeArgv(b: Uint8Array): Buffer[] {
-  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  const argc = buf.readUInt16LE(0);
-  const argv: Buffer[] = [];
-  let at = 2;
-  for (let i = 0; i < argc; i++) {
-    const len = buf.readUInt16LE(at);
-    argv.push(Buffer.from(buf.subarray(at + 2, at + 2 + len)));
-    at += 2 + len;
-  }
-  return argv;
-}
+const enc = (s: string): Buffer => Buffer.from(s, 'latin1');
 
 /** Parser: reassembles each connection's byte stream, parses requests, routes each to the worker owning its key. */
-export function parser(ctx: StageContext): StageHandler {
+export const parser = defineStage({ selfInput: CHUNK_SCHEMA, options: parseOptions }, (ctx) => {
   const conns = new Map<number, { parser: RespParser; seq: number }>();
-  const reply = (conn: number, seq: number, text: string): Rec => ({ conn, seq, key: conn, part: 0, parts: 1, agg: AGG.reply, data: Buffer.from(text, 'latin1') });
+  const { maxRecord } = ctx.options;
+  const reply = (conn: number, seq: number, text: string): Rec => ({ conn, seq, key: conn, part: 0, parts: 1, agg: AGG.reply, data: enc(text) });
+  const send = async (out: Rec[]): Promise<void> => {
+    for (const r of out) await ctx.send(encodeRec(r));
+  };
   return {
-    async onBatch(batch: Batch<Schema>, input: StageInput) {
-      const c = input.ring.columns as unknown as { conn: Uint32Array; len: Int32Array; data: Uint8Array };
+    async onBatch(batch, input) {
+      const c = input.ring.columns;
       const out: Rec[] = [];
       for (let i = 0; i < batch.count; i++) {
         const s = batch.index(i);
@@ -103,7 +47,7 @@ export function parser(ctx: StageContext): StageHandler {
         const len = c.len[s]!;
         if (len < 0) {
           conns.delete(conn);
-          out.push({ conn, seq: 0, key: conn, part: 0, parts: 1, agg: AGG.closed, data: Buffer.alloc(0) });
+          out.push({ conn, seq: 0, key: conn, part: 0, parts: 1, agg: AGG.closed, data: new Uint8Array(0) });
           continue;
         }
         let st = conns.get(conn);
@@ -119,55 +63,47 @@ export function parser(ctx: StageContext): StageHandler {
           }
           const argv = r.argv;
           const name = argv[0]!.toString('latin1').toLowerCase();
-          const multi = (name === 'mget' || name === 'del') && argv.length > 2;
-          if (multi) {
+          if ((name === 'mget' || name === 'del') && argv.length > 2) {
             const parts = argv.length - 1;
             const agg = name === 'mget' ? AGG.array : AGG.sum;
-            for (let k = 1; k < argv.length; k++) {
-              const data = encodeArgv([argv[0]!, argv[k]!])!;
-              out.push({ conn, seq, key: keyHash(argv[k]!), part: k - 1, parts, agg, data });
-            }
+            for (let k = 1; k < argv.length; k++) out.push({ conn, seq, key: keyHash(argv[k]!), part: k - 1, parts, agg, data: encodeArgv([argv[0]!, argv[k]!]) });
             continue;
           }
           const data = encodeArgv(argv);
-          if (data === undefined) {
-            out.push(reply(conn, seq, `-ERR request too large for the staged server (at most ${RECORD - 4} bytes of arguments)\r\n`));
+          if (data.length > maxRecord) {
+            out.push(reply(conn, seq, `-ERR request too large for the staged server: ${data.length} bytes of arguments, at most ${maxRecord} (RespServerOptions.maxRequestBytes)\r\n`));
             continue;
           }
           out.push({ conn, seq, key: argv.length > 1 ? keyHash(argv[1]!) : conn, part: 0, parts: 1, agg: AGG.single, data });
         }
       }
-      if (out.length > 0) await publishRecords(ctx, out);
+      await send(out);
     },
   };
-}
+});
 
 /** Worker: executes the commands whose key it owns (key sharding), against its own store. */
-export function worker(ctx: StageContext): StageHandler {
+export const worker = defineStage({ options: parseOptions }, (ctx) => {
   const store: Store = new Map();
+  const { maxRecord } = ctx.options;
   return {
-    async onBatch(batch: Batch<Schema>, input: StageInput) {
-      const c = recordColumns(input);
-      const out: Rec[] = [];
+    async onBytes(batch: ByteBatch, input) {
+      const shard = input.shard;
       for (let i = 0; i < batch.count; i++) {
-        const s = batch.index(i);
-        const key = c.key[s]!;
-        if (!ctx.owns(key, input.position)) continue;
-        const agg = c.agg[s]!;
-        const raw = c.data.subarray(s * RECORD, s * RECORD + c.len[s]!);
-        let data: Buffer;
-        if (agg === AGG.reply || agg === AGG.closed) data = Buffer.from(raw);
+        const r = decodeRec(batch.record(i));
+        if (shard !== undefined && r.key % shard.count !== shard.index) continue;
+        let data: Uint8Array;
+        if (r.agg === AGG.reply || r.agg === AGG.closed) data = r.data;
         else {
-          const argv = decodeArgv(raw);
-          data = execute(agg === AGG.array ? [Buffer.from('get'), argv[1]!] : argv, store);
-          if (data.length > RECORD) data = Buffer.from(`-ERR reply too large for the staged server (at most ${RECORD} bytes)\r\n`);
+          const argv = decodeArgv(r.data);
+          data = execute(r.agg === AGG.array ? [Buffer.from('get'), argv[1]!] : argv, store);
+          if (data.length > maxRecord) data = enc(`-ERR reply too large for the staged server: ${data.length} bytes, at most ${maxRecord} (RespServerOptions.maxRequestBytes)\r\n`);
         }
-        out.push({ conn: c.conn[s]!, seq: c.seq[s]!, key, part: c.part[s]!, parts: c.parts[s]!, agg, data });
+        await ctx.send(encodeRec({ ...r, data }));
       }
-      if (out.length > 0) await publishRecords(ctx, out);
     },
   };
-}
+});
 
 interface Pending {
   got: number;
@@ -176,30 +112,25 @@ interface Pending {
 }
 
 /** Replier: reorders replies per connection by request sequence, joins multi-key replies, emits bytes for the listener. */
-export function replier(ctx: StageContext): StageHandler {
+export const replier = defineStage({ options: parseOptions }, (ctx) => {
   const conns = new Map<number, { next: number; pending: Map<number, Pending> }>();
-  const ring = ctx.output!;
-  const p = ctx.producer!;
-  const oc = ring.columns as unknown as { conn: Uint32Array; len: Uint32Array; data: Uint8Array };
+  const piece = ctx.options.maxRecord - 4;
   return {
-    async onBatch(batch: Batch<Schema>, input: StageInput) {
-      const c = recordColumns(input);
+    async onBytes(batch: ByteBatch) {
       const ready = new Map<number, Buffer[]>();
       for (let i = 0; i < batch.count; i++) {
-        const s = batch.index(i);
-        const conn = c.conn[s]!;
-        const agg = c.agg[s]!;
-        if (agg === AGG.closed) {
+        const r = decodeRec(batch.record(i));
+        const conn = r.conn;
+        if (r.agg === AGG.closed) {
           conns.delete(conn);
           ready.delete(conn);
           continue;
         }
         let st = conns.get(conn);
         if (st === undefined) conns.set(conn, (st = { next: 0, pending: new Map() }));
-        const seq = c.seq[s]!;
-        let pend = st.pending.get(seq);
-        if (pend === undefined) st.pending.set(seq, (pend = { got: 0, parts: new Array<Buffer>(c.parts[s]!), agg }));
-        pend.parts[c.part[s]!] = Buffer.from(c.data.subarray(s * RECORD, s * RECORD + c.len[s]!));
+        let pend = st.pending.get(r.seq);
+        if (pend === undefined) st.pending.set(r.seq, (pend = { got: 0, parts: new Array<Buffer>(r.parts), agg: r.agg }));
+        pend.parts[r.part] = Buffer.from(r.data);
         pend.got++;
         for (;;) {
           const head = st.pending.get(st.next);
@@ -207,8 +138,8 @@ export function replier(ctx: StageContext): StageHandler {
           st.pending.delete(st.next);
           st.next = (st.next + 1) >>> 0;
           let bytes: Buffer;
-          if (head.agg === AGG.array) bytes = Buffer.concat([Buffer.from(`*${head.parts.length}\r\n`), ...head.parts]);
-          else if (head.agg === AGG.sum) bytes = Buffer.from(`:${head.parts.reduce((t, b) => t + Number(b.toString('latin1', 1, b.length - 2)), 0)}\r\n`);
+          if (head.agg === AGG.array) bytes = Buffer.concat([enc(`*${head.parts.length}\r\n`), ...head.parts]);
+          else if (head.agg === AGG.sum) bytes = enc(`:${head.parts.reduce((t, b) => t + Number(b.toString('latin1', 1, b.length - 2)), 0)}\r\n`);
           else bytes = head.parts[0]!;
           const list = ready.get(conn) ?? [];
           list.push(bytes);
@@ -216,17 +147,12 @@ export function replier(ctx: StageContext): StageHandler {
         }
       }
       for (const [conn, list] of ready) {
-        const all = Buffer.concat(list);
-        for (let at = 0; at < all.length; at += OUT) {
-          const piece = all.subarray(at, Math.min(all.length, at + OUT));
-          const hi = await p.claimAsync(1);
-          const s = hi & ring.mask;
-          oc.conn[s] = conn;
-          oc.len[s] = piece.length;
-          oc.data.set(piece, s * OUT);
-          p.publish(hi);
-        }
+        const all = list.length === 1 ? list[0]! : Buffer.concat(list);
+        for (let at = 0; at < all.length; at += piece) await ctx.send(encodeOut(conn, all.subarray(at, Math.min(all.length, at + piece))));
       }
     },
   };
-}
+});
+
+/** Bytes of a record header (for ring sizing). */
+export const RECORD_HEADER = HEADER;
