@@ -17,9 +17,9 @@ export const MULTI_CAPACITY = 1 << 14;
 export const CONTENTION_CAPACITY = 1 << 20;
 
 /** Report section a case belongs to. */
-export type Group = 'throughput' | 'scaling' | 'contention' | 'latency' | 'bytes' | 'baseline';
+export type Group = 'throughput' | 'cost' | 'scaling' | 'contention' | 'latency' | 'bytes' | 'baseline';
 /** What runs: ringkit rings, or one of the baselines. */
-export type Kind = 'ring' | 'raw' | 'postMessage' | 'ringbufjs' | 'copy' | 'pingpong' | 'onehop' | 'bytes' | 'bytering';
+export type Kind = 'cost' | 'ring' | 'raw' | 'rawblocking' | 'pipeline' | 'rawfizzbuzz' | 'postMessage' | 'ringbufjs' | 'copy' | 'pingpong' | 'onehop' | 'bytes' | 'bytering';
 
 /** One benchmark case. */
 export interface CaseSpec {
@@ -90,17 +90,26 @@ export function allCases(cores: number): CaseSpec[] {
   const two = spinIfFits(2, cores);
   const out: CaseSpec[] = [];
   const RAW_ITEM = 'baseline.raw.spsc.item';
+  const RAW_BLOCK_ITEM = 'baseline.raw.blocking.spsc.item';
   const RAW_BATCH = 'baseline.raw.spsc.batch';
   const PM = 'baseline.postMessage';
   const RB = 'baseline.ringbufjs';
   // Throughput; each baseline runs right after the case it is compared with, so both see the
   // same machine (other load on a shared machine moves results from minute to minute).
-  out.push(spec('spsc.item', 'throughput', 'Single Producer, Single Consumer (per item)', two, { baselines: [RAW_ITEM, PM] }));
-  out.push(spec(RAW_ITEM, 'baseline', 'Raw SAB loop, SPSC per item (no library)', two, { kind: 'raw' }));
+  out.push(spec('spsc.item', 'throughput', 'Single Producer, Single Consumer (per item)', two, { baselines: [RAW_ITEM, RAW_BLOCK_ITEM, PM] }));
+  out.push(spec(RAW_ITEM, 'baseline', 'Raw SAB loop, SPSC per item, spin only (no library)', two, { kind: 'raw' }));
+  out.push(spec(RAW_BLOCK_ITEM, 'baseline', 'Raw SAB loop + wake protocol (waiter counts, Atomics.wait/notify), SPSC per item', two, { kind: 'rawblocking' }));
   out.push(spec(PM, 'baseline', 'MessagePort.postMessage, one number per message', PHASED, { kind: 'postMessage' }));
   out.push(spec('spsc.batch', 'throughput', `Single Producer, Single Consumer (batch ${BATCH})`, two, { batch: BATCH, baselines: [RAW_BATCH, RB] }));
   out.push(spec(RAW_BATCH, 'baseline', `Raw SAB loop, SPSC batch ${BATCH} (no library)`, two, { kind: 'raw', batch: BATCH }));
   out.push(spec(RB, 'baseline', `ringbuf.js (npm) SPSC Float64Array, chunks of ${BATCH}`, two, { kind: 'ringbufjs', batch: BATCH }));
+  // Per-item cost on one thread: what each implementation runs per item, with no core-to-core hand-off.
+  const RAW_COST = 'baseline.raw.cost.spsc.item';
+  const RAW_BLOCK_COST = 'baseline.raw.blocking.cost.spsc.item';
+  const cost = { kind: 'cost' as Kind, consumers: 0 };
+  out.push(spec('cost.spsc.item', 'cost', 'Per-item cost, one thread: claim 1, write, publish, poll, read, release', PHASED, { ...cost, baselines: [RAW_COST, RAW_BLOCK_COST] }));
+  out.push(spec(RAW_COST, 'baseline', 'Raw SAB loop, spin only, both ends on one thread (per-item cost)', PHASED, cost));
+  out.push(spec(RAW_BLOCK_COST, 'baseline', 'Raw SAB loop + wake protocol, both ends on one thread (per-item cost)', PHASED, cost));
   for (const [size, cap] of [['small', 64], ['medium', 1024], ['large', 8192], ['larger', 32768]] as const) {
     out.push(spec(`spsc.item.${size}`, 'throughput', `Single Producer, Single Consumer (${size} ring, per item)`, two, { capacity: cap, quick: false }));
     out.push(spec(`spsc.batch.${size}`, 'throughput', `Single Producer, Single Consumer (${size} ring, batch ${BATCH})`, two, { capacity: cap, batch: BATCH, quick: false }));
@@ -121,6 +130,11 @@ export function allCases(cores: number): CaseSpec[] {
     out.push(spec(`mpmc.${n}x${n}`, 'throughput', `Multi Producer (${n}), Multi Consumer (${n}, work group)`, w, { ...common, batch: BATCH }));
     out.push(spec(`mpmc.${n}x${n}.item`, 'throughput', `Multi Producer (${n}), Multi Consumer (${n}, work group), per item`, w, common));
   }
+  // The FizzBuzz demo's pipeline beside the same three stages hand-written (two 2^20 rings, f64, half-ring batches).
+  const RAW_FIZZ = 'baseline.raw.fizzbuzz';
+  const fizz = { capacity: 1 << 20, batch: 1 << 19, producers: 1, consumers: 2 };
+  out.push(spec('pipeline.fizzbuzz', 'throughput', 'FizzBuzz pipeline (@ringkit/pipeline demo: heartbeat + generator → worker → logger)', 'async', { ...fizz, kind: 'pipeline', baselines: [RAW_FIZZ] }));
+  out.push(spec(RAW_FIZZ, 'baseline', 'Raw 3-thread FizzBuzz loop: generator → worker → logger over two raw SAB rings (no library)', PHASED, { ...fizz, kind: 'rawfizzbuzz' }));
   // Ring-size scaling: SPSC per item, as the C ring's report.
   for (const cap of [16, 64, 256, 1024, 4096, 16384, 262144, 1 << 20, 1 << 25]) {
     const quick = cap === 16 || cap === 1024 || cap === 1 << 20;
@@ -153,32 +167,32 @@ export function allCases(cores: number): CaseSpec[] {
 export const REQUIRED_NAMES = [
   'spsc.item', 'spsc.batch', 'spmc.2', 'mpsc.2', 'mpsc.4', 'mpsc.8', 'mpmc.2x2', 'pingpong.spin', 'pingpong.block',
   'bytes.1MiB', 'baseline.raw.spsc.item', 'baseline.raw.spsc.batch', 'baseline.postMessage', 'baseline.ringbufjs',
-  'baseline.copy.1MiB',
+  'baseline.copy.1MiB', 'baseline.raw.blocking.spsc.item', 'pipeline.fizzbuzz', 'baseline.raw.fizzbuzz',
 ] as const;
 
-/** Performance targets of issue 4 (reported, never asserted). */
+/** A performance target (reported, never asserted): a ratio to a baseline, or an absolute rate. */
 export interface Target {
-  readonly name: string;
   readonly text: string;
-  /** The measured ratio (or absolute value) and what it must reach. */
-  readonly measure: (ops: (name: string) => number | undefined, bps: (name: string) => number | undefined) => { value: number | undefined; goal: number; unit: string };
+  /** The case measured. */
+  readonly name: string;
+  /** Ratio targets: the baseline it is divided by (absolute targets: undefined, value in M ops/s). */
+  readonly baseline?: string;
+  /** Ratio of bytes per second (copy baselines) instead of entries per second. */
+  readonly bytes?: boolean;
+  readonly goal: number;
+  readonly unit: string;
 }
 
-/** The targets, in the issue's order. */
+/** The targets (issues 4 and 15), in report order. */
 export const TARGETS: readonly Target[] = [
-  { name: 'spsc.batch', text: 'spsc.batch ≥ 0.9 × baseline.raw.spsc.batch', measure: (o) => ({ value: ratio(o('spsc.batch'), o('baseline.raw.spsc.batch')), goal: 0.9, unit: '×' }) },
-  { name: 'spsc.item', text: 'spsc.item ≥ 0.9 × baseline.raw.spsc.item', measure: (o) => ({ value: ratio(o('spsc.item'), o('baseline.raw.spsc.item')), goal: 0.9, unit: '×' }) },
-  { name: 'spsc.item', text: 'spsc.item ≥ 20 × baseline.postMessage', measure: (o) => ({ value: ratio(o('spsc.item'), o('baseline.postMessage')), goal: 20, unit: '×' }) },
-  { name: 'mpsc.8', text: 'mpsc.8 ≥ 3 M ops/s', measure: (o) => ({ value: millions(o('mpsc.8')), goal: 3, unit: 'M/s' }) },
-  { name: 'mpsc.8.item', text: 'mpsc.8.item ≥ 3 M ops/s (per-item variant)', measure: (o) => ({ value: millions(o('mpsc.8.item')), goal: 3, unit: 'M/s' }) },
-  { name: 'spmc.2', text: 'spmc.2 ≥ 30 M events/s', measure: (o) => ({ value: millions(o('spmc.2')), goal: 30, unit: 'M/s' }) },
-  { name: 'bytes.1MiB', text: 'bytes.1MiB ≥ 0.5 × baseline.copy.1MiB', measure: (_o, b) => ({ value: ratio(b('bytes.1MiB'), b('baseline.copy.1MiB')), goal: 0.5, unit: '×' }) },
+  { name: 'spsc.batch', baseline: 'baseline.raw.spsc.batch', text: 'spsc.batch ≥ 0.9 × baseline.raw.spsc.batch', goal: 0.9, unit: '×' },
+  { name: 'spsc.item', baseline: 'baseline.raw.spsc.item', text: 'spsc.item ≥ 0.9 × baseline.raw.spsc.item (spin only)', goal: 0.9, unit: '×' },
+  { name: 'spsc.item', baseline: 'baseline.raw.blocking.spsc.item', text: 'spsc.item ≥ 0.95 × baseline.raw.blocking.spsc.item', goal: 0.95, unit: '×' },
+  { name: 'cost.spsc.item', baseline: 'baseline.raw.blocking.cost.spsc.item', text: 'cost.spsc.item ≥ 0.95 × baseline.raw.blocking.cost.spsc.item (one thread)', goal: 0.95, unit: '×' },
+  { name: 'spsc.item', baseline: 'baseline.postMessage', text: 'spsc.item ≥ 20 × baseline.postMessage', goal: 20, unit: '×' },
+  { name: 'pipeline.fizzbuzz', baseline: 'baseline.raw.fizzbuzz', text: 'pipeline.fizzbuzz ≥ 0.9 × baseline.raw.fizzbuzz', goal: 0.9, unit: '×' },
+  { name: 'mpsc.8', text: 'mpsc.8 ≥ 3 M ops/s', goal: 3, unit: 'M/s' },
+  { name: 'mpsc.8.item', text: 'mpsc.8.item ≥ 3 M ops/s (per-item variant)', goal: 3, unit: 'M/s' },
+  { name: 'spmc.2', text: 'spmc.2 ≥ 30 M events/s', goal: 30, unit: 'M/s' },
+  { name: 'bytes.1MiB', baseline: 'baseline.copy.1MiB', bytes: true, text: 'bytes.1MiB ≥ 0.5 × baseline.copy.1MiB', goal: 0.5, unit: '×' },
 ];
-
-function ratio(a: number | undefined, b: number | undefined): number | undefined {
-  return a === undefined || b === undefined || b === 0 ? undefined : a / b;
-}
-
-function millions(a: number | undefined): number | undefined {
-  return a === undefined ? undefined : a / 1e6;
-}

@@ -4,9 +4,11 @@
  * memory, each beside baselines measured in the same run: a hand-written SAB loop, `postMessage`,
  * `ringbuf.js` and `TypedArray.set`. Workers run the loops; the main thread only orchestrates.
  */
-export { runBench, selectCases, evaluateTargets, memoryTable, FULL_TIMING, QUICK_TIMING, type BenchOptions, type BenchReport, type BenchResult, type MachineInfo, type TargetResult } from './suite.js';
+export { runBench, selectCases, evaluateTargets, memoryTable, FULL_TIMING, QUICK_TIMING, FULL_ROUNDS, QUICK_ROUNDS, type BenchOptions, type BenchReport, type BenchResult, type MachineInfo, type TargetResult } from './suite.js';
 export { allCases, REQUIRED_NAMES, TARGETS, BATCH, type CaseSpec, type Group, type Kind, type Target } from './cases.js';
 export { runCase, windowRates, type Timing, type CaseOutcome } from './runner.js';
+export { comparisonGroups, roundOrder, statsOf, verdictOf, median, type RatioStats, type Verdict } from './rounds.js';
+export { expectedFizzbuzz, checkFizzbuzz, fizzbuzzMessages, type FizzbuzzCounts } from './pipeline-case.js';
 export type { LatencySummary, WorkerReport } from './protocol.js';
 export { formatText, formatMarkdown, fixed2 } from './report.js';
 export { charts, barChart, lineChart, type Bar, type Series } from './svg.js';

@@ -34,6 +34,14 @@ export type Role =
   | 'ring-consumer'
   | 'raw-producer'
   | 'raw-consumer'
+  | 'rawblock-producer'
+  | 'rawblock-consumer'
+  | 'fizz-generator'
+  | 'cost-ring'
+  | 'cost-raw'
+  | 'cost-rawblock'
+  | 'fizz-worker'
+  | 'fizz-logger'
   | 'pm-sender'
   | 'pm-receiver'
   | 'ringbufjs-producer'
@@ -59,6 +67,10 @@ export interface Task {
   readonly descriptor2?: RegionDescriptor;
   /** hand-written baselines and copies: their shared buffer. */
   readonly buffer?: SharedArrayBuffer;
+  /** raw FizzBuzz worker: its output ring. */
+  readonly buffer2?: SharedArrayBuffer;
+  /** raw FizzBuzz: messages the generator publishes (every thread stops after that many). */
+  readonly messages?: number;
   /** Consumer (or work-group member) table id. */
   readonly consumerId?: number;
   /** Entries per claim/publish (1 = per item). */
@@ -93,6 +105,11 @@ export interface WorkerReport {
   checksum: number;
   /** Flat `(phase, count, timeMs)` triplets: one each time the consumer saw the phase change. */
   marks: number[];
+  /** Fixed-count cases: wall-clock ms (`timeOrigin + now()`) of the first message generated / the last consumed. */
+  startMs?: number;
+  endMs?: number;
+  /** raw FizzBuzz logger: Fizz, Buzz, FizzBuzz and plain-value counts. */
+  counts?: number[];
   /** Latency cases: the histogram summary. */
   latency?: LatencySummary;
   /** Set when the worker failed. */

@@ -2,7 +2,8 @@
  * The human report (in the shape of the C ring's "RING BUFFER PERFORMANCE REPORT", plus latency,
  * bytes, baselines, ratios and targets) and the Markdown results table for the README.
  */
-import type { BenchReport, BenchResult } from './suite.js';
+import type { RatioStats } from './rounds.js';
+import type { BenchReport, BenchResult, TargetResult } from './suite.js';
 
 const RULE = '='.repeat(80);
 const DASH = '-'.repeat(80);
@@ -38,9 +39,26 @@ export function duration(ns: number): string {
   return `${Math.round(ns)} ns`;
 }
 
+/** `0.91× name (0.85–0.97 over 5 rounds)`: the median ratio, and its spread when there were rounds. */
 function ratios(r: BenchResult): string {
+  const stats = (r.params.ratioStats ?? {}) as Record<string, RatioStats>;
   const entries = Object.entries(r.params.ratios as Record<string, number>);
-  return entries.map(([b, v]) => `${fixed2(v)}× ${b}`).join(', ');
+  return entries.map(([b, v]) => {
+    const s = stats[b];
+    return s === undefined || s.rounds.length < 2 ? `${fixed2(v)}× ${b}` : `${fixed2(v)}× ${b} (${fixed2(s.min)}–${fixed2(s.max)} over ${s.rounds.length} rounds)`;
+  }).join(', ');
+}
+
+/** A target's measured value: the median, and its min–max over rounds. */
+function targetValue(t: TargetResult): string {
+  if (t.value === null) return 'not run';
+  const spread = t.rounds > 1 && t.min !== null && t.max !== null ? ` (${fixed2(t.min)}–${fixed2(t.max)}, ${t.rounds} rounds)` : '';
+  return `${fixed2(t.value)} ${t.unit}${spread}`;
+}
+
+/** The verdict word: met, MISSED, or inconclusive (the spread crosses the goal). */
+function verdictWord(t: TargetResult, missed: string): string {
+  return t.verdict === null ? '' : t.verdict === 'met' ? 'met' : t.verdict === 'missed' ? missed : 'inconclusive';
 }
 
 function test(r: BenchResult): string[] {
@@ -52,7 +70,8 @@ function test(r: BenchResult): string[] {
     lines.push(`    Rate:          ${si(r.opsPerSec).padStart(10)} ${r.name.startsWith('pingpong') ? 'round trips/sec' : 'hops/sec'}`);
     lines.push(`    Latency avg:   ${duration(l.avg).padStart(10)}   p50 ${duration(l.p50)}   p99 ${duration(l.p99)}   p99.9 ${duration(l.p999)}   max ${duration(l.max)}`);
   } else {
-    lines.push(`    Throughput:    ${si(r.opsPerSec).padStart(10)} ops/sec (median of ${String(p.runs)} runs; stddev: ${fixed2(p.stddevPct as number)}%)`);
+    const rounds = typeof p.rounds === 'number' && p.rounds > 1 ? `, ${String(p.rounds)} rounds` : '';
+    lines.push(`    Throughput:    ${si(r.opsPerSec).padStart(10)} ops/sec (median of ${String(p.runs)} runs${rounds}; stddev: ${fixed2(p.stddevPct as number)}%)`);
     if (r.bytesPerSec !== null && (p.recordBytes as number) > 8) lines.push(`    Bandwidth:     ${si(r.bytesPerSec).padStart(10)} B/sec`);
     lines.push(`    Time per op:   ${fixed2(p.nsPerOp as number).padStart(10)} ns (range ${fixed2(1e9 / (p.maxOpsPerSec as number))} - ${fixed2(1e9 / (p.minOpsPerSec as number))} ns over ${String(p.runs)} run(s))`);
   }
@@ -67,6 +86,7 @@ function test(r: BenchResult): string[] {
 
 const SECTIONS: [string, string][] = [
   ['throughput', 'THROUGHPUT TESTS'],
+  ['cost', 'PER-ITEM COST (one thread: the protocol without the core-to-core hand-off)'],
   ['scaling', 'SCALABILITY TESTS (Ring Size Impact)'],
   ['contention', 'CONTENTION TESTS (Producer Scaling)'],
   ['latency', 'LATENCY TESTS (HDR histogram)'],
@@ -78,7 +98,7 @@ const SECTIONS: [string, string][] = [
 export function formatText(report: BenchReport): string {
   const m = report.machine;
   const out = [RULE, centre('RINGKIT PERFORMANCE REPORT'), RULE];
-  out.push(`  Configuration: ${m.timing.runs} runs, ${m.timing.windowMs} ms duration per run (warm-up ${m.timing.warmupMs} ms)`);
+  out.push(`  Configuration: ${m.timing.runs} runs, ${m.timing.windowMs} ms duration per run (warm-up ${m.timing.warmupMs} ms); a case and its baselines interleaved over ${m.rounds ?? 1} rounds`);
   out.push(`  Platform: ${m.platform} ${m.release}, ${m.arch}, ${m.cpuModel}`);
   out.push(`  Runtime: Node ${m.node} (V8 ${m.v8})`);
   out.push(`  Cores: ${m.cores} logical CPUs; up to ${m.maxThreads} worker threads per case${m.oversubscribed ? ' (oversubscribed: threads > cores)' : ''}`);
@@ -95,11 +115,9 @@ export function formatText(report: BenchReport): string {
   for (const e of report.memory) {
     out.push(`  ${String(e.entries).padEnd(20)}${String(e.bytes).padStart(16)}${fixed2(e.bytesPerEntry).padStart(16)}${fixed2(e.overheadBytes).padStart(16)}`);
   }
-  out.push('', ...section('TARGETS (issue 4; measured, not asserted)'));
+  out.push('', ...section('TARGETS (median over rounds, min–max; measured, not asserted)'));
   for (const t of report.targets) {
-    const v = t.value === null ? 'not run' : `${fixed2(t.value)} ${t.unit}`;
-    const verdict = t.met === null ? '' : t.met ? 'met' : 'MISSED';
-    out.push(`  ${t.text.padEnd(52)}${v.padStart(14)}  ${verdict}`);
+    out.push(`  ${t.text.padEnd(54)}${targetValue(t).padStart(30)}  ${verdictWord(t, 'MISSED')}`);
   }
   for (const f of report.failed) out.push(`  FAILED ${f.name}: ${f.error}`);
   out.push('', ...section('SUMMARY'));
@@ -117,7 +135,7 @@ function cell(x: string): string {
 export function formatMarkdown(report: BenchReport): string {
   const m = report.machine;
   const out = [
-    `Machine: ${m.cpuModel}, ${m.cores} logical CPUs, Node ${m.node}, ${m.platform} ${m.release}; ${m.timing.runs} × ${m.timing.windowMs} ms per case; up to ${m.maxThreads} worker threads${m.oversubscribed ? ' (more threads than cores)' : ''}; load average at start ${m.loadAverage.map((x) => x.toFixed(2)).join(' ')}.`,
+    `Machine: ${m.cpuModel}, ${m.cores} logical CPUs, Node ${m.node}, ${m.platform} ${m.release}; ${m.timing.runs} × ${m.timing.windowMs} ms per case, compared cases interleaved with their baselines over ${m.rounds ?? 1} rounds; up to ${m.maxThreads} worker threads${m.oversubscribed ? ' (more threads than cores)' : ''}; load average at start ${m.loadAverage.map((x) => x.toFixed(2)).join(' ')}.`,
     '',
     '| Result | What | M ops/s | GB/s | Latency p50 / p99 / max | vs baselines | Wait | Threads | Other load |',
     '|---|---|--:|--:|---|---|---|--:|--:|',
@@ -128,9 +146,9 @@ export function formatMarkdown(report: BenchReport): string {
     const gbs = r.bytesPerSec === null ? '' : fixed2(r.bytesPerSec / 1e9);
     out.push(`| \`${r.name}\` | ${cell(p.label as string)} | ${fixed2(r.opsPerSec / 1e6)} | ${gbs} | ${lat} | ${cell(ratios(r))} | ${cell(p.waitStrategy as string)} | ${String(p.threads)} | ${typeof p.otherLoadCores === 'number' ? fixed2(p.otherLoadCores) : ''} |`);
   }
-  out.push('', '| Target | Measured | Met |', '|---|--:|---|');
+  out.push('', '| Target | Measured (median, min–max over rounds) | Verdict |', '|---|--:|---|');
   for (const t of report.targets) {
-    out.push(`| ${t.text} | ${t.value === null ? 'not run' : `${fixed2(t.value)} ${t.unit}`} | ${t.met === null ? '' : t.met ? 'yes' : 'no'} |`);
+    out.push(`| ${cell(t.text)} | ${targetValue(t)} | ${verdictWord(t, 'missed')} |`);
   }
   return `${out.join('\n')}\n`;
 }

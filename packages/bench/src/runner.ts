@@ -12,8 +12,10 @@ import { bytes, Ring, type RegionDescriptor } from '@ringkit/core';
 import { RingBuffer } from 'ringbuf.js';
 import type { CaseSpec } from './cases.js';
 import { CTL, CTL_BYTES, type LatencySummary, type Role, type Task, type WorkerReport } from './protocol.js';
-import { rawByteLength } from './worker/baseline-roles.js';
+import { createRawRing } from './worker/raw-layout.js';
 import { createByteRing } from './byte-ring.js';
+import { median } from './rounds.js';
+import { checkFizzbuzz, fizzbuzzMessages, runPipelineCase } from './pipeline-case.js';
 
 /** How long to measure. */
 export interface Timing {
@@ -37,14 +39,11 @@ export interface CaseOutcome {
   readonly threads: number;
   /** What was verified (e.g. `"2 consumers × 1.2e7 entries, checksums equal"`). */
   readonly checked: string;
+  /** Case-specific figures for `params` (e.g. the pipeline's start-up). */
+  readonly extra?: Record<string, unknown>;
 }
 
 const ENTRY = new URL('./worker/entry.js', import.meta.url);
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 /** Longest a case may take to wind down after its last window. */
 const DRAIN_TIMEOUT_MS = 30_000;
@@ -62,6 +61,8 @@ interface Setup {
   memoryBytes: number | null;
   /** Called once every producer reported (multi-producer rings: close the ring). */
   afterProducers?: () => void;
+  /** Fixed-count cases: the threads run to completion (no windows); this checks their reports and gives the rate. */
+  fixedCount?: (reports: WorkerReport[]) => { opsPerSec: number; checked: string };
 }
 
 function task(spec: CaseSpec, ctl: SharedArrayBuffer, role: Role, extra: Partial<Task>): Task {
@@ -94,7 +95,7 @@ function pair(spec: CaseSpec, ctl: SharedArrayBuffer, roles: [Role, Role], extra
   ];
 }
 
-async function setup(spec: CaseSpec, ctl: SharedArrayBuffer): Promise<Setup> {
+async function setup(spec: CaseSpec, ctl: SharedArrayBuffer, timing: Timing): Promise<Setup> {
   const multi = spec.producers > 1 || spec.group === 'contention';
   const maxConsumers = spec.workGroup ? spec.consumers + 1 : Math.max(1, spec.consumers);
   switch (spec.kind) {
@@ -110,9 +111,11 @@ async function setup(spec: CaseSpec, ctl: SharedArrayBuffer): Promise<Setup> {
       const made = createByteRing(spec);
       return { participants: pair(spec, ctl, ['bytering-producer', 'bytering-consumer'], made.task, false), memoryBytes: made.byteLength };
     }
-    case 'raw': {
-      const buffer = new SharedArrayBuffer(rawByteLength(spec.capacity));
-      return { participants: pair(spec, ctl, ['raw-producer', 'raw-consumer'], { buffer }, false), memoryBytes: buffer.byteLength };
+    case 'raw':
+    case 'rawblocking': {
+      const buffer = createRawRing(spec.capacity);
+      const roles: [Role, Role] = spec.kind === 'raw' ? ['raw-producer', 'raw-consumer'] : ['rawblock-producer', 'rawblock-consumer'];
+      return { participants: pair(spec, ctl, roles, { buffer }, false), memoryBytes: buffer.byteLength };
     }
     case 'ringbufjs': {
       const buffer = RingBuffer.getStorageForCapacity(spec.capacity, Float64Array);
@@ -125,6 +128,34 @@ async function setup(spec: CaseSpec, ctl: SharedArrayBuffer): Promise<Setup> {
       participants[1] = { ...participants[1]!, task: { ...participants[1]!.task, port: port2 }, transfer: [port2] };
       return { participants, memoryBytes: null };
     }
+    case 'cost': {
+      const one = (t: Partial<Task>, role: Role): Setup => ({ participants: [{ task: task(spec, ctl, role, t), transfer: [], measures: true, producer: true }], memoryBytes: null });
+      if (spec.name === 'cost.spsc.item') {
+        const ring = Ring.create({ capacity: spec.capacity, maxConsumers: 1, waitStrategy: spec.wait });
+        return one({ descriptor: ring.descriptor, consumerId: ring.addConsumer().id }, 'cost-ring');
+      }
+      return one({ buffer: createRawRing(spec.capacity) }, spec.name.includes('.blocking.') ? 'cost-rawblock' : 'cost-raw');
+    }
+    case 'rawfizzbuzz': {
+      const messages = fizzbuzzMessages(timing);
+      const a = createRawRing(spec.capacity);
+      const b = createRawRing(spec.capacity);
+      const part = (role: Role, extra: Partial<Task>, producer: boolean): Participant => ({ task: task(spec, ctl, role, { messages, ...extra }), transfer: [], measures: false, producer });
+      return {
+        participants: [part('fizz-generator', { buffer: a }, true), part('fizz-worker', { buffer: a, buffer2: b }, false), part('fizz-logger', { buffer: b }, false)],
+        memoryBytes: a.byteLength + b.byteLength,
+        fixedCount: (reports) => {
+          const [g, w, l] = reports as [WorkerReport, WorkerReport, WorkerReport];
+          const [fizz, buzz, fizzbuzz, value] = l.counts!;
+          return {
+            opsPerSec: (messages * 1000) / (l.endMs! - g.startMs!),
+            checked: checkFizzbuzz(messages, { generated: g.count, processed: w.count, fizz: fizz!, buzz: buzz!, fizzbuzz: fizzbuzz!, value: value! }),
+          };
+        },
+      };
+    }
+    case 'pipeline':
+      throw new Error('the pipeline case runs through runPipelineCase');
     case 'copy': {
       const buffer = new SharedArrayBuffer(spec.capacity * spec.recordBytes);
       return { participants: [{ task: task(spec, ctl, 'copy', { buffer }), transfer: [], measures: true, producer: true }], memoryBytes: buffer.byteLength };
@@ -214,6 +245,7 @@ function verify(spec: CaseSpec, setupParts: Participant[], reports: WorkerReport
   const producers = reports.filter((_, i) => setupParts[i]!.producer);
   const consumers = reports.filter((_, i) => !setupParts[i]!.producer);
   if (spec.kind === 'copy') return `${producers[0]!.count} copies`;
+  if (spec.kind === 'cost') return `${producers[0]!.count} entries written and read back on one thread; counts and checksums equal`;
   const produced = producers.reduce((a, r) => a + r.count, 0);
   const sum = producers.reduce((a, r) => (a + r.checksum) | 0, 0);
   if (spec.workGroup) {
@@ -235,9 +267,10 @@ function verify(spec: CaseSpec, setupParts: Participant[], reports: WorkerReport
  * @throws when a worker fails, a case makes no progress, or a check fails (the message says which).
  */
 export async function runCase(spec: CaseSpec, timing: Timing): Promise<CaseOutcome> {
+  if (spec.kind === 'pipeline') return runPipelineCase(spec, timing);
   const ctlBuffer = new SharedArrayBuffer(CTL_BYTES);
   const ctl = new Int32Array(ctlBuffer);
-  const s = await setup(spec, ctlBuffer);
+  const s = await setup(spec, ctlBuffer, timing);
   const running = s.participants.map(start);
   const reports = running.map((r) => r.report);
   try {
@@ -245,6 +278,13 @@ export async function runCase(spec: CaseSpec, timing: Timing): Promise<CaseOutco
     Atomics.store(ctl, CTL.PHASE, 1);
     Atomics.notify(ctl, CTL.PHASE);
     await waitCount(ctl, CTL.STARTED, running.length, reports, 'started');
+    if (s.fixedCount !== undefined) {
+      const all = await withTimeout(Promise.all(reports), DRAIN_TIMEOUT_MS, `${spec.name}: the threads`);
+      const failed = all.find((r) => r.error !== undefined);
+      if (failed !== undefined) throw new Error(failed.error);
+      const { opsPerSec, checked } = s.fixedCount(all);
+      return { spec, opsPerSec, windowRates: [opsPerSec], latency: null, memoryBytes: s.memoryBytes, threads: running.length, checked };
+    }
     await sleep(timing.warmupMs);
     for (let r = 0; r < timing.runs; r++) {
       Atomics.store(ctl, CTL.PHASE, r + 2);

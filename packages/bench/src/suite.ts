@@ -7,6 +7,7 @@ import { Ring } from '@ringkit/core';
 import { allCases, waitName, TARGETS, type CaseSpec } from './cases.js';
 import { runCase, type CaseOutcome, type Timing } from './runner.js';
 import { LoadProbe, settle } from './load.js';
+import { comparisonGroups, median, roundOrder, statsOf, verdictOf, type RatioStats, type Verdict } from './rounds.js';
 import type { LatencySummary } from './protocol.js';
 
 /** Options of {@link runBench}. */
@@ -15,6 +16,8 @@ export interface BenchOptions {
   quick?: boolean;
   /** Run only cases whose name contains one of these substrings. Defaults to all. */
   only?: readonly string[];
+  /** Rounds of each comparison group. Defaults to {@link FULL_ROUNDS} ({@link QUICK_ROUNDS} with `quick`). */
+  rounds?: number;
   /** Overrides the timing (tests use tiny windows). */
   timing?: Partial<Timing>;
   /** Called before each case (the CLI's progress line). */
@@ -55,16 +58,26 @@ export interface MachineInfo {
   /** 1, 5 and 15 minute load averages when the run started (other work on the machine skews results). */
   loadAverage: number[];
   timing: Timing;
+  /** Rounds of each comparison group (a case interleaved with its baselines). */
+  rounds: number;
   /** Wait strategy of each case that ran. */
   waitStrategies: Record<string, string>;
 }
 
-/** A target of issue 4 and how this run did. */
+/** A target and how this run did. */
 export interface TargetResult {
   text: string;
+  /** Median over rounds (a ratio, or M ops/s). */
   value: number | null;
+  /** Spread over the rounds. */
+  min: number | null;
+  max: number | null;
+  rounds: number;
   goal: number;
   unit: string;
+  /** `inconclusive` when the spread crosses the goal; null when a name did not run. */
+  verdict: Verdict | null;
+  /** True when met, false when missed, null when inconclusive or not run. */
   met: boolean | null;
 }
 
@@ -82,11 +95,15 @@ export interface BenchReport {
 export const FULL_TIMING: Timing = { warmupMs: 300, windowMs: 1000, runs: 3 };
 export const QUICK_TIMING: Timing = { warmupMs: 120, windowMs: 220, runs: 1 };
 
-/** The cases a run with these options would execute (in order). */
+/** The cases a run with these options would execute (in order), each with the baselines it is compared with. */
 export function selectCases(options: BenchOptions = {}): CaseSpec[] {
   const cores = options.cores ?? availableParallelism();
   const only = options.only ?? [];
-  return allCases(cores).filter((c) => (only.length > 0 ? only.some((s) => c.name.includes(s)) : options.quick !== true || c.quick));
+  const all = allCases(cores);
+  const picked = new Set(all.filter((c) => (only.length > 0 ? only.some((s) => c.name.includes(s)) : options.quick !== true || c.quick)).map((c) => c.name));
+  // A case brings its baselines: every ratio it reports is measured in the same run.
+  for (const c of all) if (picked.has(c.name)) for (const b of c.baselines) picked.add(b);
+  return all.filter((c) => picked.has(c.name));
 }
 
 function latencyOf(l: LatencySummary | null): BenchResult['latencyNs'] {
@@ -107,56 +124,98 @@ export function memoryTable(): BenchReport['memory'] {
   });
 }
 
+/** Rounds of each comparison group in a full run and in `--quick`. */
+export const FULL_ROUNDS = 5;
+export const QUICK_ROUNDS = 3;
+
+/** One member's measurements over the rounds of its group. */
+interface Rounds {
+  spec: CaseSpec;
+  outcomes: CaseOutcome[];
+  otherLoads: (number | null)[];
+  attempts: number;
+}
+
 /**
- * Runs the benchmark suite.
+ * Runs the benchmark suite: each case compared with baselines runs interleaved with them over
+ * `rounds` rounds (see `rounds.ts`); a case compared with nothing runs once.
  * @returns the report; cases that failed are listed in `failed` (and missing from `results`).
  */
 export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
   const cores = options.cores ?? availableParallelism();
   const timing: Timing = { ...(options.quick === true ? QUICK_TIMING : FULL_TIMING), ...options.timing };
+  const rounds = options.rounds ?? (options.quick === true ? QUICK_ROUNDS : FULL_ROUNDS);
   const cases = selectCases(options);
   const loadAverage = loadavg();
-  const results: BenchResult[] = [];
+  const measured = new Map<string, Rounds>();
   const failed: BenchReport['failed'] = [];
   const waits: Record<string, string> = {};
   let maxThreads = 0;
-  for (let i = 0; i < cases.length; i++) {
-    const spec = cases[i]!;
-    options.onProgress?.(i, cases.length, spec.name);
-    try {
-      const { o, otherLoad, attempts } = await measure(spec, timing, options.settleMs ?? 0);
-      maxThreads = Math.max(maxThreads, o.threads);
-      waits[spec.name] = waitName(spec.wait);
-      const measuresData = spec.group !== 'latency';
-      results.push({
-        name: spec.name,
-        opsPerSec: o.opsPerSec,
-        bytesPerSec: measuresData ? o.opsPerSec * spec.recordBytes : null,
-        latencyNs: latencyOf(o.latency),
-        memoryBytes: o.memoryBytes,
-        params: {
-          group: spec.group, label: spec.label, kind: spec.kind, producers: spec.producers, consumers: spec.consumers,
-          consumerMode: spec.workGroup ? 'work group' : 'broadcast', capacity: spec.capacity, batch: spec.batch,
-          recordBytes: spec.recordBytes, waitStrategy: waitName(spec.wait), threads: o.threads,
-          oversubscribed: o.threads > cores, runs: o.windowRates.length, windowMs: timing.windowMs,
-          stddevPct: stddevPct(o.windowRates), minOpsPerSec: Math.min(...o.windowRates), maxOpsPerSec: Math.max(...o.windowRates),
-          nsPerOp: 1e9 / o.opsPerSec, checked: o.checked, baselines: spec.baselines, ratios: {},
-          otherLoadCores: otherLoad === null ? null : Math.round(otherLoad * 100) / 100, attempts,
-          ...(o.latency !== null ? { latencySamples: o.latency.samples, latencyMinNs: o.latency.min } : {}),
-        },
-      });
-    } catch (e) {
-      failed.push({ name: spec.name, error: e instanceof Error ? e.message : String(e) });
+  const groups = comparisonGroups(cases);
+  const total = groups.reduce((a, g) => a + (g.length > 1 ? g.length * rounds : 1), 0);
+  let step = 0;
+  for (const group of groups) {
+    const n = group.length > 1 ? rounds : 1;
+    for (let r = 0; r < n; r++) {
+      for (const spec of roundOrder(group, r)) {
+        options.onProgress?.(step++, total, n > 1 ? `${spec.name} (round ${r + 1}/${n})` : spec.name);
+        if (failed.some((f) => f.name === spec.name)) continue;
+        try {
+          const { o, otherLoad, attempts } = await measure(spec, timing, options.settleMs ?? 0);
+          maxThreads = Math.max(maxThreads, o.threads);
+          waits[spec.name] = waitName(spec.wait);
+          const m = measured.get(spec.name) ?? { spec, outcomes: [], otherLoads: [], attempts: 0 };
+          m.outcomes.push(o);
+          m.otherLoads.push(otherLoad);
+          m.attempts += attempts;
+          measured.set(spec.name, m);
+        } catch (e) {
+          failed.push({ name: spec.name, error: e instanceof Error ? e.message : String(e) });
+          measured.delete(spec.name);
+        }
+      }
     }
   }
-  options.onProgress?.(cases.length, cases.length, '');
-  addRatios(results);
+  options.onProgress?.(total, total, '');
+  const results = cases.filter((c) => measured.has(c.name)).map((c) => resultOf(measured.get(c.name)!, timing, cores));
+  addRatios(results, measured);
   return {
-    machine: { ...machine(cores, maxThreads, timing, waits), loadAverage },
+    machine: { ...machine(cores, maxThreads, timing, waits, rounds), loadAverage },
     results,
     targets: evaluateTargets(results),
     memory: memoryTable(),
     failed,
+  };
+}
+
+function resultOf(m: Rounds, timing: Timing, cores: number): BenchResult {
+  const spec = m.spec;
+  const perRound = m.outcomes.map((o) => o.opsPerSec);
+  const opsPerSec = median(perRound);
+  const windows = m.outcomes.flatMap((o) => o.windowRates);
+  const o = m.outcomes[0]!;
+  const loads = m.otherLoads.filter((x): x is number => x !== null);
+  const otherLoad = loads.length === 0 ? null : Math.max(...loads);
+  const latency = m.outcomes[m.outcomes.length >> 1]!.latency;
+  const measuresData = spec.group !== 'latency';
+  return {
+    name: spec.name,
+    opsPerSec,
+    bytesPerSec: measuresData ? opsPerSec * spec.recordBytes : null,
+    latencyNs: latencyOf(latency),
+    memoryBytes: o.memoryBytes,
+    params: {
+      group: spec.group, label: spec.label, kind: spec.kind, producers: spec.producers, consumers: spec.consumers,
+      consumerMode: spec.workGroup ? 'work group' : 'broadcast', capacity: spec.capacity, batch: spec.batch,
+      recordBytes: spec.recordBytes, waitStrategy: waitName(spec.wait), threads: o.threads,
+      oversubscribed: o.threads > cores, rounds: perRound.length, roundOpsPerSec: perRound,
+      runs: windows.length, windowMs: timing.windowMs,
+      stddevPct: stddevPct(windows), minOpsPerSec: Math.min(...windows), maxOpsPerSec: Math.max(...windows),
+      nsPerOp: 1e9 / opsPerSec, checked: o.checked, baselines: spec.baselines, ratios: {}, ratioStats: {},
+      otherLoadCores: otherLoad === null ? null : Math.round(otherLoad * 100) / 100, attempts: m.attempts,
+      ...(o.extra ?? {}),
+      ...(latency !== null ? { latencySamples: latency.samples, latencyMinNs: latency.min } : {}),
+    },
   };
 }
 
@@ -185,31 +244,64 @@ async function measure(spec: CaseSpec, timing: Timing, settleMs: number):
   return { ...best!, attempts };
 }
 
-function addRatios(results: BenchResult[]): void {
-  const by = new Map(results.map((r) => [r.name, r]));
+/** Bytes per second compare with a copy baseline; entries per second with every other. */
+function perSecond(spec: CaseSpec, ops: number, byBytes: boolean): number {
+  return byBytes ? ops * spec.recordBytes : ops;
+}
+
+/** Ratios to each baseline: per round (same round, adjacent runs), then median and spread. */
+function addRatios(results: BenchResult[], measured: Map<string, Rounds>): void {
   for (const r of results) {
     const ratios: Record<string, number> = {};
+    const stats: Record<string, RatioStats> = {};
+    const mine = measured.get(r.name)!;
     for (const b of r.params.baselines as string[]) {
-      const base = by.get(b);
+      const base = measured.get(b);
       if (base === undefined) continue;
-      ratios[b] = r.bytesPerSec !== null && base.bytesPerSec !== null && b.startsWith('baseline.copy') ? r.bytesPerSec / base.bytesPerSec : r.opsPerSec / base.opsPerSec;
+      const byBytes = b.startsWith('baseline.copy');
+      const n = Math.min(mine.outcomes.length, base.outcomes.length);
+      const perRound: number[] = [];
+      for (let i = 0; i < n; i++) {
+        perRound.push(perSecond(mine.spec, mine.outcomes[i]!.opsPerSec, byBytes) / perSecond(base.spec, base.outcomes[i]!.opsPerSec, byBytes));
+      }
+      if (perRound.length === 0) continue;
+      stats[b] = statsOf(perRound);
+      ratios[b] = stats[b].median;
     }
     r.params.ratios = ratios;
+    r.params.ratioStats = stats;
   }
 }
 
-/** Evaluates the issue's targets against the results (null where a name did not run). */
+/**
+ * Evaluates the targets against the results (null where a name did not run). A ratio target
+ * uses the per-round ratios when the results carry them (`params.ratioStats`), else the ratio
+ * of the two rates; its verdict is `inconclusive` when the spread crosses the goal.
+ */
 export function evaluateTargets(results: readonly BenchResult[]): TargetResult[] {
   const by = new Map(results.map((r) => [r.name, r]));
-  const ops = (n: string): number | undefined => by.get(n)?.opsPerSec;
-  const bps = (n: string): number | undefined => by.get(n)?.bytesPerSec ?? undefined;
   return TARGETS.map((t) => {
-    const m = t.measure(ops, bps);
-    return { text: t.text, value: m.value ?? null, goal: m.goal, unit: m.unit, met: m.value === undefined ? null : m.value >= m.goal };
+    const a = by.get(t.name);
+    let s: { median: number; min: number; max: number; rounds: number } | undefined;
+    if (a !== undefined && t.baseline === undefined) {
+      const rounds = (a.params.roundOpsPerSec as number[] | undefined) ?? [a.opsPerSec];
+      s = { median: a.opsPerSec / 1e6, min: Math.min(...rounds) / 1e6, max: Math.max(...rounds) / 1e6, rounds: rounds.length };
+    } else if (a !== undefined && t.baseline !== undefined) {
+      const stats = (a.params.ratioStats as Record<string, RatioStats> | undefined)?.[t.baseline];
+      const b = by.get(t.baseline);
+      if (stats !== undefined) s = { median: stats.median, min: stats.min, max: stats.max, rounds: stats.rounds.length };
+      else if (b !== undefined) {
+        const v = t.bytes === true ? (a.bytesPerSec ?? 0) / (b.bytesPerSec ?? 1) : a.opsPerSec / b.opsPerSec;
+        s = { median: v, min: v, max: v, rounds: 1 };
+      }
+    }
+    if (s === undefined) return { text: t.text, value: null, min: null, max: null, rounds: 0, goal: t.goal, unit: t.unit, verdict: null, met: null };
+    const verdict = verdictOf(s, t.goal);
+    return { text: t.text, value: s.median, min: s.min, max: s.max, rounds: s.rounds, goal: t.goal, unit: t.unit, verdict, met: verdict === 'inconclusive' ? null : verdict === 'met' };
   });
 }
 
-function machine(cores: number, maxThreads: number, timing: Timing, waits: Record<string, string>): Omit<MachineInfo, 'loadAverage'> {
+function machine(cores: number, maxThreads: number, timing: Timing, waits: Record<string, string>, rounds: number): Omit<MachineInfo, 'loadAverage'> {
   const cpu = cpus()[0];
   return {
     node: process.version,
@@ -226,6 +318,7 @@ function machine(cores: number, maxThreads: number, timing: Timing, waits: Recor
       `Busy spin only where a case has at most one thread per core; more threads use 'phased' (spin 200, then Atomics.wait). ` +
       `params.otherLoadCores is the CPU other processes used while each case ran (a spinning case needs it near 0).`,
     timing,
+    rounds,
     waitStrategies: waits,
   };
 }

@@ -41,6 +41,8 @@ export class ByteProducer implements RoomClaimer {
   private pending = false;
   private closedHandle = false;
   private readonly gating: GatingCache;
+  /** Lossy single producer: the claim end it has announced in CLAIM (see `RingControl.announceOverwrite`). */
+  private announced: number;
   /** Multi producer: a clean limit seen earlier (it only grows, so it is a safe bound). */
   private cleanLimit: number;
   /** Multi producer: try to extend the clean limit once a claim ends this close to it. */
@@ -64,6 +66,7 @@ export class ByteProducer implements RoomClaimer {
     this.tail = Atomics.load(this.control.ctl, CURSOR_INDEX);
     this.gating = new GatingCache(this.control, this.capacity, this.tail);
     this.cleanLimit = Atomics.load(this.control.ctl, CLEAN_LIMIT_INDEX);
+    this.announced = Atomics.load(this.control.ctl, CLAIM_INDEX);
     this.cleanAhead = this.control.lossy ? 0 : Math.min(ring.capacity / 4, CLEAN_CHUNK);
     this.lossyChunk = ring.capacity / 8;
     this.cleanWords = new Float64Array(ring.data.buffer, ring.data.byteOffset, ring.capacity >> 3);
@@ -118,7 +121,7 @@ export class ByteProducer implements RoomClaimer {
         }
       } else {
         if (!control.lossy && !this.gating.hasRoom(current, next)) return -1;
-        if (control.lossy) Atomics.store(ctl, CLAIM_INDEX, next); // announce the overwrite before writing
+        if (control.lossy) this.announced = control.announceOverwrite(next, this.announced); // before writing
         this.tail = next;
       }
       let p = current;

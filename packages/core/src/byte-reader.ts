@@ -202,6 +202,10 @@ export class ByteReader implements AsyncIterable<ByteBatch>, Pollable {
       count++;
       p = (p + ((len + ALIGN_MASK) & ~ALIGN_MASK)) | 0;
     }
+    // Lossy rings: the headers above are this lap's only if nothing overwrote them while they were
+    // read (a producer announces an overwrite before writing it); if something may have, a length
+    // may be a payload's bytes: take nothing and let the caller count the lap from `next`.
+    if (this.control.lossy && ((this.oldestIntact() - this.next) | 0) > 0) return 0;
     if (count === 0) {
       if (p !== this.next) this.advance(p); // skipped padding only
       return 0;
@@ -240,7 +244,11 @@ export class ByteReader implements AsyncIterable<ByteBatch>, Pollable {
     } else {
       return false;
     }
-    const lost = (end - p) | 0;
+    // A claim that crosses the end of the record space is padding up to the lap boundary, then
+    // the record: only the record is lost (as when the dead producer had written the padding frame
+    // and the scan skipped it), whether or not the padding header was written.
+    const span = (end - p) | 0;
+    const lost = (p & this.mask) + span > this.capacity ? end & this.mask : span;
     this.lostPending += lost;
     this.lostTotal += lost;
     this.advance(end);
@@ -252,9 +260,11 @@ export class ByteReader implements AsyncIterable<ByteBatch>, Pollable {
   private checkLapped(): number {
     const oldest = this.oldestIntact();
     if (((oldest - this.next) | 0) <= 0) return 0;
-    // Frames cannot be found inside overwritten space: resume at the newest claimed frame boundary.
-    const ctl = this.control.ctl;
-    const resume = Atomics.load(ctl, this.control.multiProducer ? CURSOR_INDEX : CLAIM_INDEX);
+    // Frames cannot be found inside overwritten space: resume at the cursor, a frame boundary past
+    // it (single producer: the committed end; multi: the claimed end). Never at a single producer's
+    // announced CLAIM: that claim may never be committed (its producer may die), and the ring
+    // would then end before it.
+    const resume = Atomics.load(this.control.ctl, CURSOR_INDEX);
     const lost = (resume - this.next) | 0;
     this.advance(resume);
     this.lostTotal += lost;

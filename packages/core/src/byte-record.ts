@@ -16,7 +16,9 @@
  *
  * Control words reuse the typed ring's blocks: CURSOR is the published end position (single
  * producer: stored at commit) or the claimed end position (multi producer: compare-and-swap);
- * CLAIM is the claimed end position of a lossy single producer (announced before writing);
+ * CLAIM is the furthest claimed end position a lossy single producer has announced (before
+ * writing; it never moves back, not even when a producer dies mid-claim and a replacement goes
+ * on from CURSOR): readers treat everything below CLAIM - capacity as overwritten;
  * each reader's CONSUMER_SEQ word is the position it has released up to (exclusive).
  *
  * A reader trusts the frame at `p` only when `p` is before CURSOR, TAG == p (loaded first) and
@@ -52,7 +54,8 @@
  *
  * - A multi producer declared dead between its claim and its commit (`ByteRing.recover`): its
  *   claim [LO, HI) is recorded in its producer-table entry (`producer-table.ts`), so a reader
- *   stuck at a frame in it skips to HI and counts the bytes as lost. One that died before
+ *   stuck at a frame in it skips to HI and counts the record's bytes as lost (not the padding
+ *   before the lap boundary of a claim that crosses it, written or not). One that died before
  *   recording its claim left only zeros (clean space, no header yet): the reader skips 8-byte
  *   steps up to the next frame header (TAG == its position) or the next recorded claim.
  */

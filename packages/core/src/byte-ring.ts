@@ -227,7 +227,9 @@ export class ByteRing {
    * Declares every participant of `owner` dead, as `Ring.recover` does: a dead multi producer's
    * claimed, uncommitted record is skipped by every reader and counted as lost (bytes), never
    * read; if it died while zeroing the space ahead of the claims, the zeroing is finished here
-   * so the other producers go on; a single-producer ring's producer slot is freed; its readers
+   * so the other producers go on; a single-producer ring's producer slot is freed (a lossy one's
+   * unfinished record is never delivered, and readers a lap behind it count what it may have
+   * overwritten as lost); its readers
    * are evicted unless `keepConsumers`. Call it only once that thread or process is gone.
    * @throws {@link InvalidArgumentError} for an owner that is not a non-zero Int32.
    */

@@ -108,6 +108,13 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>>, Poll
   private claimLo = 0;
   private claimHi = -1;
   private hasClaim = false;
+  /** What this object last wrote to its sequence word (see {@link storeSeq}). */
+  private stored: number;
+  /**
+   * Set whenever {@link storeSeq} replaced a value this object did not write (an eviction or
+   * removal mark, or another object on the same entry); cleared by a state check that passes.
+   */
+  private suspect = false;
 
   constructor(control: RingControl, id: number, barrier: SequenceBarrier, columns: ColumnSet, workIndex: number, skipLapped: boolean, hasDeps: boolean) {
     this.control = control;
@@ -124,6 +131,7 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>>, Poll
     this.skipLapped = skipLapped;
     this.hasDeps = hasDeps;
     const seq = Atomics.load(control.ctl, this.seqIndex);
+    this.stored = seq;
     this.next = (seq + 1) | 0;
     this.cachedAvailable = seq;
     if (workIndex >= 0) {
@@ -148,10 +156,16 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>>, Poll
   tryPoll(max = this.capacity): number {
     if (typeof max !== 'number' || (max | 0) !== max || max < 1) checkMax(max);
     if (max > this.capacity) max = this.capacity;
-    if (this.inBatch) this.release();
+    // The release's exchange doubles as the state check when it replaced only our own value
+    // (an eviction or removal writes a mark there right after changing the state word).
+    let verified = false;
+    if (this.inBatch) {
+      this.release();
+      verified = !this.suspect;
+    }
     const control = this.control;
     const ctl = control.ctl;
-    if (Atomics.load(ctl, this.stateIndex) !== CONSUMER_STATE.active) this.throwInactive();
+    if (!verified) this.checkActive();
     if (this.beat) Atomics.store(ctl, this.heartbeatIndex, control.nowMs());
     if (!this.started) this.start();
     if (this.workIndex >= 0) return this.tryPollMember(max);
@@ -232,7 +246,7 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>>, Poll
         let n = ((available - work) | 0);
         if (n < 1) n = 1;
         else if (n > max) n = max;
-        Atomics.store(ctl, this.seqIndex, work); // gate at `work` before the claim becomes visible
+        this.storeSeq(work); // gate at `work` before the claim becomes visible
         control.signalReleased(); // that store may release slots a producer is waiting for
         const claimHi = (work + n) | 0;
         Atomics.store(ctl, this.workClaimIndex, claimHi); // a replacement thread resumes this claim
@@ -282,7 +296,7 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>>, Poll
     const lost = (end - from) | 0;
     this.pendingLost += lost;
     this.lostTotal += lost;
-    Atomics.store(control.ctl, this.seqIndex, (end - 1) | 0);
+    this.storeSeq((end - 1) | 0);
     if (end === claimEnd) this.hasClaim = false;
     else this.claimLo = end;
     control.signalReleased();
@@ -299,7 +313,7 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>>, Poll
   /** A work-group member that has nothing left: it holds nothing, so it stops holding back consumers after the group. */
   private memberDone(): number {
     this.hasClaim = false;
-    Atomics.store(this.control.ctl, this.seqIndex, this.control.finalSequence());
+    this.storeSeq(this.control.finalSequence());
     this.control.signalReleased();
     return POLL_CLOSED;
   }
@@ -313,7 +327,24 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>>, Poll
 
   private skipTo(sequence: number): void {
     this.next = sequence;
-    Atomics.store(this.control.ctl, this.seqIndex, (sequence - 1) | 0);
+    this.storeSeq((sequence - 1) | 0);
+  }
+
+  /** Loads the state word: throws if this entry is no longer active, else clears {@link suspect}. */
+  private checkActive(): void {
+    if (Atomics.load(this.control.ctl, this.stateIndex) !== CONSUMER_STATE.active) this.throwInactive();
+    this.suspect = false;
+  }
+
+  /**
+   * Writes this consumer's sequence word (the release store) with `Atomics.exchange`: a
+   * replaced value other than the one this object stored last means the entry's state may
+   * have changed (see `RingControl.markRetired`), so the next poll loads the state word.
+   * Sequentially consistent like a store, so it releases the slots as one.
+   */
+  private storeSeq(value: number): void {
+    if (Atomics.exchange(this.control.ctl, this.seqIndex, value) !== this.stored) this.suspect = true;
+    this.stored = value;
   }
 
   private throwInactive(): never {
@@ -336,10 +367,11 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>>, Poll
     const hi = this.batch.hi;
     this.next = (hi + 1) | 0;
     const control = this.control;
-    Atomics.store(control.ctl, this.seqIndex, hi); // the release: slots ≤ hi may be reused
+    this.storeSeq(hi); // the release: slots ≤ hi may be reused
     control.signalReleased();
-    // Only rings with heartbeats evict a live consumer (recover() evicts the dead).
-    if (this.beat && Atomics.load(control.ctl, this.stateIndex) !== CONSUMER_STATE.active) this.throwEvictedHolding();
+    // Only rings with heartbeats evict a live consumer (recover() evicts the dead). An eviction
+    // before this release left its mark in the sequence word, so `suspect` is set.
+    if (this.beat && this.suspect && Atomics.load(control.ctl, this.stateIndex) !== CONSUMER_STATE.active) this.throwEvictedHolding();
     if (!control.lossy) return 0;
     const torn = (this.oldestIntact() - this.batch.lo) | 0;
     if (torn <= 0) return 0;
@@ -419,6 +451,8 @@ export class Consumer<S extends Schema> implements AsyncIterable<Batch<S>>, Poll
     const seq = Atomics.load(this.control.ctl, this.seqIndex);
     this.next = (seq + 1) | 0;
     this.cachedAvailable = seq;
+    // `stored` stays as it is: the value read may be a retirement mark, which the next release's
+    // exchange must still see as foreign (see `storeSeq`).
   }
 
   /** Stops gating the producer: this consumer reads no more. Idempotent. */

@@ -226,7 +226,25 @@ export class RingControl {
 
   /** Takes active entry `id` out of gating as evicted; true if this call did it. Call {@link topologyChanged} after. */
   evict(id: number): boolean {
-    return Atomics.compareExchange(this.ctl, this.infoIndex(id, INFO_STATE), CONSUMER_STATE.active, CONSUMER_STATE.evicted) === CONSUMER_STATE.active;
+    if (Atomics.compareExchange(this.ctl, this.infoIndex(id, INFO_STATE), CONSUMER_STATE.active, CONSUMER_STATE.evicted) !== CONSUMER_STATE.active) return false;
+    this.markRetired(id);
+    return true;
+  }
+
+  /**
+   * After entry `id` left the active state: writes a value into its sequence word that its
+   * consumer did not write (one below what is there). A consumer writes its sequence word with
+   * `Atomics.exchange` and compares what it replaced with what it stored last, so it learns of
+   * the state change at its next release without loading the state word on every poll (see
+   * `Consumer.storeSeq`). The entry no longer gates, so a lower value there holds nobody back;
+   * a producer or dependent still using the old gating list only waits a little more. Typed
+   * rings only: a byte ring's words are byte positions, and one below a record boundary is not
+   * one (its readers load their state word instead).
+   */
+  private markRetired(id: number): void {
+    if (this.claimUnitOffset !== 1) return;
+    const seq = this.seqIndex(id);
+    Atomics.store(this.ctl, seq, (Atomics.load(this.ctl, seq) - 1) | 0);
   }
 
   /** After the table changed (eviction, removal): bumps the epoch and wakes everyone to look again. */
@@ -250,12 +268,11 @@ export class RingControl {
   recover(owner: number, keepConsumers: boolean): RecoveryReport {
     const ctl = this.ctl;
     const claimedEnd = (Atomics.load(ctl, CURSOR_INDEX) + this.claimUnitOffset) | 0;
+    // A dead lossy single producer's announced claim stays announced (CLAIM is not moved back):
+    // it may have written the slots or bytes up to it, so readers treat that space as overwritten;
+    // its claim itself was never published, and a replacement producer goes on from the cursor
+    // (see announceOverwrite).
     const producers = this.producers.declareDead(owner, this.multiProducer, claimedEnd);
-    if (producers > 0 && !this.multiProducer && this.lossy) {
-      // A lossy single producer announces its claims in CLAIM before writing: the dead one's
-      // announced claim was never published, so nothing past the cursor was overwritten.
-      Atomics.store(ctl, CLAIM_INDEX, Atomics.load(ctl, CURSOR_INDEX));
-    }
     let consumers = 0;
     if (!keepConsumers) {
       for (let id = 0; id < this.maxConsumers; id++) {
@@ -311,6 +328,20 @@ export class RingControl {
   }
 
   /**
+   * Lossy single producer, before writing a claim that ends at `next`: announces in CLAIM that
+   * the space up to `next` (a lap earlier) may be overwritten from now on. `announced` is what
+   * this producer last announced (initially CLAIM as it found it); returns what is announced now.
+   * CLAIM never moves back: a replacement for a producer that died mid-claim starts again at the
+   * cursor, below what the dead one announced and perhaps overwrote, and readers must go on
+   * treating that space as overwritten (a lapped reader never resumes past the cursor).
+   */
+  announceOverwrite(next: number, announced: number): number {
+    if (((next - announced) | 0) <= 0) return announced;
+    Atomics.store(this.ctl, CLAIM_INDEX, next);
+    return next;
+  }
+
+  /**
    * Frees dead producer entries whose claims every gating consumer has passed. A lossy typed
    * multi-producer ring first marks the dead claim's slots published for their lap: its
    * producers wait, a lap later, for each slot's previous entry to be published (see
@@ -339,10 +370,12 @@ export class RingControl {
   remove(id: number): void {
     const ctl = this.ctl;
     Atomics.store(ctl, this.infoIndex(id, INFO_STATE), CONSUMER_STATE.removed);
+    this.markRetired(id);
     if (this.role(id) === CONSUMER_ROLE.group) {
       for (let m = 0; m < this.maxConsumers; m++) {
         if (this.role(m) === CONSUMER_ROLE.member && Atomics.load(ctl, this.infoIndex(m, INFO_GROUP)) === id) {
           Atomics.store(ctl, this.infoIndex(m, INFO_STATE), CONSUMER_STATE.removed);
+          this.markRetired(m);
         }
       }
     }

@@ -23,7 +23,13 @@ export class GatingCache {
   hasRoom(current: number, next: number): boolean {
     const wrapPoint = (next - this.capacity) | 0;
     if (((wrapPoint - this.cached) | 0) <= 0) return true;
-    const min = this.control.minimumGatingSequence(current);
+    let min = this.control.minimumGatingSequence(current);
+    if (((wrapPoint - min) | 0) > 0 && this.control.evictAfterMs > 0 && this.control.liveness.evictSilent((wrapPoint - 1) | 0)) {
+      // No room because of a consumer silent for longer than evictAfterMs: it is evicted here,
+      // so a producer that only ever tries (tryClaim / tryWrite in a loop) is not held for ever
+      // by a dead consumer either — the same rule a blocked claim applies.
+      min = this.control.minimumGatingSequence(current);
+    }
     this.cached = min;
     return ((wrapPoint - min) | 0) <= 0;
   }

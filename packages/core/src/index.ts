@@ -34,6 +34,7 @@ export {
   MustCreateReadersBeforeWritingError,
 } from './ring-buffer.js';
 export {
-  SlotPool, StaleSlotError, SLOT_STATE, MAX_SLOT_READERS,
+  SlotPool, StaleSlotError, SLOT_STATE, MAX_SLOT_READERS, MAX_SLOT_POOL_HOLDERS,
   type SlotPoolOptions, type WritableSlot, type SlotHandle, type SlotPoolStats, type WhenFull,
+  type SlotPoolParticipation, type SlotPoolRecoveryReport,
 } from './slot-pool.js';

@@ -148,9 +148,12 @@ export const INFO_ROLE = 4;
 export const INFO_OWNER = 5;
 export const INFO_STARTED = 6;
 /**
- * One CONSUMER_SEQ entry (hot, written by its consumer only): the released sequence at +0; a
- * work-group member's claimed work end at +32 (so a replacement thread resumes an unfinished
- * claim); the heartbeat (ms since the ring's epoch) at +64, on its own cache line.
+ * One CONSUMER_SEQ entry (hot, written by its consumer only, with one exception): the released
+ * sequence at +0 — a typed ring's consumer writes it with `Atomics.exchange`, and whoever evicts
+ * or removes the entry writes one below what is there (a mark its consumer did not write, see
+ * `RingControl.markRetired`) right after changing the entry's state; a work-group member's
+ * claimed work end at +32 (so a replacement thread resumes an unfinished claim); the heartbeat
+ * (ms since the ring's epoch) at +64, on its own cache line.
  */
 export const CONSUMER_SEQ_LENGTH = BLOCK_LENGTH;
 export const SEQ_WORD = 0;

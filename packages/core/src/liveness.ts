@@ -62,8 +62,11 @@ export class Liveness {
     return changed;
   }
 
-  /** Evicts gating consumers at or before `blockedBy` whose heartbeat is older than `evictAfterMs`. */
-  private evictSilent(blockedBy: number): boolean {
+  /**
+   * Evicts gating consumers at or before `blockedBy` whose heartbeat is older than `evictAfterMs`
+   * (waiting loops, and `GatingCache` when a producer finds no room). @returns true if it evicted one.
+   */
+  evictSilent(blockedBy: number): boolean {
     const control = this.control;
     const ctl = control.ctl;
     const now = control.nowMs();

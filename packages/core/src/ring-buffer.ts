@@ -26,8 +26,9 @@ import { copyBytes, sliceBytes } from './copy.js';
  *    132  SYNC_EPOCH     Int32: bumped by forceReaderSync()
  *    136  SYNC_TARGET    Int32: the ring cursor at the last forceReaderSync()
  *    144  WRITERS        14 × (owner Int32, count Int32): writers registered by each owner tag
- *                        (newWriter in that thread or process), so recover(owner) can end a dead
- *                        owner's writers; owner 0 = a free entry
+ *                        (newWriter in that thread or process, or adopted: the first write of an
+ *                        owner with none takes one registered on its behalf by another owner),
+ *                        so recover(owner) can end a dead owner's writers; owner 0 = a free entry
  *    256  READ_SIGNAL    Int32: bumped by readers when READ_WAITERS != 0 (wakes blocked writers)
  *    384  READ_WAITERS   Int32: writers asleep in write()
  *    512  HOLD           Int32 × 128, one per reader id: 0 idle, 1 its thread is inside a read (or
@@ -261,7 +262,8 @@ export class RingBuffer {
    * reserved slot is skipped, its readers are evicted (or kept), and the writers it registered
    * with {@link newWriter} are done (when they were the last, readers drain, then finish).
    * A writer registered by another owner on its behalf (the original's shape: the parent
-   * registers, the child writes) stays registered: that owner calls {@link writerDone}.
+   * registers, the child writes) was adopted by the writing owner at its first write (when the
+   * writing owner had registered none itself), so it is done too.
    */
   recover(owner: number, options?: RecoverOptions): RecoveryReport {
     const report = this.ring.recover(owner, options);
@@ -275,6 +277,36 @@ export class RingBuffer {
       for (let k = 0; k < count; k++) this.endWriter();
     }
     return report;
+  }
+
+  /**
+   * The first write of an owner that registered no writer itself adopts one registered by another
+   * owner on its behalf (moves it to this owner's entry), so that this owner's death ends it.
+   */
+  private adoptWriter(): void {
+    const ctl = this.ctl;
+    const owner = this.ring.owner;
+    for (let e = 0; e < WRITER_ENTRIES; e++) {
+      const at = WRITERS_INDEX + 2 * e;
+      if (Atomics.load(ctl, at) === owner && Atomics.load(ctl, at + 1) > 0) return;
+    }
+    if (this.takeWriterOfOther(owner)) this.countWriter(1);
+  }
+
+  /** Takes one writer off the entry of an owner other than `owner` that has one; false when none has. */
+  private takeWriterOfOther(owner: number): boolean {
+    const ctl = this.ctl;
+    for (let e = 0; e < WRITER_ENTRIES; e++) {
+      const at = WRITERS_INDEX + 2 * e;
+      const o = Atomics.load(ctl, at);
+      if (o === 0 || o === owner) continue;
+      for (;;) {
+        const n = Atomics.load(ctl, at + 1);
+        if (n <= 0) break;
+        if (Atomics.compareExchange(ctl, at + 1, n, n - 1) === n) return true;
+      }
+    }
+    return false;
   }
 
   /** Counts one more writer registered by this object's owner (entries full: not counted; recover then cannot end it). */
@@ -292,12 +324,16 @@ export class RingBuffer {
         }
         for (;;) {
           const n = Atomics.load(ctl, at + 1);
-          if (n <= 0 || Atomics.compareExchange(ctl, at + 1, n, n - 1) === n) return;
+          if (n <= 0) break;
+          if (Atomics.compareExchange(ctl, at + 1, n, n - 1) === n) return;
         }
       }
       if (o === 0 && free < 0) free = e;
     }
-    if (delta < 0) return; // done on behalf of a writer another owner registered
+    if (delta < 0) {
+      this.takeWriterOfOther(owner); // done on behalf of a writer another owner registered
+      return;
+    }
     for (let e = free < 0 ? WRITER_ENTRIES : free; e < WRITER_ENTRIES; e++) {
       const at = WRITERS_INDEX + 2 * e;
       if (Atomics.compareExchange(ctl, at, 0, owner) === 0) {
@@ -365,7 +401,11 @@ export class RingBuffer {
   }
 
   private producer(): Producer<SlotSchema> {
-    return (this.writerHandle ??= this.ring.producer());
+    if (this.writerHandle === undefined) {
+      this.adoptWriter();
+      this.writerHandle = this.ring.producer();
+    }
+    return this.writerHandle;
   }
 
   /**

@@ -21,6 +21,8 @@ export class SingleProducerSequencer<S extends Schema> extends Producer<S> {
   /** Last published sequence. */
   private published: number;
   private readonly gating: GatingCache;
+  /** Lossy: the claim end this producer has announced in CLAIM (see `RingControl.announceOverwrite`). */
+  private announced: number;
 
   constructor(control: RingControl, writer: SlotWriter<S>) {
     super(control, writer);
@@ -28,6 +30,7 @@ export class SingleProducerSequencer<S extends Schema> extends Producer<S> {
     this.nextValue = cursor;
     this.published = cursor;
     this.gating = new GatingCache(control, control.capacity, cursor);
+    this.announced = Atomics.load(control.ctl, CLAIM_INDEX);
   }
 
   /** {@inheritDoc Producer.tryClaim} */
@@ -39,7 +42,7 @@ export class SingleProducerSequencer<S extends Schema> extends Producer<S> {
     if (!control.lossy) {
       if (!this.gating.hasRoom(current, next)) return false;
     } else {
-      Atomics.store(control.ctl, CLAIM_INDEX, next); // lossy: announce the overwrite before writing slots
+      this.announced = control.announceOverwrite(next, this.announced); // before writing slots
     }
     this.nextValue = next;
     this.lo = (current + 1) | 0;

@@ -4,7 +4,7 @@ import {
   type Header, type RegionDescriptor,
 } from './layout.js';
 import { placeRegion, type PlacementOptions } from './region.js';
-import { optionsObject, orDefault } from './ring-mode.js';
+import { optionsObject, orDefault, resolveParticipation, type ParticipationOptions } from './ring-mode.js';
 import { revivable } from './ring-buffer.js';
 import { describe } from './schema.js';
 import { checkWait, checkWaitOptions, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sleepMs, type WaitOptions, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
@@ -13,7 +13,7 @@ import { checkWait, checkWaitOptions, deadlineOf, MAX_SLEEP_MS, resolveWaitStrat
  * Slot pool memory layout (byte offsets from the region start), everything in shared memory:
  *
  *        0  HEADER        core region header: kind = slot pool, capacity = slot count,
- *                         schema text = "slotBytes=<n>,whenFull=<policy>"
+ *                         schema text = "slotBytes=<n>,whenFull=<policy>[,holders=<h>]"
  *     1024  SCHEMA        the schema text, padded to a block
  *        A  NEXT          Int32: allocation counter (round-robin start, and each slot's age)
  *    A+128  FREE_SIGNAL   Int32: bumped when a slot becomes FREE and FREE_WAITERS != 0
@@ -21,6 +21,14 @@ import { checkWait, checkWaitOptions, deadlineOf, MAX_SLEEP_MS, resolveWaitStrat
  *    A+384  COUNTERS      BigInt64 × 8: bytes written | bytes read | allocations |
  *                         overwrites | full (allocations refused or waited for)
  *    A+512  SLOTS         slot count × 16 bytes: STATE | LENGTH | AGE | reserved
+ *        H  HOLDERS       holders × Int32 (H = A+512+16 × slot count, rounded up to 128): the
+ *                         owner tag each hold row belongs to, 0 = a free row (only with holders)
+ *        R  HOLDS         holders × slot count Int32 (R = H + 4 × holders, rounded up to 128):
+ *                         row r, slot s = what owner r holds of slot s's current use, as
+ *                         generation << 12 | READERS << 4 | HANDED << 3 | PRODUCER << 2
+ *                         (PRODUCER: the owner took the slot for writing and keeps the producer's
+ *                         reference; HANDED: it holds the producer's reference handed to it with
+ *                         `view`; READERS: its acquires). A word of an older generation is stale.
  *        D  DATA          slot count × stride (slot bytes rounded up to 128)
  *
  * STATE = generation << 12 | READERS << 4 | HANDED << 3 | PRODUCER << 2 | PHASE, moved only by
@@ -37,6 +45,9 @@ import { checkWait, checkWaitOptions, deadlineOf, MAX_SLEEP_MS, resolveWaitStrat
  * producer reference, one of its acquires, the producer's reference held elsewhere (handed over
  * with the handle), or — a release on a reader's behalf — a reader's. The generation (20 bits, wraps) is bumped each time the slot
  * is taken for writing: a handle from an earlier use no longer matches.
+ * A pool object with an `owner` tag (pools created with `holders`) also records its references
+ * in its owner's hold row, after each state change, so `recover(owner)` can drop exactly the
+ * references of a dead thread or process (a kill between the two steps leaks that one slot).
  */
 const STATE_BITS = 12;
 const STATE_MASK = (1 << STATE_BITS) - 1;
@@ -53,6 +64,8 @@ export const SLOT_STATE = { free: 0, writing: 1, ready: 2 } as const;
 export const MAX_SLOT_READERS = READERS_MASK >>> READER_SHIFT;
 const SLOT_ENTRY_WORDS = 4;
 const COUNTER = { bytesWritten: 0, bytesRead: 1, allocations: 2, overwrites: 3, full: 4 } as const;
+/** Most hold rows (owners recorded at once) a pool may have. */
+export const MAX_SLOT_POOL_HOLDERS = 64;
 
 /** What `allocate` does when no slot is free. */
 export type WhenFull = 'wait' | 'fail' | 'overwrite';
@@ -72,6 +85,33 @@ export interface SlotPoolOptions extends PlacementOptions {
   whenFull?: WhenFull;
   /** How blocked calls wait in this thread. Defaults to `'phased'`. */
   waitStrategy?: WaitStrategyOption;
+  /**
+   * Hold rows: how many owners (threads or processes, see `owner`) may record their references
+   * at once, so that `recover(owner)` can free a dead one's slots. An integer in
+   * [0, {@link MAX_SLOT_POOL_HOLDERS}]; 0 (default) records nothing. Costs 4 × slotCount bytes per row.
+   */
+  holders?: number;
+}
+
+/**
+ * Options of {@link SlotPool.create} and {@link SlotPool.attach} naming who the pool object acts
+ * for: `owner` (an integer in [1, 2^31 - 1]; needs a pool with `holders`; takes a hold row, or
+ * shares the row of an object with the same tag) and `watchdog` (called by a blocked `allocate`
+ * at most every 50 ms: the place to find dead owners and `recover` them).
+ */
+export type SlotPoolParticipation = ParticipationOptions;
+
+/** What {@link SlotPool.recover} dropped. */
+export interface SlotPoolRecoveryReport {
+  readonly owner: number;
+  /** Slots the owner was writing (the writes are aborted). */
+  readonly writing: number;
+  /** Producer references on READY slots (not handed over), plus handed-over references it held. */
+  readonly producers: number;
+  /** Reader references taken by its `acquire`. */
+  readonly readers: number;
+  /** Slots that became FREE. */
+  readonly freed: number;
 }
 
 /** A slot being written: `view` is the whole slot, writable. Pass it to `markReady` (or `release` to abort). */
@@ -106,18 +146,24 @@ export class StaleSlotError extends InvalidStateError {
 }
 revivable(StaleSlotError, 'StaleSlotError', 'ERR_STALE_SLOT');
 
-function parseSchema(text: string, lossy: boolean): { slotBytes: number; whenFull: WhenFull } {
-  const m = /^slotBytes=([1-9][0-9]{0,9}),whenFull=(wait|fail|overwrite)$/.exec(text);
+function parseSchema(text: string, lossy: boolean): { slotBytes: number; whenFull: WhenFull; holders: number } {
+  const m = /^slotBytes=([1-9][0-9]{0,9}),whenFull=(wait|fail|overwrite)(?:,holders=([1-9][0-9]?))?$/.exec(text);
   if (m === null) throw new LayoutMismatchError('schema', `not a slot pool description: schema=${describe(text)}`);
   const slotBytes = Number(m[1]);
   if (slotBytes > 2 ** 30) throw new LayoutMismatchError('schema', `corrupt slot pool description (slotBytes above 2^30): schema=${describe(text)}`);
   const whenFull = m[2] as WhenFull;
   if ((whenFull === 'overwrite') !== lossy) throw new LayoutMismatchError('flags', `corrupt slot pool header: the lossy flag disagrees with whenFull=${whenFull}`);
-  return { slotBytes, whenFull };
+  const holders = m[3] === undefined ? 0 : Number(m[3]);
+  if (holders > MAX_SLOT_POOL_HOLDERS) throw new LayoutMismatchError('schema', `corrupt slot pool description (holders above ${MAX_SLOT_POOL_HOLDERS}): schema=${describe(text)}`);
+  return { slotBytes, whenFull, holders };
+}
+
+function schemaOf(slotBytes: number, whenFull: WhenFull, holders: number): string {
+  return `slotBytes=${slotBytes},whenFull=${whenFull}${holders === 0 ? '' : `,holders=${holders}`}`;
 }
 
 /** Checks the options {@link SlotPool.create} and {@link SlotPool.byteLength} share. */
-function checkPoolOptions(options: Pick<SlotPoolOptions, 'slotBytes' | 'slotCount' | 'whenFull'>): { slotBytes: number; slotCount: number; whenFull: WhenFull } {
+function checkPoolOptions(options: Pick<SlotPoolOptions, 'slotBytes' | 'slotCount' | 'whenFull' | 'holders'>): { slotBytes: number; slotCount: number; whenFull: WhenFull; holders: number } {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`options must be an object { slotBytes, slotCount }: options=${describe(options)}`);
   const { slotBytes, slotCount } = options;
   if (typeof slotBytes !== 'number' || !Number.isInteger(slotBytes) || slotBytes < 1 || slotBytes > 2 ** 30) {
@@ -130,14 +176,22 @@ function checkPoolOptions(options: Pick<SlotPoolOptions, 'slotBytes' | 'slotCoun
   if (whenFull !== 'wait' && whenFull !== 'fail' && whenFull !== 'overwrite') {
     throw new InvalidArgumentError(`options.whenFull must be 'wait', 'fail' or 'overwrite': whenFull=${describe(whenFull)}`);
   }
-  return { slotBytes, slotCount, whenFull };
+  const holders = orDefault<unknown>(options.holders, 0);
+  if (typeof holders !== 'number' || !Number.isInteger(holders) || holders < 0 || holders > MAX_SLOT_POOL_HOLDERS) {
+    throw new InvalidArgumentError(`options.holders must be an integer in [0, ${MAX_SLOT_POOL_HOLDERS}]: holders=${describe(holders)}`);
+  }
+  return { slotBytes, slotCount, whenFull, holders };
 }
 
-function geometry(slotBytes: number, slotCount: number, schema: string): { ctlOffset: number; dataOffset: number; stride: number; byteLength: number } {
+interface Geometry { ctlOffset: number; holdersOffset: number; holdsOffset: number; dataOffset: number; stride: number; byteLength: number }
+
+function geometry(slotBytes: number, slotCount: number, holders: number, schema: string): Geometry {
   const ctlOffset = alignTo(SCHEMA_OFFSET + schemaByteLength(schema), BLOCK_LENGTH);
-  const dataOffset = alignTo(ctlOffset + 512 + slotCount * SLOT_ENTRY_WORDS * 4, BLOCK_LENGTH);
+  const holdersOffset = alignTo(ctlOffset + 512 + slotCount * SLOT_ENTRY_WORDS * 4, BLOCK_LENGTH);
+  const holdsOffset = alignTo(holdersOffset + 4 * holders, BLOCK_LENGTH);
+  const dataOffset = alignTo(holdsOffset + 4 * holders * slotCount, BLOCK_LENGTH);
   const stride = alignTo(slotBytes, BLOCK_LENGTH);
-  return { ctlOffset, dataOffset, stride, byteLength: dataOffset + stride * slotCount };
+  return { ctlOffset, holdersOffset, holdsOffset, dataOffset, stride, byteLength: dataOffset + stride * slotCount };
 }
 
 /**
@@ -161,6 +215,16 @@ export class SlotPool {
   private readonly counters: BigInt64Array;
   private readonly slotBase: number;
   private readonly strategy: WaitStrategy;
+  /** Hold rows of the pool (0: none recorded). */
+  readonly holders: number;
+  /** This object's owner tag (0: none, its references are not recorded). */
+  readonly owner: number;
+  private readonly holdersIndex: number;
+  private readonly holdsIndex: number;
+  /** Index in `ctl` of this owner's hold row (slot 0), or -1. */
+  private readonly row: number;
+  private readonly watchdog: (() => void) | undefined;
+  private lastWatch = 0;
   /** Acquires this pool object (thread) made and has not released, by slot and generation. */
   private readonly acquired = new Map<number, number>();
   /** Slots this pool object marked ready whose producer reference it has not released. */
@@ -169,9 +233,9 @@ export class SlotPool {
   private static readonly FREE_SIGNAL = 128 >> 2;
   private static readonly FREE_WAITERS = 256 >> 2;
 
-  private constructor(d: RegionDescriptor, header: Header, strategy: WaitStrategy) {
-    const { slotBytes, whenFull } = parseSchema(header.schema, header.lossy);
-    const g = geometry(slotBytes, header.capacity, header.schema);
+  private constructor(d: RegionDescriptor, header: Header, strategy: WaitStrategy, participation: SlotPoolParticipation) {
+    const { slotBytes, whenFull, holders } = parseSchema(header.schema, header.lossy);
+    const g = geometry(slotBytes, header.capacity, holders, header.schema);
     if (g.byteLength !== header.byteLength) throw new LayoutMismatchError('byteLength', `the pool's recorded length does not match its header: byteLength=${header.byteLength}, computed ${g.byteLength}`);
     this.descriptor = Object.freeze({ buffer: d.buffer, byteOffset: d.byteOffset });
     this.slotBytes = slotBytes;
@@ -183,34 +247,161 @@ export class SlotPool {
     this.slotBase = 512 >> 2;
     this.data = new Uint8Array(d.buffer, d.byteOffset + g.dataOffset, g.stride * header.capacity);
     this.strategy = strategy;
+    const { owner, watchdog } = resolveParticipation(participation);
+    this.holders = holders;
+    this.owner = owner;
+    this.watchdog = watchdog;
+    this.holdersIndex = (g.holdersOffset - g.ctlOffset) >> 2;
+    this.holdsIndex = (g.holdsOffset - g.ctlOffset) >> 2;
+    this.row = owner === 0 ? -1 : this.claimRow(owner);
+  }
+
+  /**
+   * Takes (or shares) the hold row of `owner`.
+   * @throws {@link InvalidArgumentError} for a pool without holders; {@link CapacityError} when every row is taken.
+   */
+  private claimRow(owner: number): number {
+    if (this.holders === 0) throw new InvalidArgumentError(`options.owner needs a pool created with holders (hold rows to record references in): this pool has holders=0`);
+    const ctl = this.ctl;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      for (let r = 0; r < this.holders; r++) if (Atomics.load(ctl, this.holdersIndex + r) === owner) return this.holdsIndex + r * this.slotCount;
+      for (let r = 0; r < this.holders; r++) {
+        if (Atomics.compareExchange(ctl, this.holdersIndex + r, 0, owner) === 0) return this.holdsIndex + r * this.slotCount;
+      }
+    }
+    throw new CapacityError(`every hold row of the slot pool is taken (holders=${this.holders}): recover(owner) a dead owner to free its row`);
+  }
+
+  /** Adds `add` (READER_ONE, PRODUCER, HANDED) to this owner's hold of `slot`'s use `generation`. */
+  private hold(slot: number, generation: number, add: number): void {
+    const row = this.row;
+    if (row < 0) return;
+    const ctl = this.ctl;
+    for (;;) {
+      const h = Atomics.load(ctl, row + slot);
+      const base = h >>> STATE_BITS === generation ? h : generation << STATE_BITS;
+      const next = add === READER_ONE ? base + READER_ONE : base | add;
+      if (Atomics.compareExchange(ctl, row + slot, h, next) === h) return;
+    }
+  }
+
+  /**
+   * Takes `what` (READER_ONE, PRODUCER, HANDED) off the hold of `slot`'s use `generation`: this
+   * owner's row if it has it, else the first row that does (a release on another's behalf).
+   */
+  private unhold(slot: number, generation: number, what: number): void {
+    if (this.holders === 0) return;
+    if (this.row >= 0 && this.unholdIn(this.row, slot, generation, what)) return;
+    for (let r = 0; r < this.holders; r++) {
+      if (this.unholdIn(this.holdsIndex + r * this.slotCount, slot, generation, what)) return;
+    }
+  }
+
+  private unholdIn(row: number, slot: number, generation: number, what: number): boolean {
+    const ctl = this.ctl;
+    for (;;) {
+      const h = Atomics.load(ctl, row + slot);
+      if (h >>> STATE_BITS !== generation || (what === READER_ONE ? (h & READERS_MASK) === 0 : (h & what) === 0)) return false;
+      const next = what === READER_ONE ? h - READER_ONE : h & ~what;
+      if (Atomics.compareExchange(ctl, row + slot, h, next) === h) return true;
+    }
+  }
+
+  /**
+   * Drops every reference the dead thread or process `owner` held, from its hold row: aborts the
+   * slots it was writing, drops its producer references on READY slots (unless handed over to a
+   * reader with `view`), the handed-over references it took with `view`, and its acquires; wakes
+   * `allocate` waiters when slots came free; frees the row. Call it only for an owner that is
+   * gone (a live one's handles become stale). A pool without holders, or an owner with no row: nothing.
+   * `options.keepProducers`: leave its producer references on READY slots (an owner that exits
+   * cleanly while the handles it sent are on their way: the reader they reach releases them).
+   * @throws {@link InvalidArgumentError} for an owner outside [1, 2^31 - 1].
+   */
+  recover(owner: number, options?: { keepProducers?: boolean }): SlotPoolRecoveryReport {
+    if (!(typeof owner === 'number' && Number.isInteger(owner) && owner >= 1 && owner <= 2 ** 31 - 1)) {
+      throw new InvalidArgumentError(`recover(owner) takes an owner tag, an integer in [1, 2^31 - 1]: owner=${describe(owner)}`);
+    }
+    const keepProducers = orDefault<unknown>(optionsObject(options, 'options').keepProducers, false);
+    if (typeof keepProducers !== 'boolean') throw new InvalidArgumentError(`options.keepProducers must be a boolean: keepProducers=${describe(keepProducers)}`);
+    const ctl = this.ctl;
+    const tally = { writing: 0, producers: 0, readers: 0, freed: 0 };
+    // Every row of the owner (two objects of one owner attaching at once may each take one).
+    for (let r = 0; r < this.holders; r++) {
+      if (Atomics.load(ctl, this.holdersIndex + r) !== owner) continue;
+      this.recoverRow(this.holdsIndex + r * this.slotCount, keepProducers, tally);
+      Atomics.compareExchange(ctl, this.holdersIndex + r, owner, 0);
+    }
+    if (tally.freed > 0 && Atomics.load(ctl, SlotPool.FREE_WAITERS) !== 0) signalAll(this.strategy.waiter, ctl, SlotPool.FREE_SIGNAL);
+    return { owner, ...tally };
+  }
+
+  /** Drops the references recorded in one hold row (clearing it), counting them in `tally`. */
+  private recoverRow(row: number, keepProducers: boolean, tally: { writing: number; producers: number; readers: number; freed: number }): void {
+    const ctl = this.ctl;
+    for (let slot = 0; slot < this.slotCount; slot++) {
+      const h = Atomics.exchange(ctl, row + slot, 0);
+      if (h === 0) continue;
+      const index = this.stateIndex(slot);
+      for (;;) {
+        const word = Atomics.load(ctl, index);
+        if (word >>> STATE_BITS !== h >>> STATE_BITS) break; // reused since: nothing of this owner's left
+        const phase = word & PHASE_MASK;
+        let next = word;
+        let w = 0;
+        let p = 0;
+        let r = 0;
+        if (phase === SLOT_STATE.writing) {
+          if ((h & PRODUCER) === 0) break;
+          next = word & ~STATE_MASK;
+          w = 1;
+        } else if (phase === SLOT_STATE.ready) {
+          if ((word & PRODUCER) !== 0 && ((h & HANDED) !== 0 ? (word & HANDED) !== 0 : !keepProducers && (h & PRODUCER) !== 0 && (word & HANDED) === 0)) {
+            next &= ~(PRODUCER | HANDED);
+            p = 1;
+          }
+          r = Math.min((h & READERS_MASK) >>> READER_SHIFT, (word & READERS_MASK) >>> READER_SHIFT);
+          next -= r * READER_ONE;
+          if ((next & (PRODUCER | READERS_MASK)) === 0) next &= ~STATE_MASK;
+        }
+        if (next === word) break;
+        if (Atomics.compareExchange(ctl, index, word, next) !== word) continue;
+        tally.writing += w;
+        tally.producers += p;
+        tally.readers += r;
+        if ((next & PHASE_MASK) === SLOT_STATE.free) tally.freed++;
+        break;
+      }
+    }
   }
 
   /** Creates a pool in a new `SharedArrayBuffer`. @throws {@link InvalidArgumentError} naming the bad option. */
-  static create(options: SlotPoolOptions): SlotPool {
-    const { slotBytes, slotCount, whenFull } = checkPoolOptions(options);
+  static create(options: SlotPoolOptions & SlotPoolParticipation): SlotPool {
+    const { slotBytes, slotCount, whenFull, holders } = checkPoolOptions(options);
     const strategy = resolveWaitStrategy(options.waitStrategy);
-    const schema = `slotBytes=${slotBytes},whenFull=${whenFull}`;
-    const g = geometry(slotBytes, slotCount, schema);
+    const participation = { owner: options.owner, watchdog: options.watchdog };
+    const schema = schemaOf(slotBytes, whenFull, holders);
+    const g = geometry(slotBytes, slotCount, holders, schema);
     const d = placeRegion(options, g, 'slot pool');
     const header: Header = {
       kind: KIND.slotPool, capacity: slotCount, multiProducer: true, maxConsumers: 0, maxProducers: 0, lossy: whenFull === 'overwrite',
       initialSequence: 0, evictAfterMs: 0, startTimeoutMs: 0, byteLength: g.byteLength, schema, epochMs: Date.now(),
     };
     writeHeader(d, header);
-    return new SlotPool(d, header, strategy);
+    return new SlotPool(d, header, strategy, participation);
   }
 
   /** Attaches to a pool created in another thread. @throws {@link LayoutMismatchError} when it is not a slot pool. */
-  static attach(descriptor: RegionDescriptor, options?: { waitStrategy?: WaitStrategyOption }): SlotPool {
+  static attach(descriptor: RegionDescriptor, options?: { waitStrategy?: WaitStrategyOption } & SlotPoolParticipation): SlotPool {
     const d = checkDescriptor(descriptor);
-    const strategy = resolveWaitStrategy(optionsObject(options, 'options').waitStrategy);
-    return new SlotPool(d, readHeader(d, KIND.slotPool, (schema, flags) => void parseSchema(schema, flags.lossy)), strategy);
+    const o = optionsObject(options, 'options');
+    const strategy = resolveWaitStrategy(o.waitStrategy);
+    return new SlotPool(d, readHeader(d, KIND.slotPool, (schema, flags) => void parseSchema(schema, flags.lossy)), strategy, { owner: o.owner, watchdog: o.watchdog });
   }
 
   /** Bytes a pool with these options occupies (to place it inside a larger buffer). */
-  static byteLength(options: Pick<SlotPoolOptions, 'slotBytes' | 'slotCount' | 'whenFull'>): number {
-    const { slotBytes, slotCount, whenFull } = checkPoolOptions(options);
-    return geometry(slotBytes, slotCount, `slotBytes=${slotBytes},whenFull=${whenFull}`).byteLength;
+  static byteLength(options: Pick<SlotPoolOptions, 'slotBytes' | 'slotCount' | 'whenFull' | 'holders'>): number {
+    const { slotBytes, slotCount, whenFull, holders } = checkPoolOptions(options);
+    return geometry(slotBytes, slotCount, holders, schemaOf(slotBytes, whenFull, holders)).byteLength;
   }
 
   private stateIndex(slot: number): number {
@@ -232,6 +423,7 @@ export class SlotPool {
     const generation = ((word >>> STATE_BITS) + 1) & GENERATION_MASK;
     const index = this.stateIndex(slot);
     if (Atomics.compareExchange(this.ctl, index, word, (generation << STATE_BITS) | SLOT_STATE.writing) !== word) return null;
+    this.hold(slot, generation, PRODUCER);
     Atomics.store(this.ctl, index + 2, Atomics.add(this.ctl, SlotPool.NEXT, 1)); // AGE
     this.count(COUNTER.allocations, 1);
     const start = slot * this.stride;
@@ -301,12 +493,26 @@ export class SlotPool {
     const ctl = this.ctl;
     for (;;) {
       checkWait(deadline, options?.signal, 'allocate', options?.timeout);
+      this.watch();
       Atomics.add(ctl, SlotPool.FREE_WAITERS, 1);
       const observed = Atomics.load(ctl, SlotPool.FREE_SIGNAL);
       const slot = this.attempt(false);
       if (slot === null && this.strategy.kind !== 'busySpin') this.strategy.waiter.wait(ctl, SlotPool.FREE_SIGNAL, observed, sleepMs(deadline, MAX_SLEEP_MS));
       Atomics.sub(ctl, SlotPool.FREE_WAITERS, 1);
       if (slot !== null) return slot;
+    }
+  }
+
+  /** Calls the watchdog (at most every 50 ms; an error it throws is its own business). */
+  private watch(): void {
+    if (this.watchdog === undefined) return;
+    const now = Date.now();
+    if (now - this.lastWatch < 50) return;
+    this.lastWatch = now;
+    try {
+      this.watchdog();
+    } catch {
+      // the watchdog must not throw; a failure is retried at the next call
     }
   }
 
@@ -381,6 +587,7 @@ export class SlotPool {
       if ((word & READERS_MASK) === READERS_MASK) throw new CapacityError(`too many readers on one slot (at most ${MAX_SLOT_READERS}): slot=${handle.slot}`);
       if (Atomics.compareExchange(ctl, index, word, word + READER_ONE) === word) break;
     }
+    this.hold(handle.slot, handle.generation, READER_ONE);
     const key = this.heldKey(handle);
     this.acquired.set(key, (this.acquired.get(key) ?? 0) + 1);
     if (this.acquired.size > 4 * this.slotCount) {
@@ -411,7 +618,11 @@ export class SlotPool {
         throw new StaleSlotError(`the slot was reused or freed since this handle was made: slot=${handle.slot}, handle generation=${describe(handle.generation)}, slot generation=${word >>> STATE_BITS}`);
       }
       // The producer's reference came with the handle: mark it handed over, so no overwrite takes the slot.
-      if ((word & PRODUCER) === 0 || (word & HANDED) !== 0 || Atomics.compareExchange(ctl, index, word, word | HANDED) === word) break;
+      if ((word & PRODUCER) === 0 || (word & HANDED) !== 0) break;
+      if (Atomics.compareExchange(ctl, index, word, word | HANDED) === word) {
+        this.hold(handle.slot, handle.generation, HANDED);
+        break;
+      }
     }
     return this.dataOf(handle.slot);
   }
@@ -436,21 +647,28 @@ export class SlotPool {
       if (phase === SLOT_STATE.free) return;
       let nextWord: number;
       let dropped = 0; // 1: this object's producer reference, 2: one of its acquires
+      let held: number; // what the hold rows lose
       if (phase === SLOT_STATE.writing) {
         nextWord = word & ~STATE_MASK; // aborts the write
+        held = PRODUCER;
       } else if (produced && (word & PRODUCER) !== 0) {
         nextWord = word & ~(PRODUCER | HANDED); // this object's own producer reference
         dropped = 1;
+        held = PRODUCER;
       } else if (mine > 0 && (word & READERS_MASK) !== 0) {
         nextWord = word - READER_ONE; // one of this thread's acquires
         dropped = 2;
+        held = READER_ONE;
       } else if ((word & PRODUCER) !== 0) {
         nextWord = word & ~(PRODUCER | HANDED); // the producer's reference (or the reader it was handed to)
+        held = (word & HANDED) !== 0 ? HANDED : PRODUCER;
       } else {
         nextWord = word - READER_ONE; // a reader's, released on its behalf
+        held = READER_ONE;
       }
       if ((nextWord & (PRODUCER | READERS_MASK)) === 0) nextWord &= ~STATE_MASK; // no reference left: FREE
       if (Atomics.compareExchange(ctl, index, word, nextWord) !== word) continue;
+      this.unhold(handle.slot, handle.generation, held);
       if (dropped === 1) this.produced.delete(key);
       else if (dropped === 2) {
         if (mine === 1) this.acquired.delete(key);

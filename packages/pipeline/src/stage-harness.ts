@@ -6,7 +6,7 @@
  * thread that dies holding one leaves it in the ring for its replacement.
  */
 import { performance } from 'node:perf_hooks';
-import * as hdr from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
 import { AbortError, InvalidStateError, POLL_CLOSED, type ByteBatch, type Codec } from '@ringkit/core';
 import type { BatchErrorAction, BatchErrorInfo, ByteStageInput, StageContext, StageHandler, StageInput } from './context.js';
 import { ringBells, type Doorbell } from './doorbell.js';
@@ -45,7 +45,14 @@ export class StageHarness {
   private readonly maxBatch: number;
   private readonly maxRetries: number;
   private readonly bell: Doorbell;
-  private readonly histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2, useWebAssembly: false });
+  /**
+   * The batch-latency histogram, loaded by {@link loadHistogram} after the stage reported ready:
+   * compiling hdr-histogram-js costs each stage thread ~45 ms of CPU, which on a 2-core machine
+   * with 4 stages delayed `start()` (and the first message) by ~90 ms. Batches before it loads
+   * count in every counter and bucket but the percentiles.
+   */
+  private histogram: Histogram | undefined;
+  private histogramLoaded: Promise<void> = Promise.resolve();
   private lastPercentiles = 0;
 
   constructor(h: StageHandler, ctx: StageContext, block: SharedBlock, slot: number, ctlBase: number, maxBatch: number, maxRetries: number, bell: Doorbell) {
@@ -58,6 +65,13 @@ export class StageHarness {
     this.maxBatch = maxBatch;
     this.maxRetries = maxRetries;
     this.bell = bell;
+  }
+
+  /** Starts loading the latency histogram (call once the stage reported ready); {@link flushPercentiles} waits for it. */
+  loadHistogram(): void {
+    this.histogramLoaded = import('hdr-histogram-js').then((hdr) => {
+      this.histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2, useWebAssembly: false });
+    });
   }
 
   /** Records one handler call (a batch of `n` entries that took `ms`). */
@@ -73,21 +87,28 @@ export class StageHarness {
     let b = 0;
     while (b < LATENCY_BUCKETS_US.length && us > LATENCY_BUCKETS_US[b]!) b++;
     if (b < LATENCY_BUCKETS_US.length) tel[tb + TEL_BUCKETS + b]! += 1;
-    this.histogram.recordValue(us);
+    const histogram = this.histogram;
+    if (histogram === undefined) return;
+    histogram.recordValue(us);
     const now = performance.now();
     if (now - this.lastPercentiles > 250) {
       this.lastPercentiles = now;
-      this.flushPercentiles();
-      if (this.histogram.totalCount > 100_000) this.histogram.reset();
+      this.writePercentiles(histogram);
+      if (histogram.totalCount > 100_000) histogram.reset();
     }
   }
 
-  /** Writes the latency percentiles into the telemetry words. */
-  flushPercentiles(): void {
+  /** Writes the latency percentiles into the telemetry words (once the histogram has loaded). */
+  async flushPercentiles(): Promise<void> {
+    await this.histogramLoaded;
+    if (this.histogram !== undefined) this.writePercentiles(this.histogram);
+  }
+
+  private writePercentiles(histogram: Histogram): void {
     const tel = this.block.tel;
-    tel[this.tb + TEL_P50_US] = this.histogram.getValueAtPercentile(50);
-    tel[this.tb + TEL_P99_US] = this.histogram.getValueAtPercentile(99);
-    tel[this.tb + TEL_MAX_US] = this.histogram.maxValue;
+    tel[this.tb + TEL_P50_US] = histogram.getValueAtPercentile(50);
+    tel[this.tb + TEL_P99_US] = histogram.getValueAtPercentile(99);
+    tel[this.tb + TEL_MAX_US] = histogram.maxValue;
   }
 
   private hold(index: number, lo: number, n: number): void {

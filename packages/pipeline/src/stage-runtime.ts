@@ -203,6 +203,7 @@ export async function runStage(boot: StageBoot, post: (m: StageMessage) => void)
     const shape = shapeOf(h);
     readyPosted = true;
     post({ type: 'ready', shape });
+    harness.loadHistogram();
     await waitForGo();
     phase = 'run';
     if (isSource) {
@@ -222,7 +223,7 @@ export async function runStage(boot: StageBoot, post: (m: StageMessage) => void)
     const result = h.close !== undefined ? await h.close(ctx) : undefined;
     producer?.close();
     byteProducer?.close();
-    harness.flushPercentiles();
+    await harness.flushPercentiles();
     post({ type: 'done', result });
   }
 

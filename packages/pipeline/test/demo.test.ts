@@ -83,8 +83,15 @@ test('ringkit demo --json prints the final figures; bad flags exit 2', () => {
   const r = spawnSync(process.execPath, [BIN, 'demo', '--beats', '100', '--capacity', '65536', '--json'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout) as Record<string, number>;
-  assert.deepEqual(Object.keys(j), ['generated', 'processed', 'fizz', 'buzz', 'fizzbuzz', 'value', 'msgsPerSec', 'seconds', 'heartbeats', 'worker', 'paced', 'pacedBound', 'threads']);
+  assert.deepEqual(Object.keys(j), [
+    'generated', 'processed', 'fizz', 'buzz', 'fizzbuzz', 'value', 'msgsPerSec', 'seconds', 'heartbeats', 'worker', 'paced', 'pacedBound', 'threads',
+    'readyMs', 'firstMessageMs', 'steadyMs', 'sustainedMsgsPerSec',
+  ]);
   assert.deepEqual({ fizz: j.fizz, buzz: j.buzz, fizzbuzz: j.fizzbuzz, value: j.value }, expected(j.generated!));
+  // Start-up and the sustained rate are reported apart: ready ≤ the whole run, first message ≤
+  // steady ≤ the whole run, and the sustained rate (start-up and drain left out) ≥ end to end.
+  assert.ok(j.readyMs! > 0 && j.readyMs! <= j.seconds! * 1000 && j.firstMessageMs! > 0 && j.firstMessageMs! <= j.steadyMs! && j.steadyMs! <= j.seconds! * 1000, JSON.stringify(j));
+  assert.ok(j.sustainedMsgsPerSec! >= j.msgsPerSec!, `sustained ${j.sustainedMsgsPerSec} < end to end ${j.msgsPerSec}`);
   const bad = spawnSync(process.execPath, [BIN, 'demo', '--rate', 'fast'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--rate must be a number of milliseconds/);
@@ -124,4 +131,26 @@ test('troupe: heartbeat and generator on one worker thread, exact counts, paced'
   assert.deepEqual({ fizz: j.fizz, buzz: j.buzz, fizzbuzz: j.fizzbuzz, value: j.value }, expected(j.generated));
   const plain = spawnSync(process.execPath, [BIN, 'demo', '--beats', '20', '--capacity', '65536', '--json'], { encoding: 'utf8' });
   assert.equal((JSON.parse(plain.stdout) as { threads: number }).threads, 4);
+});
+
+test('ringkit demo prints start-up apart from the sustained rate', () => {
+  const r = spawnSync(process.execPath, [BIN, 'demo', '--beats', '50', '--capacity', '65536'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^Start-up: threads ready in [\d.]+ ms, first message logged at [\d.]+ ms, steady rate from [\d.]+ ms$/m);
+  assert.match(r.stdout, /^[\d.]+[KMB]? msgs\/s sustained \(first message generated to last logged\)$/m);
+  assert.match(r.stdout, /^[\d.]+[KMB]? msgs\/s end to end \([\d,]+ messages in [\d.]+ s, start-up and drain included\)$/m);
+});
+
+test('startDemo({ messages }) generates exactly that many, then stops itself with exact counts', async () => {
+  const messages = 5 * 32768 + 123; // not a whole number of half rings
+  for (const worker of ['zero-copy', 'double-buffer'] as const) {
+    const demo = await startDemo({ messages, capacity: 65536, worker });
+    const r = await demo.done;
+    assert.equal(r.generated, messages);
+    assert.equal(r.processed, messages);
+    assert.deepEqual({ fizz: r.fizz, buzz: r.buzz, fizzbuzz: r.fizzbuzz, value: r.value }, expected(messages));
+    assert.ok(r.sustainedMsgsPerSec > 0 && r.firstMessageMs > 0 && r.readyMs > 0, JSON.stringify(r));
+  }
+  await assert.rejects(startDemo({ messages: 0 }), /messages must be a positive integer: messages=0/);
+  await assert.rejects(startDemo({ messages: 1.5 }), /messages must be a positive integer: messages=1.5/);
 });

@@ -35,8 +35,8 @@ export interface Recipe<T> {
   create(att: Attachment): T;
   /** Attaches to the structure in an existing segment (checks what the caller expects). */
   attach(att: Attachment): T;
-  /** Declares a dead process's participants dead (core's `recover`). */
-  recover(t: T, owner: number, keepConsumers: boolean): void;
+  /** Declares a dead (or, `closing`, a cleanly closing) process's participants dead (core's `recover`). */
+  recover(t: T, owner: number, keepConsumers: boolean, closing: boolean): void;
 }
 
 /**
@@ -51,7 +51,7 @@ export class Attachment {
   readonly keepConsumers: boolean;
   owner = 0;
   private entry = -1;
-  private recoverOwner: ((owner: number) => void) | undefined;
+  private recoverOwner: ((owner: number, closing: boolean) => void) | undefined;
   private closed = false;
   private lastSweep = 0;
   /** Core's watchdog hook: blocked waiters call it (at most every 50 ms); it must not throw. */
@@ -90,7 +90,7 @@ export class Attachment {
   }
 
   /** Starts recovering for the structure (once it exists). */
-  bind(recoverOwner: (owner: number) => void): void {
+  bind(recoverOwner: (owner: number, closing: boolean) => void): void {
     this.recoverOwner = recoverOwner;
   }
 
@@ -98,7 +98,7 @@ export class Attachment {
   sweepNow(): number[] {
     this.lastSweep = Date.now();
     const r = this.recoverOwner;
-    return r === undefined ? [] : this.table.sweep(r);
+    return r === undefined ? [] : this.table.sweep((owner) => r(owner, false));
   }
 
   /** {@link sweepNow}, at most every 50 ms. */
@@ -120,7 +120,7 @@ export class Attachment {
     if (this.closed) return;
     this.closed = true;
     this.waiter.close();
-    if (this.entry >= 0 && this.table.detach(this.entry)) this.recoverOwner?.(this.owner);
+    if (this.entry >= 0 && this.table.detach(this.entry)) this.recoverOwner?.(this.owner, true);
   }
 
   get isClosed(): boolean {
@@ -176,7 +176,7 @@ function createNew<T>(name: string, recipe: Recipe<T>, mode: number | undefined,
     att.header.initialise(recipe.kind, recipe.dataLength!, recipe.capacity ?? 0, ownStartTime());
     att.join();
     const value = recipe.create(att);
-    att.bind((owner) => recipe.recover(value, owner, keep));
+    att.bind((owner, closing) => recipe.recover(value, owner, keep, closing));
     att.header.markReady();
     addon().wake(att.header.words, STATE_WORD, 0x7fffffff);
     return { att, value };
@@ -202,7 +202,7 @@ function attachExisting<T>(segment: Segment, recipe: Recipe<T>, keep: boolean, o
     att.header.check(segment.name, recipe.kind, segment.size);
     att.join();
     const value = recipe.attach(att);
-    att.bind((owner) => recipe.recover(value, owner, keep));
+    att.bind((owner, closing) => recipe.recover(value, owner, keep, closing));
     att.sweepNow(); // processes that died while nobody looked
     return { att, value };
   } catch (e) {

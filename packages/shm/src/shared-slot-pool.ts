@@ -1,24 +1,31 @@
 import { SlotPool, type SlotPoolOptions, type WaitStrategyOption } from '@ringkit/core';
+import { MAX_PROCESSES } from './header.js';
 import { checkSlots, establish, type Attachment, type Establish, type Recipe, type SharedOptions } from './attachment.js';
 import { SharedStructure } from './shared-structure.js';
 
-/** Options of {@link SharedSlotPool.create} / {@link SharedSlotPool.openOrCreate}. */
-export type SharedSlotPoolOptions = Omit<SlotPoolOptions, 'buffer' | 'byteOffset'> & SharedOptions;
+/**
+ * Options of {@link SharedSlotPool.create} / {@link SharedSlotPool.openOrCreate}. `holders` is
+ * the segment's: one hold row per attachable process (`MAX_PROCESSES`), so every process's
+ * references are recorded and a dead one's are freed.
+ */
+export type SharedSlotPoolOptions = Omit<SlotPoolOptions, 'buffer' | 'byteOffset' | 'holders'> & SharedOptions;
 /** What {@link SharedSlotPool.open} expects (each given field is checked) and how it waits. */
 export type SharedSlotPoolOpenOptions = { slotBytes?: number; slotCount?: number; waitStrategy?: WaitStrategyOption } & SharedOptions;
 
 function recipe(options: SharedSlotPoolOptions | undefined, expected: SharedSlotPoolOpenOptions | undefined): Recipe<SlotPool> {
   return {
     kind: 'slotPool',
-    ...(options === undefined ? {} : { dataLength: SlotPool.byteLength(options), capacity: options.slotCount }),
-    create: (att: Attachment) => SlotPool.create({ ...options!, ...att.placement, waitStrategy: att.strategy(options!.waitStrategy) }),
+    ...(options === undefined ? {} : { dataLength: SlotPool.byteLength({ ...options, holders: MAX_PROCESSES }), capacity: options.slotCount }),
+    create: (att: Attachment) => SlotPool.create({
+      ...options!, ...att.placement, holders: MAX_PROCESSES, owner: att.owner, watchdog: att.watchdog, waitStrategy: att.strategy(options!.waitStrategy),
+    }),
     attach: (att: Attachment) => {
       const e = expected ?? options!;
-      const pool = SlotPool.attach(att.placement, { waitStrategy: att.strategy(e.waitStrategy) });
+      const pool = SlotPool.attach(att.placement, { owner: att.owner, watchdog: att.watchdog, waitStrategy: att.strategy(e.waitStrategy) });
       checkSlots('slot pool', att.segment.name, pool, e);
       return pool;
     },
-    recover: () => {},
+    recover: (pool, owner, _keep, closing) => void pool.recover(owner, { keepProducers: closing }),
   };
 }
 
@@ -26,7 +33,13 @@ function recipe(options: SharedSlotPoolOptions | undefined, expected: SharedSlot
  * A {@link SlotPool} (enrgdaq's shape: fixed slots, reference counts and generations) in a named
  * shared-memory segment: slot states, write cursor, counters and generations live in the
  * segment, so every process sees the same pool (the original's state was process-local). Hand a
- * slot's handle (`{ index, generation, length }`) to another process; it acquires it by handle.
+ * slot's handle (`{ slot, generation, length }`) to another process; it acquires it by handle.
+ *
+ * Crash survival: every process's references are recorded in the segment under its owner tag
+ * (core's hold rows); when a process is found dead (a blocked `allocate` of any process looks
+ * every 50 ms, {@link recoverDead}, or the next open), core's `SlotPool.recover(owner)` aborts the
+ * slots it was writing, drops its producer references (unless handed over with `view`), the
+ * handed-over references it viewed and its acquires: the pool does not fill up with a dead job's slots.
  */
 export class SharedSlotPool extends SharedStructure {
   /** The pool (core's `SlotPool` over the segment). */

@@ -11,7 +11,9 @@ import { Segment } from './segment.js';
  * Any blocked waiter of any process looks at the table (core's watchdog hook, at most every
  * 50 ms); a process that is gone has its participants recovered by core's `recover(owner)`
  * exactly once: its unpublished multi-producer claims are skipped as lost, its single-producer
- * slot is freed, its consumers are evicted (or kept, `deadConsumers: 'keep'`).
+ * slot is freed, its consumers are evicted (or kept, `deadConsumers: 'keep'`), its `RingBuffer`
+ * writers (registered by it, or adopted at its first write) are done, and its slot-pool
+ * references (slots being written, producer references not handed over, views, acquires) are dropped.
  */
 export abstract class SharedStructure {
   /** The segment's name (with its leading slash). */

@@ -202,6 +202,35 @@ const roles: Record<string, (a: Record<string, unknown>) => Promise<void> | void
     say({ event: 'result', sums: out, stats: pool.stats() });
     shared.close();
   },
+  /**
+   * Slot pool holder: keeps `writing` slots being written, marks `ready` slots ready (keeping
+   * its producer reference; byte 0 = 100 + i), acquires `acquire` and views `view` handles,
+   * says 'holding' with its ready handles, then waits to be killed. `loop`: instead, allocates,
+   * fills and marks ready slots forever (sending nothing: a job whose supervisor never sees them).
+   */
+  poolhold(a) {
+    const shared = SharedSlotPool.open(a.name as string);
+    const pool = shared.pool;
+    type H = { slot: number; generation: number; length: number };
+    if (a.loop === true) {
+      say({ event: 'holding', owner: shared.owner });
+      for (let i = 0; ; i++) {
+        const s = pool.allocate(1, { timeout: 60_000 });
+        s.view[0] = i & 255;
+        pool.markReady(s, 1);
+      }
+    }
+    const writing = Array.from({ length: (a.writing as number | undefined) ?? 0 }, () => pool.allocate(1).slot);
+    const ready = Array.from({ length: (a.ready as number | undefined) ?? 0 }, (_, i) => {
+      const s = pool.allocate(1);
+      s.view[0] = 100 + i;
+      return pool.markReady(s, 1);
+    });
+    for (const h of (a.acquire as H[] | undefined) ?? []) pool.acquire(h);
+    for (const h of (a.view as H[] | undefined) ?? []) pool.view(h);
+    say({ event: 'holding', owner: shared.owner, writing, ready });
+    for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000); // killed here, holding everything
+  },
   /** Opens a ring, says ready, then waits to be killed. */
   idle(a) {
     const shared = a.create === true

@@ -9,28 +9,29 @@
 import { RingBuffer } from 'ringbuf.js';
 import { CTL, type Task, type WorkerReport } from '../protocol.js';
 import { Phases } from './phases.js';
+import { RAW_CONSUMED, RAW_CURSOR, RAW_PUBLISH_WAITERS, RAW_RELEASE_WAITERS, rawViews } from './raw-layout.js';
+import { awaitMove, spinTriesOf, wakeMoved } from './raw-wake.js';
 
-/** Int32 index of the raw ring's cursor (last published sequence). */
-const RAW_CURSOR = 32;
-/** Int32 index of the raw ring's consumer sequence (last released). */
-const RAW_CONSUMED = 64;
-/** Byte offset of the raw ring's `Float64Array` data. */
-export const RAW_DATA_OFFSET = 512;
-const CHECK_EVERY = 16384;
-
-/** Bytes a raw ring of `capacity` f64 entries needs. */
-export function rawByteLength(capacity: number): number {
-  return RAW_DATA_OFFSET + capacity * 8;
-}
+/** Entries published between two looks at the stop flag. */
+export const CHECK_EVERY = 16384;
 
 /** Raw SPSC producer: claim `batch`, write, one cursor store per batch. */
 export function rawProducer(task: Task): WorkerReport {
-  const buf = task.buffer!;
-  const hdr = new Int32Array(buf, 0, RAW_DATA_OFFSET >> 2);
-  const data = new Float64Array(buf, RAW_DATA_OFFSET, task.capacity);
+  return rawProducerLoop(task, false);
+}
+
+/**
+ * The raw producer's loop. With `wake` (the blocking-capable baseline) it waits for room with
+ * `awaitMove` (spin, then sleep) and, after each cursor store, wakes a sleeping consumer if the
+ * waiter count says there is one; without it, it spins on the consumer's sequence and never wakes
+ * anyone. Each worker runs one of the two, so the branch is loop-invariant.
+ */
+export function rawProducerLoop(task: Task, wake: boolean): WorkerReport {
+  const { hdr, data } = rawViews(task.buffer!, task.capacity);
   const mask = task.capacity - 1;
   const capacity = task.capacity;
   const batch = task.batch;
+  const spinTries = spinTriesOf(task.waitStrategy);
   const rounds = Math.max(1, Math.floor(CHECK_EVERY / batch));
   const phases = new Phases(task.ctl);
   phases.start();
@@ -42,25 +43,28 @@ export function rawProducer(task: Task): WorkerReport {
     for (let r = 0; r < rounds; r++) {
       const hi = (next + batch) | 0;
       const wrap = (hi - capacity) | 0;
-      while (((wrap - gate) | 0) > 0) gate = Atomics.load(hdr, RAW_CONSUMED);
+      if (((wrap - gate) | 0) > 0) {
+        gate = Atomics.load(hdr, RAW_CONSUMED);
+        while (((wrap - gate) | 0) > 0) gate = wake ? awaitMove(hdr, RAW_CONSUMED, RAW_RELEASE_WAITERS, gate, spinTries) : Atomics.load(hdr, RAW_CONSUMED);
+      }
       for (let s = (next + 1) | 0; ((s - hi) | 0) <= 0; s = (s + 1) | 0) {
         data[s & mask] = k;
         sum = (sum + k) | 0;
         k++;
       }
       Atomics.store(hdr, RAW_CURSOR, hi);
+      if (wake) wakeMoved(hdr, RAW_CURSOR, RAW_PUBLISH_WAITERS);
       next = hi;
     }
   }
   phases.closeWith(k);
+  if (wake) Atomics.notify(hdr, RAW_CURSOR); // a consumer asleep on the cursor looks at the close now
   return { count: k, checksum: sum, marks: phases.marks };
 }
 
 /** Raw SPSC consumer: read everything published, one release store per batch. */
 export function rawConsumer(task: Task): WorkerReport {
-  const buf = task.buffer!;
-  const hdr = new Int32Array(buf, 0, RAW_DATA_OFFSET >> 2);
-  const data = new Float64Array(buf, RAW_DATA_OFFSET, task.capacity);
+  const { hdr, data } = rawViews(task.buffer!, task.capacity);
   const mask = task.capacity - 1;
   const phases = new Phases(task.ctl);
   phases.start();

@@ -5,6 +5,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Role, Task, WorkerReport } from '../protocol.js';
 import { copyLoop, pmReceiver, pmSender, rawConsumer, rawProducer, ringbufConsumer, ringbufProducer } from './baseline-roles.js';
+import { rawBlockingConsumer, rawBlockingProducer } from './raw-blocking-roles.js';
+import { costRaw, costRawBlocking, costRing } from './cost-roles.js';
+import { fizzGenerator, fizzLogger, fizzWorker } from './fizzbuzz-roles.js';
 import { byteRingConsumer, byteRingProducer } from './byte-ring-roles.js';
 import { onehopConsumer, onehopProducer, pingpongEcho, pingpongInitiator } from './latency-roles.js';
 import { bytesConsumer, bytesProducer, ringConsumer, ringProducer } from './ring-roles.js';
@@ -14,6 +17,14 @@ const ROLES: Record<Role, (task: Task) => WorkerReport | Promise<WorkerReport>> 
   'ring-consumer': ringConsumer,
   'raw-producer': rawProducer,
   'raw-consumer': rawConsumer,
+  'rawblock-producer': rawBlockingProducer,
+  'rawblock-consumer': rawBlockingConsumer,
+  'fizz-generator': fizzGenerator,
+  'cost-ring': costRing,
+  'cost-raw': costRaw,
+  'cost-rawblock': costRawBlocking,
+  'fizz-worker': fizzWorker,
+  'fizz-logger': fizzLogger,
   'pm-sender': pmSender,
   'pm-receiver': pmReceiver,
   'ringbufjs-producer': ringbufProducer,

@@ -15,7 +15,7 @@ import { checkWellFormedSvg } from './svg-check.js';
 let report: BenchReport;
 
 before(async () => {
-  report = await runBench({ cores: 1, timing: { warmupMs: 20, windowMs: 50, runs: 1 }, only: allCases(1).map((c) => c.name).filter((n) => n !== 'scale.33554432') });
+  report = await runBench({ cores: 1, rounds: 2, timing: { warmupMs: 20, windowMs: 50, runs: 1 }, only: allCases(1).map((c) => c.name).filter((n) => n !== 'scale.33554432') });
 });
 
 test('every case ran in workers and every consumer received every entry', () => {
@@ -50,7 +50,23 @@ test('the JSON report has every required name, in the shape of issue 4', () => {
   assert.equal(json.machine.cores, 1);
   assert.equal(json.machine.oversubscribed, true);
   assert.equal(json.machine.waitStrategies['spsc.item'], 'phased');
-  assert.equal(json.targets.length, 7);
+  assert.equal(json.targets.length, 10);
+  // Compared cases ran interleaved with their baselines: one ratio per round, median and spread.
+  const item = json.results.find((x) => x.name === 'spsc.item')!;
+  assert.equal(item.params.rounds, 2);
+  const stats = item.params.ratioStats as Record<string, { median: number; min: number; max: number; rounds: number[] }>;
+  for (const b of ['baseline.raw.spsc.item', 'baseline.raw.blocking.spsc.item', 'baseline.postMessage']) {
+    const s = stats[b]!;
+    assert.equal(s.rounds.length, 2, b);
+    assert.ok(s.min <= s.median && s.median <= s.max && s.min > 0, b);
+  }
+  const pipe = json.targets.find((t) => t.text.startsWith('pipeline.fizzbuzz'))!;
+  assert.equal(pipe.rounds, 2);
+  assert.ok(pipe.verdict === 'met' || pipe.verdict === 'missed' || pipe.verdict === 'inconclusive');
+  const fizz = json.results.find((x) => x.name === 'pipeline.fizzbuzz')!;
+  assert.match(fizz.params.checked as string, /every class count exact/);
+  assert.ok((fizz.params.firstMessageMs as number) > 0 && (fizz.params.readyMs as number) > 0);
+  assert.match(json.results.find((x) => x.name === 'baseline.raw.fizzbuzz')!.params.checked as string, /every class count exact/);
   // The byte-ring cases run like the others.
   assert.equal([...names].filter((n) => n.startsWith('bytes.ring.')).length, 3);
 });

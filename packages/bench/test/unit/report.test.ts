@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allCases, evaluateTargets, fixed2, REQUIRED_NAMES, selectCases, windowRates, type BenchResult } from '../../src/index.js';
+import { allCases, comparisonGroups, evaluateTargets, expectedFizzbuzz, fizzbuzzMessages, fixed2, REQUIRED_NAMES, roundOrder, selectCases, verdictOf, windowRates, type BenchResult } from '../../src/index.js';
 
 test('fixed2 rounds exact binary ties to even, like C printf', () => {
   assert.equal(fixed2(2098304 / 1024), '2049.12');
@@ -53,4 +53,45 @@ test('evaluateTargets: ratios against the baselines, null when a name did not ru
   assert.equal(bytes.value, 0.4);
   assert.equal(bytes.met, false);
   assert.equal(t.find((x) => x.text.startsWith('mpsc.8 '))!.value, null);
+});
+
+test('evaluateTargets: per-round ratios give the median and spread; a spread across the goal is inconclusive', () => {
+  const r = (name: string, stats?: Record<string, { median: number; min: number; max: number; rounds: number[] }>): BenchResult => ({
+    name, opsPerSec: 1, bytesPerSec: null, latencyNs: null, memoryBytes: null, params: stats === undefined ? {} : { ratioStats: stats },
+  });
+  const t = evaluateTargets([
+    r('spsc.item', {
+      'baseline.raw.spsc.item': { median: 0.92, min: 0.85, max: 0.97, rounds: [0.85, 0.92, 0.97] },
+      'baseline.raw.blocking.spsc.item': { median: 0.97, min: 0.96, max: 0.99, rounds: [0.96, 0.97, 0.99] },
+    }),
+    r('baseline.raw.spsc.item'), r('baseline.raw.blocking.spsc.item'),
+  ]);
+  const spin = t.find((x) => x.text.startsWith('spsc.item ≥ 0.9 ×'))!;
+  assert.deepEqual([spin.value, spin.min, spin.max, spin.rounds, spin.verdict, spin.met], [0.92, 0.85, 0.97, 3, 'inconclusive', null]);
+  const block = t.find((x) => x.text.startsWith('spsc.item ≥ 0.95 ×'))!;
+  assert.deepEqual([block.verdict, block.met], ['met', true]);
+  assert.equal(verdictOf({ min: 0.5, max: 0.89 }, 0.9), 'missed');
+});
+
+test('comparison groups: a case with the baselines it is compared with, run forward then backward', () => {
+  const groups = comparisonGroups(selectCases({ only: ['spsc.item', 'bytes.64B', 'bytes.ring.64B'], cores: 2 })).map((g) => g.map((c) => c.name));
+  assert.deepEqual(groups[0], ['spsc.item', 'baseline.raw.spsc.item', 'baseline.raw.blocking.spsc.item', 'baseline.postMessage']);
+  assert.ok(groups.some((g) => g.join() === 'bytes.64B,bytes.ring.64B,baseline.copy.64B'), JSON.stringify(groups));
+  assert.ok(groups.some((g) => g.join() === 'spsc.item.small'), 'a case compared with nothing is alone');
+  assert.deepEqual(roundOrder(['a', 'b', 'c'], 1), ['c', 'b', 'a']);
+  assert.deepEqual(roundOrder(['a', 'b', 'c'], 2), ['a', 'b', 'c']);
+});
+
+test('a selected case brings its baselines', () => {
+  const names = selectCases({ only: ['pipeline.fizzbuzz'], cores: 2 }).map((c) => c.name);
+  assert.deepEqual(names, ['pipeline.fizzbuzz', 'baseline.raw.fizzbuzz']);
+});
+
+test('FizzBuzz: exact class counts of 0 … n-1, message counts in whole half rings', () => {
+  assert.deepEqual(expectedFizzbuzz(16), { generated: 16, processed: 16, fizzbuzz: 2, fizz: 4, buzz: 2, value: 8 });
+  const n = 1 << 20;
+  let fb = 0; let f = 0; let b = 0;
+  for (let v = 0; v < n; v++) { if (v % 15 === 0) fb++; else if (v % 3 === 0) f++; else if (v % 5 === 0) b++; }
+  assert.deepEqual(expectedFizzbuzz(n), { generated: n, processed: n, fizzbuzz: fb, fizz: f, buzz: b, value: n - fb - f - b });
+  assert.equal(fizzbuzzMessages({ warmupMs: 0, windowMs: 1000, runs: 1 }) % (1 << 19), 0);
 });

@@ -13,10 +13,10 @@ export function onlyNats(terms: readonly string[]): boolean {
 }
 
 /** Runs the NATS rows; resolves with the exit code. */
-export async function natsBench(terms: readonly string[], values: { runs?: string; json?: boolean; nats?: string }): Promise<number> {
+export async function natsBench(terms: readonly string[], values: { runs?: string; rounds?: string; json?: boolean; nats?: string }): Promise<number> {
   let rounds: number | undefined;
   try {
-    rounds = integerFlag('runs', values.runs, 1, 100);
+    rounds = values.rounds !== undefined ? integerFlag('rounds', values.rounds, 1, 100) : integerFlag('runs', values.runs, 1, 100);
   } catch (e) {
     process.stderr.write(`ringkit bench: ${(e as Error).message}\n`);
     return 2;

@@ -13,7 +13,9 @@ Runs ringkit's benchmarks in worker threads, beside baselines measured in the sa
 (a hand-written SAB loop, MessagePort.postMessage, ringbuf.js, TypedArray.set copies).
 
 Options:
-  --quick            short windows (1 run of 220 ms per case), fewer scaling points (< 45 s)
+  --quick            short windows (1 run of 220 ms per case), fewer scaling points, 3 rounds
+  --rounds <n>       rounds of each comparison: a case and its baselines run interleaved n times
+                     (A B, B A, ...); ratios are the median with min-max (default 5; --quick 3)
   --only <text>      run only cases whose name contains <text> (repeat or comma-separate)
   --json             print one JSON object on stdout: { machine, results, targets, ... }
   --markdown         print a Markdown results table on stdout (for the README)
@@ -25,10 +27,10 @@ Options:
   --cores <n>        plan wait strategies for n cores (default: the machine's); --cores 1 never busy-spins
   --only nats.       the @ringkit/nats rows instead (any --only naming only nats.* cases: ring →
                      JetStream → ring packed and per entry, 8 B and 1 KiB, a plain @nats-io/jetstream
-                     loop, core NATS; same-run ratios): --runs rounds (default 5); starts its own
+                     loop, core NATS; same-run ratios): --runs (or --rounds) rounds (default 5); starts its own
                      nats-server -js unless --nats <url> names one; needs @ringkit/nats
   --shm              (or --only shm) run the cross-process cases instead (shm.* beside their in-process twins
-                     inproc.*, process.send and a Unix socket; needs @ringkit/shm): --runs rounds
+                     inproc.*, process.send and a Unix socket; needs @ringkit/shm): --runs (or --rounds) rounds
                      (default 5), --window ms per case (default 1000), --spin to busy-spin, --json
   --list             list the case names and exit
   --from <file>      do not run: re-render a report.json written by --out (with --markdown, --json, --out)
@@ -61,11 +63,11 @@ function progress(index: number, total: number, name: string): void {
 }
 
 /** `ringkit bench --shm`: the cross-process cases. */
-async function shmBench(bench: typeof import('@ringkit/bench'), values: { runs?: string; window?: string; json?: boolean; spin?: boolean }): Promise<number> {
+async function shmBench(bench: typeof import('@ringkit/bench'), values: { runs?: string; rounds?: string; window?: string; json?: boolean; spin?: boolean }): Promise<number> {
   let rounds: number | undefined;
   let windowMs: number | undefined;
   try {
-    rounds = integerFlag('runs', values.runs, 1, 100);
+    rounds = values.rounds !== undefined ? integerFlag('rounds', values.rounds, 1, 100) : integerFlag('runs', values.runs, 1, 100);
     windowMs = integerFlag('window', values.window, 10, 600_000);
   } catch (e) {
     process.stderr.write(`ringkit bench: ${(e as Error).message}\n`);
@@ -103,12 +105,12 @@ export const command: Command = {
         allowPositionals: false,
         options: {
           quick: { type: 'boolean' }, only: { type: 'string', multiple: true }, json: { type: 'boolean' },
-          markdown: { type: 'boolean' }, out: { type: 'string' }, runs: { type: 'string' }, window: { type: 'string' },
+          markdown: { type: 'boolean' }, out: { type: 'string' }, runs: { type: 'string' }, rounds: { type: 'string' }, window: { type: 'string' },
           warmup: { type: 'string' }, shm: { type: 'boolean' }, nats: { type: 'string' }, spin: { type: 'boolean' }, cores: { type: 'string' }, settle: { type: 'string' }, list: { type: 'boolean' }, from: { type: 'string' }, help: { type: 'boolean', short: 'h' },
         },
       }).values;
     } catch (e) {
-      process.stderr.write(`ringkit bench: ${(e as Error).message}; allowed: --quick --only <text> --shm --nats <url> --spin --json --markdown --out <dir> --runs <n> --window <ms> --warmup <ms> --cores <n> --settle <s> --list --from <file> --help\n`);
+      process.stderr.write(`ringkit bench: ${(e as Error).message}; allowed: --quick --only <text> --shm --nats <url> --spin --json --markdown --out <dir> --runs <n> --rounds <n> --window <ms> --warmup <ms> --cores <n> --settle <s> --list --from <file> --help\n`);
       return 2;
     }
     if (values.help === true) {
@@ -126,6 +128,7 @@ export const command: Command = {
       if (values.json === true && values.markdown === true) throw new UsageError('--json and --markdown both write stdout: choose one');
       if (values.out === '') throw new UsageError('--out needs a directory: --out=""');
       const runs = integerFlag('runs', values.runs, 1, 100);
+      const rounds = integerFlag('rounds', values.rounds, 1, 100);
       const windowMs = integerFlag('window', values.window, 10, 600_000);
       const warmupMs = integerFlag('warmup', values.warmup, 0, 600_000);
       const cores = integerFlag('cores', values.cores, 1, 1024);
@@ -136,6 +139,7 @@ export const command: Command = {
         quick: values.quick === true,
         only,
         ...(cores !== undefined ? { cores } : {}),
+        ...(rounds !== undefined ? { rounds } : {}),
         ...(settleS !== undefined ? { settleMs: settleS * 1000 } : {}),
         timing: { ...(runs !== undefined ? { runs } : {}), ...(windowMs !== undefined ? { windowMs } : {}), ...(warmupMs !== undefined ? { warmupMs } : {}) },
         onProgress: progress,

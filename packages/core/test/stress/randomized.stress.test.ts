@@ -7,6 +7,7 @@
  * - `RINGKIT_STRESS_SEED=<seed>[,<seed>…]`: run exactly these scenarios (a replay).
  * - `RINGKIT_STRESS_FROM=<seed>`: the first seed.
  * - `RINGKIT_STRESS_MESSAGES=<n>`: entries per scenario (else drawn).
+ * - `RINGKIT_STRESS_KILLS=0`: no planned kills (for Deno, whose worker.terminate() does not stop a running worker).
  *
  * The long soak is `npm run soak -- --minutes 30` (scripts/soak.mjs).
  */
@@ -31,6 +32,7 @@ test(`randomized stress of every core structure for ${seconds} s: none lost, dup
     seeds,
     seed: envNumber('RINGKIT_STRESS_FROM'),
     messages: envNumber('RINGKIT_STRESS_MESSAGES'),
+    kills: process.env.RINGKIT_STRESS_KILLS !== '0',
     replay: (seed) => `RINGKIT_STRESS_SEED=${seed} node scripts/run-tests.mjs core/dist/test/stress/randomized (or npm run soak -- --seed ${seed})`,
   });
   assert.ok(summary.scenarios >= 1, 'at least one scenario ran');

@@ -3,7 +3,8 @@
  * scenarios from consecutive seeds and runs them until the time (or scenario) budget is used, and
  * prints one line per scenario, every failure with the command that replays it, and a summary.
  */
-import { describeScenario, drawScenario } from './scenario.js';
+import type { Fate } from '../fixtures/stress-task.js';
+import { describeScenario, drawScenario, type Scenario } from './scenario.js';
 import { runScenario, type ScenarioResult } from './stress-run.js';
 
 export interface LoopOptions {
@@ -15,6 +16,12 @@ export interface LoopOptions {
   seeds?: number[];
   /** Entries published per scenario (else drawn per scenario). */
   messages?: number;
+  /**
+   * False: scenarios keep every participant alive (planned kills become live participants).
+   * For runtimes whose `worker.terminate()` does not stop a running worker — Deno 2.9's
+   * node:worker_threads resolves it while the worker runs on — so a kill cannot be staged there.
+   */
+  kills?: boolean;
   /** How a failure is replayed (printed with each failing seed). */
   replay: (seed: number) => string;
   log?: (line: string) => void;
@@ -29,6 +36,12 @@ export interface LoopSummary {
   ms: number;
 }
 
+/** The scenario with every planned kill turned into a live participant (see {@link LoopOptions.kills}). */
+function withoutKills(s: Scenario): Scenario {
+  const live = <F extends { fate: Fate }>(x: F): F => (x.fate.kind === 'kill' ? { ...x, fate: { kind: 'live', at: 0, where: 'between', stallMs: 0 } } : x);
+  return { ...s, producers: s.producers.map(live), nodes: s.nodes.map(live) };
+}
+
 export async function stressLoop(o: LoopOptions): Promise<LoopSummary> {
   const log = o.log ?? ((line: string) => console.log(line));
   const t0 = Date.now();
@@ -37,7 +50,8 @@ export async function stressLoop(o: LoopOptions): Promise<LoopSummary> {
   for (let i = 0; ; i++) {
     if (o.seeds !== undefined ? i >= o.seeds.length : Date.now() - t0 >= o.seconds * 1000) break;
     const seed = o.seeds !== undefined ? o.seeds[i]! : (first + i) | 0;
-    const scenario = drawScenario(seed, o.messages);
+    const drawn = drawScenario(seed, o.messages);
+    const scenario = o.kills === false ? withoutKills(drawn) : drawn;
     log(`stress seed=${seed}: ${describeScenario(scenario)}`);
     const r = await runScenario(scenario);
     summary.scenarios++;

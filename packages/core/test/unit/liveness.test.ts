@@ -107,6 +107,56 @@ describe('eviction by whoever is blocked', () => {
   });
 });
 
+describe('eviction by a producer that only tries', () => {
+  const sleep = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); };
+  /** Calls `attempt` every millisecond for up to 2 s; the ms it took to succeed, or -1. */
+  const until = (attempt: () => boolean): number => {
+    const t0 = Date.now();
+    while (Date.now() - t0 < 2000) {
+      if (attempt()) return Date.now() - t0;
+      sleep(1);
+    }
+    return -1;
+  };
+  for (const producer of ['single', 'multi'] as const) {
+    it(`${producer}-producer tryClaim in a loop evicts a silent consumer after evictAfterMs instead of failing for ever`, () => {
+      const ring = Ring.create({ capacity: 4, producer, evictAfterMs: 100 });
+      const silent = ring.addConsumer();
+      const live = ring.addConsumer();
+      silent.tryPoll();
+      const p = ring.producer();
+      for (let v = 0; v < 4; v++) p.publishValue(v);
+      assert.equal(live.tryPoll(), 4);
+      live.release();
+      assert.equal(p.tryClaim(1), false, 'full: the silent consumer still holds the ring');
+      const ms = until(() => {
+        live.tryPoll(); // the live consumer keeps beating
+        live.release();
+        return p.tryClaim(1);
+      });
+      assert.ok(ms >= 0, 'tryClaim never got room');
+      assert.ok(ms >= 60, `evicted only once silent for about evictAfterMs, not at once: ${ms} ms`);
+      assert.throws(() => silent.tryPoll(), EvictedError);
+      p.publish(p.hi);
+      assert.equal(live.tryPoll(), 1, 'the live consumer was not evicted');
+    });
+  }
+
+  it('ByteRing tryWrite in a loop evicts a silent reader after evictAfterMs', () => {
+    const ring = ByteRing.create({ capacity: 256, evictAfterMs: 100 });
+    const silent = ring.addReader();
+    silent.tryPoll();
+    const p = ring.producer();
+    const record = new Uint8Array(16);
+    let written = 0;
+    while (p.tryWrite(record)) written++;
+    assert.ok(written > 0);
+    const ms = until(() => p.tryWrite(record));
+    assert.ok(ms >= 60, `tryWrite got room after ${ms} ms`);
+    assert.throws(() => silent.tryPoll(), EvictedError);
+  });
+});
+
 describe('watchdog', () => {
   it('runs while a call is blocked (at most every 50 ms), where an embedder can recover the dead', () => {
     let calls = 0;

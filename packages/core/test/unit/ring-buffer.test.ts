@@ -205,17 +205,35 @@ describe('RingBuffer: ring scenarios 15–29 of the reference test suite', () =>
     assert.equal(rb.activeWriters, 0);
     assert.throws(() => rb.read(r), WriterFinishedError);
     rb.recover(7); // idempotent
-    // A writer registered on another's behalf is ended by writerDone, as in the original.
+    // A writer registered on another's behalf is adopted by the owner that writes without one of
+    // its own: its writerDone is its own, and recovering it ends that writer (not the others).
     const rb2 = new RingBuffer({ slotBytes: 8, slotCount: 4 });
     rb2.newReader();
-    rb2.newWriter();
+    rb2.newWriter(); // for the child
+    rb2.newWriter(); // for rb2's own owner
     const child = RingBuffer.attach(rb2.descriptor, { owner: 9 });
     child.tryWrite(enc.encode('x'));
+    rb2.tryWrite(enc.encode('y')); // has a registration of its own: adopts nothing
     child.recover(9);
-    assert.equal(rb2.activeWriters, 1, 'recovering the child does not end the parent\'s registration');
-    child.writerDone();
+    assert.equal(rb2.activeWriters, 1, 'recovering the child ends the writer it adopted, only that one');
+    child.recover(9);
+    assert.equal(rb2.activeWriters, 1, 'idempotent');
+    rb2.writerDone();
     assert.equal(rb2.activeWriters, 0);
     assert.throws(() => child.writerDone(), InvalidStateError);
+    // Adopted, then done by the child itself: the parent's later recovery ends nothing more.
+    const rb3 = new RingBuffer({ slotBytes: 8, slotCount: 4 });
+    rb3.newReader();
+    rb3.newWriter();
+    rb3.newWriter();
+    const c3 = RingBuffer.attach(rb3.descriptor, { owner: 11 });
+    c3.tryWrite(enc.encode('z'));
+    c3.writerDone();
+    assert.equal(rb3.activeWriters, 1);
+    c3.recover(11);
+    assert.equal(rb3.activeWriters, 1, 'the child had nothing left');
+    c3.recover(rb3.owner);
+    assert.equal(rb3.activeWriters, 0, 'the parent\'s own registration');
   });
 
   it('27/28. two writers share one cursor; the reader gets their items in order, then finished', () => {

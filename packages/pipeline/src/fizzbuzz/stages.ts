@@ -30,6 +30,17 @@ export interface WorkerOptions {
   form: WorkerForm;
 }
 
+/** Options of the generator stage. */
+export interface GeneratorOptions {
+  /** Messages to generate before asking the pipeline to shut down. Defaults to no limit. */
+  messages: number;
+}
+
+/** Wall-clock milliseconds (epoch) with sub-millisecond precision, comparable across threads. */
+export function wallMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 /** Reads a field of the raw options (structured-cloned from the spec), checked at the stage's start. */
 function field(raw: unknown, name: string): unknown {
   return raw !== null && typeof raw === 'object' ? Reflect.get(raw, name) : undefined;
@@ -51,6 +62,14 @@ function parseWorker(raw: unknown): WorkerOptions {
     throw new TypeError(`worker options must be { paced?: boolean, form?: 'zero-copy' | 'double-buffer' }: ${JSON.stringify(raw)}`);
   }
   return { paced, form };
+}
+
+function parseGenerator(raw: unknown): GeneratorOptions {
+  const messages = field(raw, 'messages') ?? Infinity;
+  if (typeof messages !== 'number' || !(messages === Infinity || (Number.isSafeInteger(messages) && messages >= 1))) {
+    throw new TypeError(`generator options must be { messages?: positive integer }: ${JSON.stringify(raw)}`);
+  }
+  return { messages };
 }
 
 const BEAT = { beat: 'f64' } as const;
@@ -91,32 +110,41 @@ export const heartbeat = defineStage({
   };
 });
 
-/** Generator: writes consecutive integers into half a ring at a time (zero copy, in place). */
-export const generator = defineStage({ output: VALUE }, (ctx) => {
+/**
+ * Generator: writes consecutive integers into half a ring at a time (zero copy, in place). With
+ * `messages`, stops after exactly that many and asks the pipeline to shut down.
+ */
+export const generator = defineStage({ output: VALUE, options: parseGenerator }, (ctx) => {
+  const limit = ctx.options.messages;
   let generated = 0;
+  let firstAt = 0;
   return {
     async run() {
       const ring = ctx.output;
       const p = ctx.producer;
       const half = ring.capacity >>> 1;
       let v = 0;
-      while (!ctx.stopRequested) {
+      while (!ctx.stopRequested && generated < limit) {
         if (ctx.paused) {
           await ctx.waitWhilePaused();
           continue;
         }
-        const hi = await p.claimAsync(half, { signal: ctx.signal }); // a stop wakes it (AbortError ends run)
+        const n = Math.min(half, limit - generated);
+        const hi = await p.claimAsync(n, { signal: ctx.signal }); // a stop wakes it (AbortError ends run)
         const t0 = performance.now();
-        const [a, b] = ring.slices('value', p.lo, half);
+        if (firstAt === 0) firstAt = wallMs();
+        const [a, b] = ring.slices('value', p.lo, n);
         v = fill(a, v);
         if (b !== undefined) v = fill(b, v);
         p.publish(hi);
-        generated += half;
-        ctx.record(half, performance.now() - t0);
+        generated += n;
+        ctx.record(n, performance.now() - t0);
         await yieldToLoop(); // once per half ring: a troupe's heartbeat timer gets its turn
       }
+      if (generated >= limit) ctx.requestShutdown();
     },
-    close: () => ({ generated, thread: threadId }),
+    /** `firstAt`: wall-clock ms of the first message (0 if none). */
+    close: () => ({ generated, firstAt, thread: threadId }),
   };
 });
 
@@ -225,15 +253,36 @@ function tally(a: Float64Array, counts: Float64Array): void {
   }
 }
 
-/** Logger: counts Fizz, Buzz, FizzBuzz and plain values. */
+/** Most (time, count) points the logger keeps of its progress (one per {@link SAMPLE_MS} at most). */
+const MAX_SAMPLES = 4096;
+const SAMPLE_MS = 5;
+
+/**
+ * Logger: counts Fizz, Buzz, FizzBuzz and plain values, and when messages arrived: the first
+ * and last batch (wall-clock ms) and a coarse progress timeline (flat `[ms, count, …]`), from
+ * which the demo tells start-up from the sustained rate.
+ */
 export const logger = defineStage({ inputs: { worker: MSG } }, () => {
   const counts = new Float64Array(16);
+  const timeline: number[] = [];
+  let seen = 0;
+  let firstAt = 0;
+  let lastAt = 0;
+  let nextSample = 0;
   return {
     onBatch(batch) {
       const [a, b] = batch.slices('msg');
       tally(a, counts);
       if (b !== undefined) tally(b, counts);
+      seen += batch.count;
+      const t = wallMs();
+      if (firstAt === 0) firstAt = t;
+      lastAt = t;
+      if (t >= nextSample && timeline.length < 2 * MAX_SAMPLES) {
+        timeline.push(t, seen);
+        nextSample = t + SAMPLE_MS;
+      }
     },
-    close: () => ({ fizz: counts[3]!, buzz: counts[5]!, fizzbuzz: counts[15]!, value: counts[0]!, thread: threadId }),
+    close: () => ({ fizz: counts[3]!, buzz: counts[5]!, fizzbuzz: counts[15]!, value: counts[0]!, firstAt, lastAt, timeline, thread: threadId }),
   };
 });
