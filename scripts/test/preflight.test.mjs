@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -48,4 +48,11 @@ test('here every tool is found (--check never installs)', () => {
   const r = spawnSync(process.execPath, [PREFLIGHT, '--check'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /^preflight: Node v\d+\.\d+\.\d+; chromium, redis-cli, redis-benchmark, script, nats-server, python3, python3 requests, python3 yaml, promtool: all found\n$/);
+});
+
+test(".ci/run installs exactly the Debian packages of preflight's TOOLS table", () => {
+  const table = new Set([...readFileSync(PREFLIGHT, 'utf8').matchAll(/debian: '([^']+)'/g)].map((m) => m[1]));
+  const line = /apt-get install -y -qq --no-install-recommends ([^>\n]+)/.exec(readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8'));
+  assert.ok(line !== null, '.ci/run has an apt-get install line');
+  assert.deepEqual(new Set(line[1].trim().split(/\s+/)), table);
 });
