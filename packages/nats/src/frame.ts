@@ -24,6 +24,7 @@
  * then its bytes, unpadded. Entry `i` has sequence `first + i`: the bridge's own 53-bit count of
  * the ring's entries, which does not wrap.
  */
+import { encodeSchema, resolveSchema, type Ring, type Schema } from '@ringkit/core';
 let at = 0;
 export const MAGIC_OFFSET = at; at += 4;
 export const VERSION_OFFSET = at; at += 1;
@@ -90,4 +91,28 @@ export function readFrameHeader(data: Uint8Array, into: FrameHeader): string | u
   into.first = view.getFloat64(FIRST_SEQUENCE_OFFSET, true);
   if (!Number.isSafeInteger(into.first)) return `a frame's first sequence must be an integer below 2^53: first=${into.first}`;
   return undefined;
+}
+
+/** A typed ring's columns as the wire sees them: each column's bytes, its width per entry, and their sum. */
+export interface TypedColumns {
+  /** {@link schemaId} of the ring's schema text. */
+  readonly schemaId: number;
+  /** Each column's whole byte range, in schema order. */
+  readonly columns: Uint8Array[];
+  /** Bytes per entry of each column, in schema order. */
+  readonly widths: number[];
+  /** Bytes per entry on the wire (the widths' sum). */
+  readonly entryLength: number;
+}
+
+/** {@link TypedColumns} of `ring` (shared by the packer and the writer: one wire layout). */
+export function typedColumns<S extends Schema>(ring: Ring<S>): TypedColumns {
+  const columns: Uint8Array[] = [];
+  const widths: number[] = [];
+  for (const name of Object.keys(ring.schema)) {
+    const col = ring.columns[name] as unknown as ArrayBufferView;
+    columns.push(new Uint8Array(col.buffer, col.byteOffset, col.byteLength));
+    widths.push(col.byteLength / ring.capacity);
+  }
+  return { schemaId: schemaId(encodeSchema(resolveSchema(ring.schema))), columns, widths, entryLength: widths.reduce((a, b) => a + b, 0) };
 }

@@ -1,5 +1,5 @@
-import { ByteRing, POLL_CLOSED, Ring, encodeSchema, resolveSchema, type Batch, type ByteReader, type Consumer, type Schema } from '@ringkit/core';
-import { BYTES_SCHEMA_TEXT, FRAME_HEADER_LENGTH, FRAME_KIND, RECORD_LENGTH_PREFIX, schemaId, writeFrameHeader } from './frame.js';
+import { ByteRing, POLL_CLOSED, Ring, type Batch, type ByteReader, type Consumer, type Schema } from '@ringkit/core';
+import { BYTES_SCHEMA_TEXT, FRAME_HEADER_LENGTH, FRAME_KIND, RECORD_LENGTH_PREFIX, schemaId, typedColumns, writeFrameHeader } from './frame.js';
 
 /**
  * The sink's side of the ring: polls batches as a normal consumer (gating the producer) and
@@ -59,15 +59,7 @@ export class TypedPacker<S extends Schema> implements RingPacker {
     this.mask = ring.mask;
     this.capacity = ring.capacity;
     this.maxBatch = maxBatch;
-    this.schemaId = schemaId(encodeSchema(resolveSchema(ring.schema)));
-    this.columns = [];
-    this.widths = [];
-    for (const name of Object.keys(ring.schema)) {
-      const col = ring.columns[name] as unknown as ArrayBufferView;
-      this.columns.push(new Uint8Array(col.buffer, col.byteOffset, col.byteLength));
-      this.widths.push(col.byteLength / ring.capacity);
-    }
-    this.entryLength = this.widths.reduce((a, b) => a + b, 0);
+    ({ schemaId: this.schemaId, columns: this.columns, widths: this.widths, entryLength: this.entryLength } = typedColumns(ring));
   }
 
   async poll(signal: AbortSignal): Promise<number> {

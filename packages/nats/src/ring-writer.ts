@@ -1,5 +1,5 @@
-import { ByteRing, Ring, encodeSchema, resolveSchema, type ByteProducer, type Producer, type Schema } from '@ringkit/core';
-import { BYTES_SCHEMA_TEXT, FRAME_HEADER_LENGTH, FRAME_KIND, RECORD_LENGTH_PREFIX, schemaId, type FrameHeader } from './frame.js';
+import { ByteRing, Ring, type ByteProducer, type Producer, type Schema } from '@ringkit/core';
+import { BYTES_SCHEMA_TEXT, FRAME_HEADER_LENGTH, FRAME_KIND, RECORD_LENGTH_PREFIX, schemaId, typedColumns, type FrameHeader } from './frame.js';
 
 /**
  * The source's side of the ring: it is the ring's producer, writes decoded entries in place,
@@ -56,15 +56,7 @@ export class TypedWriter<S extends Schema> implements RingWriter {
     this.ring = ring;
     this.capacity = ring.capacity;
     this.producer = ring.producer();
-    this.schemaId = schemaId(encodeSchema(resolveSchema(ring.schema)));
-    this.columns = [];
-    this.widths = [];
-    for (const name of Object.keys(ring.schema)) {
-      const col = ring.columns[name] as unknown as ArrayBufferView;
-      this.columns.push(new Uint8Array(col.buffer, col.byteOffset, col.byteLength));
-      this.widths.push(col.byteLength / ring.capacity);
-    }
-    this.entryLength = this.widths.reduce((a, b) => a + b, 0);
+    ({ schemaId: this.schemaId, columns: this.columns, widths: this.widths, entryLength: this.entryLength } = typedColumns(ring));
   }
 
   free(): number {
