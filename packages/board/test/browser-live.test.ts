@@ -82,8 +82,12 @@ describe('live reconfiguration in a real browser', () => {
       await page.waitForSelector('#tab-gone');
       await page.waitForFunction(() => document.querySelector('#btn-log_time_button .button-text')?.textContent === 'LIVE TEXT');
       await first.board.close();
-      await page.waitForSelector('#connection-status[data-state="offline"]');
-      assert.equal(await page.locator('#connection-status').textContent(), 'offline — reconnecting');
+      // State and text in one check: read apart, the badge can change between the two reads.
+      await page.waitForFunction(() => {
+        const el = document.querySelector<HTMLElement>('#connection-status');
+        return el?.dataset.state === 'offline' && el.textContent === 'offline — reconnecting';
+      }, undefined, { timeout: 10_000 });
+      assert.equal(await page.locator('#connection-status[data-state="offline"]').count(), 1);
       await page.click('#btn-greet_dev_button');
       const toast = page.locator('#toast-message.show.error');
       await toast.waitFor({ timeout: 5000 });
