@@ -193,7 +193,12 @@ export class ByteReader implements AsyncIterable<ByteBatch>, Pollable {
       const len = Atomics.load(words, w + LENGTH_WORD);
       if (len <= 0) break; // still being written
       if ((len & PADDING_FLAG) !== 0) {
-        p = (p + (len & ~PADDING_FLAG)) | 0;
+        // Padding (the end of a lap, or an aborted record) is aligned and ends within the lap;
+        // anything else is a lapped reader looking at overwritten bytes (checked below): stop
+        // here rather than step to a misaligned position whose header words lie past the end.
+        const pad = len & ~PADDING_FLAG;
+        if (pad <= 0 || (pad & ALIGN_MASK) !== 0 || (p & mask) + pad > this.capacity) break;
+        p = (p + pad) | 0;
         continue;
       }
       if (len > this.maxFrame) break; // only a lapped (lossy) reader can see this; checked below
