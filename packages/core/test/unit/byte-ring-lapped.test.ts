@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { ByteRing, LappedError, POLL_CLOSED, POLL_EMPTY, type ByteReader } from '../../src/index.js';
+import { ByteRing, LappedError, PADDING_FLAG, POLL_CLOSED, POLL_EMPTY, type ByteReader } from '../../src/index.js';
 import * as L from '../../src/layout.js';
 import type { ClaimAndHangTask } from '../fixtures/claim-and-hang.js';
 
@@ -215,5 +215,21 @@ describe('ByteRing, multi producer terminated with a claim that crosses the end 
       const ctl = new Int32Array(_ring.descriptor.buffer);
       ctl[entry + L.PRODUCER_CLAIMING_WORD] = 1; // still inside its claiming window
     }));
+  });
+});
+
+describe('ByteRing: a header that is not a real padding frame', () => {
+  it('a padding length that is misaligned (what overwritten bytes can look like to a lapped reader) stops the scan instead of reading past the end', () => {
+    const ring = ByteRing.create({ capacity: 512 });
+    const reader = ring.addReader();
+    const producer = ring.producer();
+    let written = 0;
+    while (producer.tryWrite(new Uint8Array(8))) written++;
+    assert.equal(written, 32, 'the ring is full of 16-byte records');
+    // The first record's LENGTH word (word 0) now says "padding of 508 bytes": it would step to
+    // byte 508, whose TAG word lies past the end of the record space.
+    const words = new Int32Array(ring.data.buffer, ring.data.byteOffset, 512 / 4);
+    Atomics.store(words, 0, PADDING_FLAG | 508);
+    assert.equal(reader.tryPoll(), 0, 'nothing taken, no RangeError');
   });
 });
