@@ -153,7 +153,7 @@ export class ByteProducer implements RoomClaimer {
     if (control.lossy) {
       target = ((((next - limit) | 0) > 0 ? next : limit) + this.lossyChunk) | 0;
     } else {
-      const min = control.minimumGatingSequence(current);
+      const min = this.gating.minimumFor(current, next); // evicts a silent reader holding the claim back
       target = (min + this.capacity) | 0;
       // Zero a chunk ahead at a time (the next claim that ends within cleanAhead of the limit
       // zeroes the next one): the producers then write the zeroed lines while still cached.

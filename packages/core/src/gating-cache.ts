@@ -23,15 +23,26 @@ export class GatingCache {
   hasRoom(current: number, next: number): boolean {
     const wrapPoint = (next - this.capacity) | 0;
     if (((wrapPoint - this.cached) | 0) <= 0) return true;
-    let min = this.control.minimumGatingSequence(current);
-    if (((wrapPoint - min) | 0) > 0 && this.control.evictAfterMs > 0 && this.control.liveness.evictSilent((wrapPoint - 1) | 0)) {
-      // No room because of a consumer silent for longer than evictAfterMs: it is evicted here,
-      // so a producer that only ever tries (tryClaim / tryWrite in a loop) is not held for ever
-      // by a dead consumer either — the same rule a blocked claim applies.
-      min = this.control.minimumGatingSequence(current);
+    return ((wrapPoint - this.minimumFor(current, next)) | 0) <= 0;
+  }
+
+  /**
+   * The slowest gating sequence now (re-read, and cached), for a claim up to `next` from
+   * `current`. When that claim has no room because of a consumer silent for longer than
+   * `evictAfterMs`, the consumer is evicted here first — so a producer that only ever tries
+   * (tryClaim / tryWrite in a loop) is not held for ever by a dead consumer either: the same rule
+   * a blocked claim applies. Every producer's room check comes here (typed rings, byte rings,
+   * single and multi producer).
+   */
+  minimumFor(current: number, next: number): number {
+    const control = this.control;
+    const wrapPoint = (next - this.capacity) | 0;
+    let min = control.minimumGatingSequence(current);
+    if (((wrapPoint - min) | 0) > 0 && control.evictAfterMs > 0 && control.liveness.evictSilent((wrapPoint - 1) | 0)) {
+      min = control.minimumGatingSequence(current);
     }
     this.cached = min;
-    return ((wrapPoint - min) | 0) <= 0;
+    return min;
   }
 
   /** Records a gating sequence learnt elsewhere (after waiting for room). */

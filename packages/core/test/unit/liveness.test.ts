@@ -142,8 +142,8 @@ describe('eviction by a producer that only tries', () => {
     });
   }
 
-  it('ByteRing tryWrite in a loop evicts a silent reader after evictAfterMs', () => {
-    const ring = ByteRing.create({ capacity: 256, evictAfterMs: 100 });
+  for (const producer of ['single', 'multi'] as const) it(`${producer}-producer ByteRing tryWrite in a loop evicts a silent reader after evictAfterMs`, () => {
+    const ring = ByteRing.create({ capacity: 256, producer, evictAfterMs: 100 });
     const silent = ring.addReader();
     silent.tryPoll();
     const p = ring.producer();
