@@ -32,6 +32,11 @@ export interface SinkContext {
 /**
  * Publishes every entry of the batch the packer holds (packed frames or one message per
  * entry) and waits until JetStream acknowledged them all: then the caller may release it.
+ *
+ * Every message the window has room for goes out in one synchronous run, so the client writes
+ * them to the socket together (one write for the run, not one per message); the loop waits
+ * only when the window is full, and then for as much room as the acknowledgements that
+ * arrived together made.
  * @throws {@link PayloadTooLargeError} for an entry larger than the server's `max_payload`.
  */
 export async function publishHeld(ctx: SinkContext, window: PublishWindow, signal: AbortSignal): Promise<void> {
@@ -40,16 +45,20 @@ export async function publishHeld(ctx: SinkContext, window: PublishWindow, signa
   const maxPayload = ctx.nc.info?.max_payload ?? Infinity;
   while (packer.remaining > 0) {
     if (signal.aborted) return;
+    if (!window.hasRoom()) {
+      await window.room();
+      continue;
+    }
     const first = packer.nextSequence;
     if (ctx.mode === 'packed') {
       const count = packer.fit(ctx.maxBytes);
       const length = packer.frameLength(count);
       if (length > maxPayload) throw new PayloadTooLargeError(ctx.server, ctx.subject, length, maxPayload);
-      await window.send(packer.packFrame(count), frameId(ctx.ringId, first, count), count, first + count - 1);
+      window.send(packer.packFrame(count), frameId(ctx.ringId, first, count), count, first + count - 1);
     } else {
       const payload = packer.packEntry();
       if (payload.length > maxPayload) throw new PayloadTooLargeError(ctx.server, ctx.subject, payload.length, maxPayload);
-      await window.send(payload, entryId(ctx.ringId, first), 1, first);
+      window.send(payload, entryId(ctx.ringId, first), 1, first);
     }
   }
   await window.drain();
@@ -72,8 +81,19 @@ export class PublishWindow {
     this.signal = signal;
   }
 
-  /** Sends one message (waits while the window is full). */
-  async send(payload: Uint8Array, msgId: string, count: number, last: number): Promise<void> {
+  /** Whether {@link send} may send now (core NATS: always). @throws the error that failed a message. */
+  hasRoom(): boolean {
+    this.check();
+    return this.ctx.js === undefined || this.inFlight < this.ctx.maxInFlight;
+  }
+
+  /** Waits until a message in flight settles (there is room, or a failure to throw from {@link hasRoom}). */
+  room(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : this.waitForOne();
+  }
+
+  /** Sends one message; the caller checked {@link hasRoom}. */
+  send(payload: Uint8Array, msgId: string, count: number, last: number): void {
     const { stats, js } = this.ctx;
     stats.published += count;
     stats.messages++;
@@ -87,23 +107,13 @@ export class PublishWindow {
       stats.lastSequence = last;
       return;
     }
-    while (this.inFlight >= this.ctx.maxInFlight && this.failure === undefined) await this.waitForOne();
-    this.check();
     this.inFlight++;
     stats.inFlight += count;
-    this.publish(js, payload, msgId, count).then(() => {
-      stats.inFlight -= count;
-      stats.acked += count;
-      if (last > stats.lastSequence) stats.lastSequence = last;
-    }, (e: unknown) => {
-      stats.inFlight -= count;
-      if (this.failure === undefined) this.failure = e;
-    }).finally(() => {
-      this.inFlight--;
-      const w = this.wake;
-      this.wake = undefined;
-      w?.();
-    });
+    // The first attempt straight on the client's promise (one handler, no wrapper); retries in `resend`.
+    js.publish(this.ctx.subject, payload, { msgID: msgId, timeout: this.ctx.publishTimeoutMs }).then(
+      (ack) => this.settled(ack.duplicate, count, last, undefined),
+      (e: unknown) => this.failed(e, payload, msgId, count, last),
+    );
   }
 
   /** Sends the end marker (after everything else was acknowledged). */
@@ -117,7 +127,7 @@ export class PublishWindow {
       await nc.flush();
       return;
     }
-    await this.publish(js, new Uint8Array(0), endId(ringId, next), 0);
+    await this.resend(js, new Uint8Array(0), endId(ringId, next), 0, false);
   }
 
   /** Waits until every message sent is acknowledged. @throws the error that failed one. */
@@ -136,10 +146,45 @@ export class PublishWindow {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  private async publish(js: JetStreamClient, payload: Uint8Array, msgId: string, count: number): Promise<void> {
-    const { stats, publishTimeoutMs, server, subject } = this.ctx;
+  /** One message settled: acknowledged (`error` undefined) or failed for good. */
+  private settled(duplicate: boolean, count: number, last: number, error: unknown): void {
+    const { stats } = this.ctx;
+    stats.inFlight -= count;
+    if (error === undefined) {
+      if (duplicate) stats.dupDropped += count;
+      stats.acked += count;
+      if (last > stats.lastSequence) stats.lastSequence = last;
+    } else if (this.failure === undefined) {
+      this.failure = error;
+    }
+    this.inFlight--;
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  /** The first attempt failed: fatal, or sent again with backoff until acknowledged. */
+  private failed(e: unknown, payload: Uint8Array, msgId: string, count: number, last: number): void {
+    const js = this.ctx.js!;
+    const fatal = this.fatal(e);
+    if (fatal !== undefined) return this.settled(false, count, last, fatal);
+    this.resend(js, payload, msgId, count, true).then(
+      (duplicate) => this.settled(duplicate, count, last, undefined),
+      (err: unknown) => this.settled(false, count, last, err),
+    );
+  }
+
+  /** The error that stops the sink, or undefined for a passing one (no answer in time, the server restarting, a full stream). */
+  private fatal(e: unknown): unknown {
+    if (isPermissionViolation(e)) return new NatsPermissionError(this.ctx.server, this.ctx.subject, 'publish to', e);
+    return isPassing(e) ? undefined : e;
+  }
+
+  /** Publishes until acknowledged (`again`: an attempt failed already, so back off first). Resolves with the ack's `duplicate`. */
+  private async resend(js: JetStreamClient, payload: Uint8Array, msgId: string, count: number, again: boolean): Promise<boolean> {
+    const { stats, publishTimeoutMs, subject } = this.ctx;
     let delay = 25;
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = again ? 1 : 0; ; attempt++) {
       if (attempt > 0) {
         stats.retries++;
         stats.redelivered += count;
@@ -148,13 +193,10 @@ export class PublishWindow {
       }
       if (this.signal.aborted) throw new Error('sink stopped');
       try {
-        const ack = await js.publish(subject, payload, { msgID: msgId, timeout: publishTimeoutMs });
-        if (ack.duplicate) stats.dupDropped += count;
-        return;
+        return (await js.publish(subject, payload, { msgID: msgId, timeout: publishTimeoutMs })).duplicate;
       } catch (e) {
-        if (isPermissionViolation(e)) throw new NatsPermissionError(server, subject, 'publish to', e);
-        if (!isPassing(e)) throw e;
-        // Passing (no answer in time, the server restarting, a full stream): send it again.
+        const fatal = this.fatal(e);
+        if (fatal !== undefined) throw fatal;
       }
     }
   }

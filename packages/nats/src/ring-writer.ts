@@ -31,9 +31,18 @@ export interface RingWriter {
   writeEntry(payload: Uint8Array): Promise<void>;
   /** Writes one checked entry only if there is room now (core NATS: never waits). */
   tryWriteEntry(payload: Uint8Array): boolean;
+  /**
+   * Like {@link tryWriteEntry}, but a typed ring's entry is published only by the next
+   * {@link flush} (or the next write that publishes): a run of messages that arrived together
+   * becomes one publish, so the ring's consumers wake once for it, not once per entry. Call
+   * `flush` before waiting for anything. Byte rings commit each record at once.
+   */
+  tryStageEntry(payload: Uint8Array): boolean;
+  /** Publishes the entries {@link tryStageEntry} wrote. */
+  flush(): void;
   /** Writes a checked frame only if all of it fits now. */
   tryWriteFrame(h: FrameHeader, payload: Uint8Array, skip: number): boolean;
-  /** The position after the last entry written. */
+  /** The position after the last entry written (staged ones included). */
   position(): number;
   /** True once every consumer of the ring released everything up to `position`. */
   released(position: number): boolean;
@@ -51,6 +60,8 @@ export class TypedWriter<S extends Schema> implements RingWriter {
   private readonly widths: number[];
   private readonly entryLength: number;
   readonly capacity: number;
+  /** Whether entries are claimed and written but not published (up to `producer.hi`). */
+  private staged = false;
 
   constructor(ring: Ring<S>) {
     this.ring = ring;
@@ -60,7 +71,7 @@ export class TypedWriter<S extends Schema> implements RingWriter {
   }
 
   free(): number {
-    return this.ring.capacity - ((this.ring.cursor - this.ring.gatingSequence()) | 0);
+    return this.ring.capacity - ((this.position() - this.ring.gatingSequence()) | 0);
   }
 
   units(_payloadLength: number, count: number): number {
@@ -81,6 +92,7 @@ export class TypedWriter<S extends Schema> implements RingWriter {
   }
 
   async writeFrame(h: FrameHeader, payload: Uint8Array, skip: number): Promise<void> {
+    this.flush();
     const producer = this.producer;
     const capacity = this.ring.capacity;
     for (let i = skip; i < h.count;) {
@@ -98,6 +110,7 @@ export class TypedWriter<S extends Schema> implements RingWriter {
     if (k > this.ring.capacity || !this.producer.tryClaim(k)) return false;
     this.copyFrame(h, payload, skip, k, this.producer.lo);
     this.producer.publish(this.producer.hi);
+    this.staged = false;
     return true;
   }
 
@@ -117,6 +130,7 @@ export class TypedWriter<S extends Schema> implements RingWriter {
   }
 
   async writeEntry(payload: Uint8Array): Promise<void> {
+    this.flush();
     const producer = this.producer;
     const hi = producer.tryClaim(1) ? producer.hi : await producer.claimAsync(1);
     this.copyEntry(payload, hi);
@@ -127,7 +141,21 @@ export class TypedWriter<S extends Schema> implements RingWriter {
     if (!this.producer.tryClaim(1)) return false;
     this.copyEntry(payload, this.producer.hi);
     this.producer.publish(this.producer.hi);
+    this.staged = false;
     return true;
+  }
+
+  tryStageEntry(payload: Uint8Array): boolean {
+    if (!this.producer.tryClaim(1)) return false;
+    this.copyEntry(payload, this.producer.hi);
+    this.staged = true;
+    return true;
+  }
+
+  flush(): void {
+    if (!this.staged) return;
+    this.staged = false;
+    this.producer.publish(this.producer.hi);
   }
 
   private copyEntry(payload: Uint8Array, seq: number): void {
@@ -141,7 +169,7 @@ export class TypedWriter<S extends Schema> implements RingWriter {
   }
 
   position(): number {
-    return this.ring.cursor;
+    return this.staged ? this.producer.hi : this.ring.cursor;
   }
 
   released(position: number): boolean {
@@ -149,6 +177,7 @@ export class TypedWriter<S extends Schema> implements RingWriter {
   }
 
   close(): void {
+    this.flush();
     this.producer.close();
   }
 }
@@ -241,6 +270,14 @@ export class ByteWriter implements RingWriter {
     view.set(payload);
     this.producer.commit();
     return true;
+  }
+
+  tryStageEntry(payload: Uint8Array): boolean {
+    return this.tryWriteEntry(payload);
+  }
+
+  flush(): void {
+    // Each record was committed as it was written.
   }
 
   position(): number {

@@ -27,6 +27,7 @@ export async function runJetStream(ctx: SourceContext, consumer: Consumer, acked
   const pending: Pending[] = [];
   let head = 0;
   const ackReleased = (): void => {
+    writer.flush();
     while (head < pending.length && writer.released(pending[head]!.position)) {
       const p = pending[head++]!;
       p.msg.ack();
@@ -51,7 +52,11 @@ export async function runJetStream(ctx: SourceContext, consumer: Consumer, acked
   let closed = false;
   let delay = 25;
 
-  async function take(m: JsMsg): Promise<void> {
+  /**
+   * Takes one message: synchronously when a single entry finds room at once (staged, published
+   * with the rest of its run by `writer.flush()`), else a promise that settles once written.
+   */
+  function take(m: JsMsg): Promise<void> | undefined {
     const data = m.data;
     stats.messages++;
     stats.bytes += data.length;
@@ -60,12 +65,12 @@ export async function runJetStream(ctx: SourceContext, consumer: Consumer, acked
     if (verdict === 'early') {
       stats.held++;
       m.nak(HOLD_DELAY_MS);
-      return;
+      return undefined;
     }
     if (verdict === 'duplicate') {
       stats.dupDropped += order.count;
       pending.push({ msg: m, position: writer.position(), count: 0, ringId: order.ringId, last: -1 });
-      return;
+      return undefined;
     }
     if (verdict === 'end') {
       pending.push({ msg: m, position: writer.position(), count: 0, ringId: order.ringId, last: -1 });
@@ -73,14 +78,21 @@ export async function runJetStream(ctx: SourceContext, consumer: Consumer, acked
         writer.close();
         closed = true;
       }
-      return;
+      return undefined;
     }
     stats.lost += order.lostBefore;
     stats.dupDropped += order.skip;
+    if (!order.frame && writer.tryStageEntry(data)) {
+      wrote(m);
+      return undefined;
+    }
+    return (order.frame ? writer.writeFrame(order.header, data, order.skip) : writer.writeEntry(data)).then(() => wrote(m));
+  }
+
+  /** Books the message `order` classified last as written. */
+  function wrote(m: JsMsg): void {
     const { ringId, first, count, skip } = order;
     const n = count - skip;
-    if (order.frame) await writer.writeFrame(order.header, data, skip);
-    else await writer.writeEntry(data);
     order.written();
     stats.published += n;
     stats.inFlight += n;
@@ -104,9 +116,13 @@ export async function runJetStream(ctx: SourceContext, consumer: Consumer, acked
       try {
         iter = await consumer.fetch({ max_messages: n, expires: 1000 });
         for await (const m of iter) {
-          await take(m);
+          const wait = take(m);
+          if (wait !== undefined) await wait;
+          // The last message the client holds: publish the staged run before waiting for more.
+          if (iter.getPending() === 0) writer.flush();
           if (closed || signal.aborted) break;
         }
+        writer.flush();
         delay = 25;
       } catch (e) {
         if (signal.aborted) break;
