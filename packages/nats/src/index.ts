@@ -6,7 +6,7 @@ export * from './errors.js';
 export { connectNats, type NatsConnectOptions, type ConnectionOption } from './connection.js';
 export { type CreateStreamOptions } from './stream.js';
 export { type BridgeStats } from './stats.js';
-export { RingSink, type RingSinkOptions } from './ring-sink.js';
+export { RingSink, headerRoom, type RingSinkOptions } from './ring-sink.js';
 export { FRAME_HEADER_LENGTH, FRAME_KIND, FRAME_MAGIC, schemaId } from './frame.js';
 export { RingSource, type RingSourceOptions } from './ring-source.js';
 export { natsSink, natsSource, natsStagesModule, BRIDGE_COUNTERS, type NatsSinkStageOptions, type NatsSourceStageOptions } from './stages.js';

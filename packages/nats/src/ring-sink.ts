@@ -6,6 +6,7 @@ import { intOption, oneOf, sleep, subjectOption } from './options.js';
 import { BytePacker, TypedPacker, type RingPacker } from './ring-packer.js';
 import { newStats, type BridgeStats } from './stats.js';
 import { streamFor, type CreateStreamOptions } from './stream.js';
+import { startCall } from './failure.js';
 
 /** Options of {@link RingSink.start}. */
 export interface RingSinkOptions<S extends Schema = Schema> {
@@ -23,7 +24,14 @@ export interface RingSinkOptions<S extends Schema = Schema> {
   transport?: 'jetstream' | 'core';
   /** `'packed'` (many entries per message, {@link FRAME_HEADER_LENGTH}-byte frame header) or `'entry'` (one entry per message: the record bytes, or a typed entry's fields in schema order). Defaults to `'packed'`. */
   mode?: 'packed' | 'entry';
-  /** Largest packed message, bytes (capped at the server's `max_payload`; one larger record goes alone). Defaults to 65536. */
+  /**
+   * Largest packed message body, bytes (one larger record goes alone). Capped at what the server
+   * takes: its `max_payload` (and the stream's `max_msg_size`, when set) less
+   * {@link headerRoom}`(ringId)` bytes for the `Nats-Msg-Id` header. Defaults to that cap with
+   * JetStream (on a default server, `max_payload` 1 MiB: 1,048,576 − 128 − the ring identity's
+   * UTF-8 length, e.g. 1,048,441 bytes for ring identity `b1.data`), and to 65536 with core
+   * NATS (where a frame the far ring has no room for is lost whole).
+   */
   maxMessageBytes?: number;
   /** Wait this long before each poll of the ring, so that a trickle of entries goes in fewer, fuller messages (latency for message count). Defaults to 0 (send what is there). */
   lingerMs?: number;
@@ -113,6 +121,17 @@ export class RingSink {
   }
 }
 
+/** The default largest packed message with core NATS, bytes. */
+const CORE_MESSAGE_BYTES = 65536;
+
+/**
+ * Bytes a packed frame leaves below the server's limit for the message's headers
+ * (`NATS/1.0`, `Nats-Msg-Id: <ringId>:<first>+<count>`): 128 plus the ring identity's UTF-8 length.
+ */
+export function headerRoom(ringId: string): number {
+  return 128 + Buffer.byteLength(ringId, 'utf8');
+}
+
 /** The settings every sink shares (the options but `ring`, `consumer`, `maxBatch`, `firstSequence`, `signal`). */
 export type SinkSettings = Omit<RingSinkOptions, 'ring' | 'consumer' | 'maxBatch' | 'firstSequence' | 'signal'>;
 
@@ -126,7 +145,7 @@ export async function openSink(options: SinkSettings, packer: RingPacker): Promi
   if (typeof ringId !== 'string' || ringId === '' || /\s/.test(ringId)) throw new InvalidArgumentError(`options.ringId must be a non-empty string without spaces: ringId=${describe(ringId)}`);
   const transport = oneOf(options.transport, 'transport', ['jetstream', 'core'], 'jetstream');
   const mode = oneOf(options.mode, 'mode', ['packed', 'entry'], 'packed');
-  const maxMessageBytes = intOption(options.maxMessageBytes, 'maxMessageBytes', 65536, 64);
+  const maxMessageBytes = intOption(options.maxMessageBytes, 'maxMessageBytes', transport === 'core' ? CORE_MESSAGE_BYTES : Number.MAX_SAFE_INTEGER, 64);
   const lingerMs = intOption(options.lingerMs, 'lingerMs', 0, 0, 60_000);
   const maxInFlight = intOption(options.maxInFlight, 'maxInFlight', 256, 1, 1 << 20);
   const publishTimeoutMs = intOption(options.publishTimeoutMs, 'publishTimeoutMs', 5000, 1);
@@ -134,14 +153,20 @@ export async function openSink(options: SinkSettings, packer: RingPacker): Promi
   if (typeof endMarker !== 'boolean') throw new InvalidArgumentError(`options.endMarker must be a boolean: endMarker=${describe(endMarker)}`);
   const { nc, owned, server } = await openConnection(options.connection);
   let stream: string | undefined;
+  let limit = nc.info?.max_payload ?? CORE_MESSAGE_BYTES;
   try {
-    if (transport === 'jetstream') stream = (await streamFor(nc, server, subject, options.createStream)).stream;
+    if (transport === 'jetstream') {
+      const found = await streamFor(nc, server, subject, options.createStream);
+      stream = found.stream;
+      const maxMsgSize = (await startCall(() => found.jsm.streams.info(found.stream))).config.max_msg_size ?? -1;
+      if (maxMsgSize > 0) limit = Math.min(limit, maxMsgSize);
+    }
   } catch (e) {
     if (owned) await nc.close();
     throw e;
   }
   const stats = newStats('sink', transport);
-  const maxBytes = Math.min(maxMessageBytes, nc.info?.max_payload ?? maxMessageBytes);
+  const maxBytes = Math.min(maxMessageBytes, Math.max(64, limit - headerRoom(ringId)));
   return {
     nc, owned, server, subject, stream, ringId, mode, maxBytes, lingerMs, maxInFlight, publishTimeoutMs, endMarker, packer, stats,
     js: transport === 'jetstream' ? jetstream(nc) : undefined,

@@ -108,7 +108,10 @@ export async function runJetStream(ctx: SourceContext, consumer: Consumer, acked
         continue;
       }
       // A message larger than the ring is written in parts as the consumers release: fetch it once half the ring is free.
-      const n = Math.min(ctx.maxFetch, Math.floor(writer.free() / Math.min(order.unitsPerMessage, writer.capacity >> 1 || 1)));
+      // Before the first message, its size is unknown: assume it that large (a fetch of a few), not one unit
+      // (a fetch of `maxFetch` packed frames would be buffered by the client far beyond the ring's room).
+      const half = writer.capacity >> 1 || 1;
+      const n = Math.min(ctx.maxFetch, Math.floor(writer.free() / (order.unitsPerMessage === 0 ? half : Math.min(order.unitsPerMessage, half))));
       if (n < 1) {
         await sleep(ctx.ackCheckMs, signal);
         continue;

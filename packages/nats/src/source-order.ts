@@ -36,8 +36,11 @@ export class SourceOrder {
   frame = false;
   /** Entries the hole before this message holds (set with a `'write'` that passes a hole after its timeout). */
   lostBefore = 0;
-  /** Largest units one message took so far (sizes the next fetch). */
-  unitsPerMessage = 1;
+  /**
+   * Largest units one message took so far (sizes the next fetch); 0 before the first message
+   * to write (its size unknown: a fetch then asks for what half the ring holds in one message).
+   */
+  unitsPerMessage = 0;
   private readonly parsed: ParsedId = { ringId: '', sequence: 0, end: false };
   private readonly holeSince = new Map<string, number>();
   private readonly writer: RingWriter;
