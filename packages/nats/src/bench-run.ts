@@ -7,7 +7,9 @@
  * all running), packed and one entry per message, for 8-byte and 1 KiB entries, beside a plain
  * `@nats-io/jetstream` loop moving the same payloads (publish with `msgID`, at most 256 in
  * flight, a durable pull consumer fetching and acknowledging), and core NATS (no JetStream)
- * packed and per entry. Cases alternate round by round; the report gives each case's median
+ * packed and per entry. Cases alternate round by round (every other round, each per-entry case
+ * and its plain loop swap places); each JetStream case's stream is deleted after it is
+ * measured. The report gives each case's median
  * and the same-run ratios (median, min–max over the rounds), and end-to-end latency
  * percentiles (produce → far consumer, at full load: queueing included). `--only <text>` runs
  * the cases whose name contains it.
@@ -59,6 +61,33 @@ async function freshStream(nc: NatsConnection): Promise<string> {
   return `b${n}.data`;
 }
 
+/**
+ * Deletes the stream of `subject` once its case is measured: the next case does not run while
+ * the server (and the kernel) still hold and write back a previous case's 100 MB.
+ */
+async function dropStream(nc: NatsConnection, subject: string): Promise<void> {
+  await (await jetstreamManager(nc)).streams.delete(`B${subject.slice(1, subject.indexOf('.'))}`);
+}
+
+/**
+ * The cases of round `r` in run order: every other round, each per-entry bridge case and the
+ * plain loop after it swap places, so neither is always the one that follows a packed case.
+ */
+function roundOrder(cases: readonly Case[], r: number): Case[] {
+  const order = cases.slice();
+  if (r % 2 === 0) return order;
+  for (let i = 0; i + 1 < order.length; i++) {
+    const a = order[i]!;
+    const b = order[i + 1]!;
+    if (a.kind === 'bridge' && a.mode === 'entry' && a.transport === 'jetstream' && b.kind === 'plain' && b.entryBytes === a.entryBytes) {
+      order[i] = b;
+      order[i + 1] = a;
+      i++;
+    }
+  }
+  return order;
+}
+
 /** Latency samples (ms) → p50, p99, max. */
 function percentiles(samples: number[]): number[] {
   const s = samples.slice().sort((a, b) => a - b);
@@ -103,6 +132,7 @@ async function bridge(nc: NatsConnection, c: Case): Promise<Result> {
   const seconds = (performance.now() - t0) / 1000;
   await Promise.all([produce, sink.done, source.done]);
   if (c.transport === 'jetstream' && got !== c.entries) throw new Error(`${c.name}: ${got} of ${c.entries} entries arrived`);
+  if (c.transport === 'jetstream') await dropStream(nc, subject);
   return { perSec: got / seconds, latency };
 }
 
@@ -138,6 +168,7 @@ async function plain(nc: NatsConnection, c: Case): Promise<Result> {
   }
   const seconds = (performance.now() - t0) / 1000;
   await publish;
+  await dropStream(nc, subject);
   return { perSec: got / seconds, latency };
 }
 
@@ -211,7 +242,7 @@ export async function runNatsBench(options: NatsBenchOptions = {}): Promise<Nats
     const nc = await connectNats({ servers: url });
     try {
       for (let r = 0; r < rounds; r++) {
-        for (const c of cases) {
+        for (const c of roundOrder(cases, r)) {
           options.onProgress?.(r, rounds, c.name);
           results.get(c.name)!.push(c.kind === 'plain' ? await plain(nc, c) : await bridge(nc, c));
         }
