@@ -4,7 +4,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { ByteRing, InvalidArgumentError, POLL_CLOSED, Ring, RingkitError, bytes, reviveError, serializeError } from '@ringkit/core';
 import {
-  connectNats, FrameError, NatsAuthError, NatsPermissionError, NatsUnreachableError, PayloadTooLargeError, RingSink, RingSource, StreamMissingError,
+  connectNats, FrameError, headerRoom, NatsAuthError, NatsPermissionError, NatsUnreachableError, PayloadTooLargeError, RingSink, RingSource, StreamMissingError,
 } from '../src/index.js';
 import { freePort, NatsServer } from './fixtures/nats-server.js';
 
@@ -116,6 +116,43 @@ describe('bad input and failures are typed errors naming what was wrong', () => 
     const entrySink = await RingSink.start({ ring: typed, connection: nc, subject: 'ok.big2', mode: 'entry' });
     typed.producer().publishValue({ blob: new Uint8Array(5000) });
     await assert.rejects(entrySink.done, PayloadTooLargeError);
+  });
+
+  it("packed frames default to the server's max_payload less headerRoom(ringId), and a stream's max_msg_size caps them too", async () => {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: 'SMALL', subjects: ['small.>'], max_msg_size: 2048 });
+    for (const [subject, limit] of [['ok.frames', 4096], ['small.frames', 2048]] as const) {
+      const near = Ring.create({ capacity: 1024, schema: { v: 'f64' } });
+      const far = Ring.create({ capacity: 1024, schema: { v: 'f64' } });
+      const reader = far.addConsumer();
+      const gate = near.addConsumer(); // the sink's consumer, registered before producing
+      const p = near.producer();
+      const n = 1000; // produced before the sink starts: it takes 512 (half the ring), then 488
+      for (let i = 0; i < n; i++) assert.ok(p.tryPublishValue(i));
+      p.close();
+      const source = await RingSource.start({ ring: far, connection: nc, subject, durable: `d${limit}`, closeAfterEnds: 1 });
+      const sink = await RingSink.start({ ring: near, consumer: gate, connection: nc, subject });
+      let next = 0;
+      const col = far.columns.v as Float64Array;
+      try {
+        for (;;) {
+          const k = await reader.pollAsync({ timeout: 20_000 });
+          if (k === POLL_CLOSED) break;
+          for (let j = 0; j < k; j++) assert.equal(col[reader.batch.index(j)], next++);
+          reader.release();
+        }
+      } finally {
+        await sink.stop();
+        await source.stop();
+      }
+      assert.equal(next, n);
+      const stats = sink.stats;
+      // Each frame holds as many 8-byte entries as fit below the limit (24-byte frame header).
+      const perFrame = Math.floor((limit - headerRoom(subject) - 24) / 8);
+      assert.ok(perFrame < 512); // the first batch takes more than one frame
+      assert.equal(stats.messages, Math.ceil(512 / perFrame) + Math.ceil(488 / perFrame));
+      assert.equal(stats.acked, n);
+    }
   });
 
   it('a message the ring cannot take (another schema, not a frame) fails the source with a FrameError', async () => {
