@@ -1,5 +1,5 @@
-import { CapacityError } from '@ringkit/core';
-import { ENTRY_STATE, MAX_PROCESSES, NEXT_OWNER_WORD, PROCESS_ENTRY_BYTES, PROCESS_TABLE_OFFSET } from './header.js';
+import { ProcessTableFullError } from './errors.js';
+import { ENTRY_STATE, NEXT_OWNER_WORD, PROCESS_ENTRY_BYTES, PROCESS_TABLE_OFFSET } from './header.js';
 import { ownStartTime, processAlive } from './proc.js';
 
 /** One attached process, as `shm ls` and `ProcessRecovery` see it. */
@@ -26,21 +26,34 @@ const START = 1; // f64 index within the entry (byte 8)
 const OWNER = 4;
 const REFS = 5;
 const SINCE = 3; // f64 index within the entry (byte 24)
+const RECOVERER = 8;
+const RECOVERER_START = 5; // f64 index within the entry (byte 40)
 
 /**
  * The processes attached to a segment, in the segment (so every process sees the same table).
  * An entry is claimed with a compare-and-swap (free → claiming), filled, then published
  * (→ attached); a dead process's entry goes attached → recovering (one recoverer wins) → free.
  * One entry per process: a second open in the same process (another thread, another object)
- * counts a reference on it and shares its owner tag.
+ * counts a reference on it and shares its owner tag. The recoverer of an entry writes its pid
+ * and start time in it, so an entry whose recoverer died half-way is recovered again (core's
+ * `recover(owner)` may be repeated: what a killed recoverer did is rolled back or finished).
  */
 export class ProcessTable {
+  /** Entries of the table (the segment's MAX_PROCESSES header word). */
+  readonly size: number;
+  private readonly name: string;
   private readonly words: Int32Array;
   private readonly f64: Float64Array;
 
-  constructor(buffer: SharedArrayBuffer) {
-    this.words = new Int32Array(buffer, 0, (PROCESS_TABLE_OFFSET + MAX_PROCESSES * PROCESS_ENTRY_BYTES) >> 2);
+  constructor(buffer: SharedArrayBuffer, size: number, name: string) {
+    this.size = size;
+    this.name = name;
+    this.words = new Int32Array(buffer, 0, (PROCESS_TABLE_OFFSET + size * PROCESS_ENTRY_BYTES) >> 2);
     this.f64 = new Float64Array(buffer, 0, this.words.length >> 1);
+  }
+
+  private f64Index(i: number, field: number): number {
+    return (PROCESS_TABLE_OFFSET >> 3) + i * (W >> 1) + field;
   }
 
   private base(i: number): number {
@@ -48,20 +61,21 @@ export class ProcessTable {
   }
 
   private startOf(i: number): number {
-    return this.f64[((PROCESS_TABLE_OFFSET >> 3) + i * (W >> 1)) + START]!;
+    return this.f64[this.f64Index(i, START)]!;
   }
 
   /**
    * Attaches this process (or counts one more reference on its entry); returns the entry index
    * and the process's owner tag.
-   * @throws {@link CapacityError} when all entries are taken by live processes.
+   * @throws {@link ProcessTableFullError} when all entries are taken by live processes (dead
+   * ones are recovered and reused first).
    */
   attach(sweep: () => void): { index: number; owner: number } {
     const pid = process.pid;
     const start = ownStartTime();
     const w = this.words;
     for (let attempt = 0; attempt < 2; attempt++) {
-      for (let i = 0; i < MAX_PROCESSES; i++) {
+      for (let i = 0; i < this.size; i++) {
         const b = this.base(i);
         if (Atomics.load(w, b + STATE) === ENTRY_STATE.attached && Atomics.load(w, b + PID) === pid && this.startOf(i) === start) {
           Atomics.add(w, b + REFS, 1);
@@ -69,13 +83,13 @@ export class ProcessTable {
           Atomics.sub(w, b + REFS, 1);
         }
       }
-      for (let i = 0; i < MAX_PROCESSES; i++) {
+      for (let i = 0; i < this.size; i++) {
         const b = this.base(i);
         if (Atomics.compareExchange(w, b + STATE, ENTRY_STATE.free, ENTRY_STATE.claiming) !== ENTRY_STATE.free) continue;
         const owner = (Atomics.add(w, NEXT_OWNER_WORD, 1) % (2 ** 31 - 2)) + 1;
         Atomics.store(w, b + PID, pid);
-        this.f64[((PROCESS_TABLE_OFFSET >> 3) + i * (W >> 1)) + START] = start;
-        this.f64[((PROCESS_TABLE_OFFSET >> 3) + i * (W >> 1)) + SINCE] = Date.now();
+        this.f64[this.f64Index(i, START)] = start;
+        this.f64[this.f64Index(i, SINCE)] = Date.now();
         Atomics.store(w, b + OWNER, owner);
         Atomics.store(w, b + REFS, 1);
         Atomics.store(w, b + STATE, ENTRY_STATE.attached); // publishes the fields above
@@ -83,7 +97,7 @@ export class ProcessTable {
       }
       sweep(); // dead processes' entries come back free
     }
-    throw new CapacityError(`the segment's process table is full: ${MAX_PROCESSES} live processes are attached (at most ${MAX_PROCESSES})`);
+    throw new ProcessTableFullError(this.name, this.size);
   }
 
   /** Drops one reference of this process's entry `index`; returns true when it was the last (the entry is free again). */
@@ -99,7 +113,7 @@ export class ProcessTable {
   entries(): ProcessEntry[] {
     const out: ProcessEntry[] = [];
     const w = this.words;
-    for (let i = 0; i < MAX_PROCESSES; i++) {
+    for (let i = 0; i < this.size; i++) {
       const b = this.base(i);
       const state = Atomics.load(w, b + STATE);
       if (state !== ENTRY_STATE.attached && state !== ENTRY_STATE.recovering) continue;
@@ -107,7 +121,7 @@ export class ProcessTable {
       const startTime = this.startOf(i);
       out.push({
         index: i, pid, startTime, owner: Atomics.load(w, b + OWNER), refs: Atomics.load(w, b + REFS),
-        sinceMs: this.f64[((PROCESS_TABLE_OFFSET >> 3) + i * (W >> 1)) + SINCE]!, alive: state === ENTRY_STATE.attached && processAlive(pid, startTime),
+        sinceMs: this.f64[this.f64Index(i, SINCE)]!, alive: state === ENTRY_STATE.attached && processAlive(pid, startTime),
       });
     }
     return out;
@@ -128,21 +142,35 @@ export class ProcessTable {
     const done: number[] = [];
     const w = this.words;
     const pid = process.pid;
-    for (let i = 0; i < MAX_PROCESSES; i++) {
+    const own = ownStartTime();
+    for (let i = 0; i < this.size; i++) {
       const b = this.base(i);
-      if (Atomics.load(w, b + STATE) !== ENTRY_STATE.attached) continue;
-      const p = Atomics.load(w, b + PID);
-      const start = this.startOf(i);
-      if (p === pid ? start === ownStartTime() : processAlive(p, start)) continue;
-      if (Atomics.compareExchange(w, b + STATE, ENTRY_STATE.attached, ENTRY_STATE.recovering) !== ENTRY_STATE.attached) continue;
+      const state = Atomics.load(w, b + STATE);
+      if (state === ENTRY_STATE.attached) {
+        const p = Atomics.load(w, b + PID);
+        const start = this.startOf(i);
+        if (p === pid ? start === own : processAlive(p, start)) continue;
+        if (Atomics.compareExchange(w, b + STATE, ENTRY_STATE.attached, ENTRY_STATE.recovering) !== ENTRY_STATE.attached) continue;
+      } else if (state === ENTRY_STATE.recovering) {
+        // Being recovered: leave it to its recoverer, unless that one died half-way.
+        const r = Atomics.load(w, b + RECOVERER);
+        if (r === 0 || (r === pid ? this.f64[this.f64Index(i, RECOVERER_START)] === own : processAlive(r, this.f64[this.f64Index(i, RECOVERER_START)]!))) continue;
+        if (Atomics.compareExchange(w, b + RECOVERER, r, 0) !== r) continue; // another process took it over
+      } else {
+        continue;
+      }
+      this.f64[this.f64Index(i, RECOVERER_START)] = own;
+      Atomics.store(w, b + RECOVERER, pid);
       const owner = Atomics.load(w, b + OWNER);
       try {
         recover(owner);
       } catch (e) {
+        Atomics.store(w, b + RECOVERER, 0);
         Atomics.store(w, b + STATE, ENTRY_STATE.attached);
         throw e;
       }
       Atomics.store(w, b + REFS, 0);
+      Atomics.store(w, b + RECOVERER, 0);
       Atomics.store(w, b + STATE, ENTRY_STATE.free);
       done.push(owner);
     }

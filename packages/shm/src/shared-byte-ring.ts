@@ -10,7 +10,7 @@ export type SharedByteRingOpenOptions = Omit<ByteRingAttachOptions, 'owner' | 'w
 function recipe(options: SharedByteRingOptions | undefined, expected: SharedByteRingOpenOptions | undefined): Recipe<ByteRing> {
   return {
     kind: 'byteRing',
-    ...(options === undefined ? {} : { dataLength: ByteRing.byteLength(options), capacity: options.capacity }),
+    ...(options === undefined ? {} : { dataLength: () => ByteRing.byteLength(options), capacity: options.capacity }),
     create: (att: Attachment) => ByteRing.create({ ...options!, ...att.placement, owner: att.owner, watchdog: att.watchdog, waitStrategy: att.strategy(options!.waitStrategy) }),
     attach: (att: Attachment) => {
       const e = expected ?? options!;

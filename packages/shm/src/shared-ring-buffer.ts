@@ -10,7 +10,7 @@ export type SharedRingBufferOpenOptions = { slotBytes?: number; slotCount?: numb
 function recipe(options: SharedRingBufferOptions | undefined, expected: SharedRingBufferOpenOptions | undefined): Recipe<RingBuffer> {
   return {
     kind: 'ringBuffer',
-    ...(options === undefined ? {} : { dataLength: RingBuffer.byteLength(options), capacity: options.slotCount }),
+    ...(options === undefined ? {} : { dataLength: () => RingBuffer.byteLength(options), capacity: options.slotCount }),
     create: (att: Attachment) => new RingBuffer({ ...options!, ...att.placement, owner: att.owner, watchdog: att.watchdog, waitStrategy: att.strategy(options!.waitStrategy) }),
     attach: (att: Attachment) => {
       const e = expected ?? options!;

@@ -20,7 +20,7 @@ function recipe<S extends Schema>(options: SharedRingOptions<S> | undefined, exp
   };
   return {
     kind: 'ring',
-    ...(options === undefined ? {} : { dataLength: Ring.byteLength(options as RingOptions<Schema>), capacity: options.capacity }),
+    ...(options === undefined ? {} : { dataLength: () => Ring.byteLength(options as RingOptions<Schema>), capacity: options.capacity }),
     create: make,
     attach,
     recover: (ring, owner, keepConsumers) => void ring.recover(owner, { keepConsumers }),
