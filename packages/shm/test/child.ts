@@ -5,6 +5,7 @@ import { POLL_CLOSED, type Consumer } from '@ringkit/core';
 import { SharedByteRing, SharedRing, SharedRingBuffer, SharedSlotPool } from '@ringkit/shm';
 
 import { SCHEMA } from './helpers.js';
+import { poolRoles } from './pool-roles.js';
 
 type S = typeof SCHEMA;
 
@@ -56,6 +57,7 @@ function drain(shared: SharedRing<S>, c: Consumer<S>, opts: { holdAfter?: number
 }
 
 const roles: Record<string, (a: Record<string, unknown>) => Promise<void> | void> = {
+  ...poolRoles,
   /** Writes `count` entries (p = id, k = 0 …) in batches of `batch`; `hangAfter`: claim once more, say so, and hang. */
   produce(a) {
     const shared = SharedRing.open<S>(a.name as string, { schema: SCHEMA });
