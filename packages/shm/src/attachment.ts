@@ -58,6 +58,8 @@ export class Attachment {
   owner = 0;
   private entry = -1;
   private recoverOwner: ((owner: number, closing: boolean) => void) | undefined;
+  /** Before {@link bind}: builds a structure object without an owner, to recover dead processes whose entries a full table needs. */
+  private provisional: (() => (owner: number, closing: boolean) => void) | undefined;
   private closed = false;
   private lastSweep = 0;
   private processTable: ProcessTable | undefined;
@@ -94,8 +96,18 @@ export class Attachment {
     return { kind: s.kind, spinTries: s.spinTries, waiter: this.waiter };
   }
 
-  /** Records this process in the table (before the structure is created or attached). */
-  join(): void {
+  /** What structure objects of this attachment act as: its owner tag (once joined) and the watchdog. */
+  get participation(): { owner?: number; watchdog: () => void } {
+    return this.owner === 0 ? { watchdog: this.watchdog } : { owner: this.owner, watchdog: this.watchdog };
+  }
+
+  /**
+   * Records this process in the table (before the structure is created or attached). With the
+   * table full, dead processes are recovered first (through a `provisional` structure object
+   * without an owner) and their entries reused.
+   */
+  join(provisional?: () => (owner: number, closing: boolean) => void): void {
+    this.provisional = provisional;
     const { index, owner } = this.table.attach(() => this.sweepNow());
     this.entry = index;
     this.owner = owner;
@@ -109,6 +121,7 @@ export class Attachment {
   /** Recovers dead processes now; returns their owner tags. */
   sweepNow(): number[] {
     this.lastSweep = Date.now();
+    if (this.recoverOwner === undefined && this.provisional !== undefined) this.recoverOwner = this.provisional();
     const r = this.recoverOwner;
     return r === undefined ? [] : this.table.sweep((owner) => r(owner, false));
   }
@@ -217,7 +230,10 @@ function attachExisting<T>(segment: Segment, recipe: Recipe<T>, keep: boolean, o
       throw new InvalidStateError(`shared-memory segment ${segment.name} is not ready: its creator (pid ${att.header.creatorPid}) ${att.header.creatorPid === 0 ? 'has not started it' : 'did not finish creating it'} within ${openTimeoutMs} ms; openOrCreate() recreates a stale segment, \`ringkit shm rm ${segment.name}\` removes it`);
     }
     att.header.check(segment.name, recipe.kind, segment.size, maxProcesses);
-    att.join();
+    att.join(() => {
+      const bare = recipe.attach(att); // owner 0 here: records nothing, only recovers
+      return (owner, closing) => recipe.recover(bare, owner, keep, closing);
+    });
     const value = recipe.attach(att);
     att.bind((owner, closing) => recipe.recover(value, owner, keep, closing));
     att.sweepNow(); // processes that died while nobody looked

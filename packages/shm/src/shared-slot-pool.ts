@@ -17,7 +17,7 @@ function recipe(options: SharedSlotPoolOptions | undefined, expected: SharedSlot
     kind: 'slotPool',
     ...(options === undefined ? {} : { dataLength: (maxProcesses: number) => SlotPool.byteLength({ ...options, holders: maxProcesses }), capacity: options.slotCount }),
     create: (att: Attachment) => SlotPool.create({
-      ...options!, ...att.placement, holders: att.header.maxProcesses, owner: att.owner, watchdog: att.watchdog, waitStrategy: att.strategy(options!.waitStrategy),
+      ...options!, ...att.placement, holders: att.header.maxProcesses, ...att.participation, waitStrategy: att.strategy(options!.waitStrategy),
     }),
     attach: (att: Attachment) => {
       const e = expected ?? options!;
@@ -26,7 +26,7 @@ function recipe(options: SharedSlotPoolOptions | undefined, expected: SharedSlot
       if (holders !== att.header.maxProcesses) {
         throw new LayoutMismatchError('holders', `slot pool ${att.segment.name}: hold rows found ${holders}, expected ${att.header.maxProcesses} (one per process-table entry)`);
       }
-      const pool = SlotPool.attach(att.placement, { owner: att.owner, watchdog: att.watchdog, waitStrategy: att.strategy(e.waitStrategy) });
+      const pool = SlotPool.attach(att.placement, { ...att.participation, waitStrategy: att.strategy(e.waitStrategy) });
       checkSlots('slot pool', att.segment.name, pool, e);
       return pool;
     },
