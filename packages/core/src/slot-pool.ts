@@ -107,7 +107,9 @@ export interface SlotPoolOptions extends PlacementOptions {
   /**
    * Hold rows: how many owners (threads or processes, see `owner`) may record their references
    * at once, so that `recover(owner)` can free a dead one's slots. An integer in
-   * [0, {@link MAX_SLOT_POOL_HOLDERS}]; 0 (default) records nothing. Costs 4 × slotCount bytes per row.
+   * [0, {@link MAX_SLOT_POOL_HOLDERS}]; 0 (default) records nothing. Costs 4 × slotCount bytes per row,
+   * plus 16 bytes per slot for the slot locks every change then takes (so that `recover` is exact
+   * wherever an owner was killed).
    */
   holders?: number;
 }
