@@ -19,13 +19,13 @@ import { LayoutMismatchError } from '@ringkit/core';
  *     56  MAX_PROCESSES  u32 entries in the process table: `maxProcesses` at create, in
  *                        [1, MAX_PROCESSES] (default DEFAULT_MAX_PROCESSES = 64)
  *    128  PROCESSES      MAX_PROCESSES entries of 48 bytes:
- *           +0  STATE      i32 0 free, 1 claiming, 2 attached, 3 being recovered
+ *           +0  STATE      i32 0 free, 1 claiming, 2 attached, -pid being recovered by process pid
  *           +4  PID        i32
  *           +8  START      f64 the process's start time (/proc/<pid>/stat field 22)
  *           +16 OWNER      i32 owner tag of everything this process runs in the structure
  *           +20 REFS       i32 structure objects of this process attached (threads × opens)
  *           +24 SINCE_MS   f64 Date.now() at attach
- *           +32 RECOVERER  i32 pid of the process recovering this entry (state 3)
+ *           +32 RECOVERER  i32 pid of the recoverer once RECOVERER_START is its (0 at attach)
  *           +36            (unused)
  *           +40 RECOVERER_START f64 its start time (a recoverer that dies is replaced)
  *      D  DATA           the structure (Ring / ByteRing / SlotPool / RingBuffer), as core lays it
@@ -58,7 +58,8 @@ export function dataOffsetFor(maxProcesses: number): number {
 }
 
 export const SEGMENT_STATE = Object.freeze({ creating: 0, ready: 1 });
-export const ENTRY_STATE = Object.freeze({ free: 0, claiming: 1, attached: 2, recovering: 3 });
+/** Entry states; an entry being recovered holds -pid of its recoverer. */
+export const ENTRY_STATE = Object.freeze({ free: 0, claiming: 1, attached: 2 });
 
 /** What a segment holds. */
 export const SEGMENT_KIND = Object.freeze({ ring: 1, byteRing: 2, slotPool: 3, ringBuffer: 4 });

@@ -1,6 +1,6 @@
 import { ProcessTableFullError } from './errors.js';
 import { ENTRY_STATE, NEXT_OWNER_WORD, PROCESS_ENTRY_BYTES, PROCESS_TABLE_OFFSET } from './header.js';
-import { ownStartTime, processAlive } from './proc.js';
+import { ownStartTime, processAlive, processStartTime } from './proc.js';
 
 /** One attached process, as `shm ls` and `ProcessRecovery` see it. */
 export interface ProcessEntry {
@@ -26,17 +26,19 @@ const START = 1; // f64 index within the entry (byte 8)
 const OWNER = 4;
 const REFS = 5;
 const SINCE = 3; // f64 index within the entry (byte 24)
-const RECOVERER = 8;
+const RECOVERER = 8; // pid whose start time RECOVERER_START is
 const RECOVERER_START = 5; // f64 index within the entry (byte 40)
 
 /**
  * The processes attached to a segment, in the segment (so every process sees the same table).
  * An entry is claimed with a compare-and-swap (free → claiming), filled, then published
- * (→ attached); a dead process's entry goes attached → recovering (one recoverer wins) → free.
+ * (→ attached); a dead process's entry goes attached → -pid (being recovered by process pid: one
+ * compare-and-swap picks the recoverer and names it) → free.
  * One entry per process: a second open in the same process (another thread, another object)
- * counts a reference on it and shares its owner tag. The recoverer of an entry writes its pid
- * and start time in it, so an entry whose recoverer died half-way is recovered again (core's
- * `recover(owner)` may be repeated: what a killed recoverer did is rolled back or finished).
+ * counts a reference on it and shares its owner tag. The recoverer then writes its start time
+ * and (last) its pid again in RECOVERER, so an entry whose recoverer died half-way is recovered
+ * again by another process (core's `recover(owner)` may be repeated: what a killed recoverer did
+ * is rolled back or finished); until RECOVERER names it, the recoverer is checked by pid alone.
  */
 export class ProcessTable {
   /** Entries of the table (the segment's MAX_PROCESSES header word). */
@@ -88,6 +90,7 @@ export class ProcessTable {
         if (Atomics.compareExchange(w, b + STATE, ENTRY_STATE.free, ENTRY_STATE.claiming) !== ENTRY_STATE.free) continue;
         const owner = (Atomics.add(w, NEXT_OWNER_WORD, 1) % (2 ** 31 - 2)) + 1;
         Atomics.store(w, b + PID, pid);
+        Atomics.store(w, b + RECOVERER, 0);
         this.f64[this.f64Index(i, START)] = start;
         this.f64[this.f64Index(i, SINCE)] = Date.now();
         Atomics.store(w, b + OWNER, owner);
@@ -109,6 +112,13 @@ export class ProcessTable {
     return true;
   }
 
+  /** True when process `r`, recovering entry `i`, still runs (by pid alone until it has written its start time). */
+  private recovererAlive(i: number, r: number): boolean {
+    if (r === process.pid) return true; // this process: one of its threads is at it
+    if (Atomics.load(this.words, this.base(i) + RECOVERER) !== r) return processStartTime(r) !== undefined && processAlive(r, processStartTime(r)!);
+    return processAlive(r, this.f64[this.f64Index(i, RECOVERER_START)]!);
+  }
+
   /** The attached entries (alive or not). */
   entries(): ProcessEntry[] {
     const out: ProcessEntry[] = [];
@@ -116,7 +126,7 @@ export class ProcessTable {
     for (let i = 0; i < this.size; i++) {
       const b = this.base(i);
       const state = Atomics.load(w, b + STATE);
-      if (state !== ENTRY_STATE.attached && state !== ENTRY_STATE.recovering) continue;
+      if (state !== ENTRY_STATE.attached && state >= 0) continue; // negative: being recovered
       const pid = Atomics.load(w, b + PID);
       const startTime = this.startOf(i);
       out.push({
@@ -134,8 +144,9 @@ export class ProcessTable {
 
   /**
    * Finds attached processes that are gone and, for each, calls `recover(owner)` once (the
-   * compare-and-swap attached → recovering picks one recoverer among all processes), then frees
-   * the entry. Returns the owners recovered. If `recover` throws, the entry stays attached for
+   * compare-and-swap attached → -pid picks one recoverer among all processes), then frees the
+   * entry; an entry whose recoverer died half-way is taken over and recovered again. Returns the
+   * owners recovered. If `recover` throws, the entry stays attached for
    * the next sweep to retry, and the error is rethrown.
    */
   sweep(recover: (owner: number) => void): number[] {
@@ -150,27 +161,23 @@ export class ProcessTable {
         const p = Atomics.load(w, b + PID);
         const start = this.startOf(i);
         if (p === pid ? start === own : processAlive(p, start)) continue;
-        if (Atomics.compareExchange(w, b + STATE, ENTRY_STATE.attached, ENTRY_STATE.recovering) !== ENTRY_STATE.attached) continue;
-      } else if (state === ENTRY_STATE.recovering) {
-        // Being recovered: leave it to its recoverer, unless that one died half-way.
-        const r = Atomics.load(w, b + RECOVERER);
-        if (r === 0 || (r === pid ? this.f64[this.f64Index(i, RECOVERER_START)] === own : processAlive(r, this.f64[this.f64Index(i, RECOVERER_START)]!))) continue;
-        if (Atomics.compareExchange(w, b + RECOVERER, r, 0) !== r) continue; // another process took it over
+      } else if (state < 0) {
+        // Being recovered by process -state: leave it, unless that one died half-way.
+        if (this.recovererAlive(i, -state)) continue;
       } else {
         continue;
       }
+      if (Atomics.compareExchange(w, b + STATE, state, -pid) !== state) continue; // another process took it
       this.f64[this.f64Index(i, RECOVERER_START)] = own;
-      Atomics.store(w, b + RECOVERER, pid);
+      Atomics.store(w, b + RECOVERER, pid); // publishes the start time
       const owner = Atomics.load(w, b + OWNER);
       try {
         recover(owner);
       } catch (e) {
-        Atomics.store(w, b + RECOVERER, 0);
         Atomics.store(w, b + STATE, ENTRY_STATE.attached);
         throw e;
       }
       Atomics.store(w, b + REFS, 0);
-      Atomics.store(w, b + RECOVERER, 0);
       Atomics.store(w, b + STATE, ENTRY_STATE.free);
       done.push(owner);
     }
