@@ -35,8 +35,9 @@ import { checkWait, checkWaitOptions, deadlineOf, MAX_SLEEP_MS, resolveWaitStrat
  *                           +0  LOCK     Int32: 0, or the tag of the object changing the slot
  *                                        (its owner, -1 for an object without one)
  *                           +4  J_STATE  Int32: the STATE word before the change
- *                           +8  J_ROW    Int32: 0 nothing journaled, 1 STATE alone, r + 2: STATE
- *                                        and row r's hold word of this slot
+ *                           +8  J_ROW    Int32: 0 nothing journaled, r + 2: STATE and row r's
+ *                                        hold word of this slot (a change of STATE alone is
+ *                                        not journaled: it is made or not)
  *                           +12 J_HOLD   Int32: that hold word before the change
  *        D  DATA          slot count × stride (slot bytes rounded up to 128; D = L + 16 × slot
  *                         count rounded up to 128, or R with no holders)
@@ -58,8 +59,8 @@ import { checkWait, checkWaitOptions, deadlineOf, MAX_SLEEP_MS, resolveWaitStrat
  * A pool object with an `owner` tag (pools created with `holders`) also records its references
  * in its owner's hold row, so `recover(owner)` can drop exactly the references of a dead thread
  * or process. In a pool with holders every change of a slot (by any object, owned or not) is
- * one journaled step under the slot's LOCK: lock, journal (J_STATE, J_HOLD, then J_ROW), STATE,
- * hold word, clear J_ROW, unlock. Killed anywhere in it, the change is either not begun (J_ROW
+ * one step under the slot's LOCK: lock, journal (J_STATE, J_HOLD, then J_ROW), STATE, hold word,
+ * clear J_ROW, unlock (a change of STATE alone: lock, STATE, unlock). Killed anywhere in it, the change is either not begun (J_ROW
  * 0) or rolled back from the journal by `recover` of the lock's owner, so STATE and the hold
  * rows always agree: recovery is exact at every kill point. Without holders nothing is locked.
  */
@@ -368,23 +369,28 @@ export class SlotPool {
   }
 
   /**
-   * Applies one change of `slot` under its lock, journaled: STATE becomes `next` and, for `row` >= 0,
-   * that row's hold word of the slot becomes `hold`; then drops the lock. Killed at any step, the
-   * change is not begun (journal empty) or is rolled back by `recover` of this object's owner.
+   * Applies one change of `slot` under its lock: STATE becomes `next` and, for `row` >= 0, that
+   * row's hold word of the slot becomes `hold`, journaled first; then drops the lock. Killed at
+   * any step, the change is not begun (journal empty) or is rolled back by `recover` of this
+   * object's owner. A change of STATE alone (`row` < 0) needs no journal: it is made or not.
    */
   private commit(operation: SlotPoolOperation, slot: number, next: number, row: number, hold: number): void {
     const ctl = this.ctl;
     const i = this.stateIndex(slot);
     const j = this.lockIndex(slot);
-    Atomics.store(ctl, j + J_STATE, Atomics.load(ctl, i));
-    if (row >= 0) Atomics.store(ctl, j + J_HOLD, Atomics.load(ctl, this.holdIndex(row, slot)));
-    Atomics.store(ctl, j + J_ROW, row + 2); // the journal is valid from here
+    const h = row < 0 ? -1 : this.holdIndex(row, slot);
+    if (h >= 0) {
+      // Plain writes: the J_ROW store publishes them (and a recoverer reads them after loading J_ROW).
+      ctl[j + J_STATE] = Atomics.load(ctl, i);
+      ctl[j + J_HOLD] = ctl[h]!;
+      Atomics.store(ctl, j + J_ROW, row + 2); // the journal is valid from here
+    }
     slotPoolStep(operation, SLOT_POOL_STEP.journaled, slot);
     Atomics.store(ctl, i, next);
     slotPoolStep(operation, SLOT_POOL_STEP.state, slot);
-    if (row >= 0) Atomics.store(ctl, this.holdIndex(row, slot), hold);
+    if (h >= 0) ctl[h] = hold; // hold words are read and written only under the slot's lock
     slotPoolStep(operation, SLOT_POOL_STEP.held, slot);
-    Atomics.store(ctl, j + J_ROW, 0);
+    if (h >= 0) Atomics.store(ctl, j + J_ROW, 0);
     slotPoolStep(operation, SLOT_POOL_STEP.cleared, slot);
     Atomics.store(ctl, j, 0);
   }
@@ -400,9 +406,9 @@ export class SlotPool {
     if (Atomics.compareExchange(ctl, j, owner, this.lockTag) !== owner) return;
     slotPoolStep('recover', SLOT_POOL_STEP.locked, slot);
     const journaled = Atomics.load(ctl, j + J_ROW);
-    if (journaled !== 0) {
-      Atomics.store(ctl, this.stateIndex(slot), Atomics.load(ctl, j + J_STATE));
-      if (journaled >= 2) Atomics.store(ctl, this.holdIndex(journaled - 2, slot), Atomics.load(ctl, j + J_HOLD));
+    if (journaled >= 2) {
+      Atomics.store(ctl, this.stateIndex(slot), ctl[j + J_STATE]!);
+      ctl[this.holdIndex(journaled - 2, slot)] = ctl[j + J_HOLD]!;
       Atomics.store(ctl, j + J_ROW, 0);
     }
     Atomics.store(ctl, j, 0);
