@@ -172,9 +172,9 @@ describe('slot pool across processes: random SIGKILLs of churning jobs', () => {
     const bad = jobs.flatMap((c) => c.events.filter((e) => e.event === 'bad'));
     assert.deepEqual(bad, [], 'every payload whole and unchanged while held');
     assert.deepEqual(shared.pool.occupancy(), { free: 16, writing: 0, ready: 0 }, 'no slot leaked');
-    const reads = jobs.reduce((n, c) => n + c.events.filter((e) => e.event === 'result').reduce((m, e) => m + (e.reads as number), 0), 0);
-    assert.ok(kills >= 20, `kills: ${kills}`);
-    assert.ok(results.every((r) => (r.written as number) >= 0) && reads > 0, `reads: ${reads}`);
+    const total = (k: string): number => results.reduce((n, r) => n + (r[k] as number), 0);
+    assert.ok(kills >= 10, `kills: ${kills}`);
+    assert.ok(total('written') > 0 && total('reads') > 0, `the surviving jobs wrote and read: ${JSON.stringify(results)}`);
     // The pool still works at full size.
     const all = Array.from({ length: 16 }, () => shared.pool.allocate(1, { timeout: 5000 }));
     for (const s of all) shared.pool.release(s);
