@@ -3,10 +3,12 @@
  * of each recorded slot change (the step hook throws there, leaving the change half-done exactly
  * as a kill does: no later instruction of the call runs), then its owner is recovered, and every
  * reference of the survivor must still be there (nothing freed while it holds it) and, once the
- * survivor releases them, every slot must be free (nothing leaked).
+ * survivor releases them, every slot must be free (nothing leaked). Then the same with a real
+ * worker thread parked inside the change and terminated there.
  */
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { Worker } from 'node:worker_threads';
 import { setSlotPoolStepHook, SLOT_POOL_STEP, SlotPool, type SlotHandle, type SlotPoolOperation, type WritableSlot } from '../../src/index.js';
 
 const SURVIVOR = 1;
@@ -186,4 +188,31 @@ describe('slot pool: recover(owner) is exact wherever the owner was killed', () 
     a.release(h);
     assert.deepEqual(a.occupancy(), { free: 2, writing: 0, ready: 0 });
   });
+});
+
+describe('slot pool: a worker thread terminated while parked inside a slot change', () => {
+  const WORKER = new URL('../fixtures/pool-step-worker.js', import.meta.url);
+  for (const operation of ['allocate', 'acquire', 'view'] as const) {
+    it(`${operation}: terminated after each step, then recovered exactly`, async () => {
+      for (const [stepName, step] of STEPS) {
+        const a = SlotPool.create({ slotBytes: 16, slotCount: 3, holders: 2, owner: SURVIVOR });
+        const h = produce(a, 5);
+        if (operation === 'acquire') a.acquire(h);
+        const parked = new SharedArrayBuffer(4);
+        const worker = new Worker(WORKER, { workerData: { descriptor: a.descriptor, owner: VICTIM, operation, step, handle: h, parked } });
+        const flag = new Int32Array(parked);
+        const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+        const failed = new Promise<never>((_, reject) => worker.once('error', reject));
+        await Promise.race([Atomics.waitAsync(flag, 0, 0, 30_000).value, failed]);
+        assert.equal(Atomics.load(flag, 0), 1, `${operation}: the worker parked after '${stepName}'`);
+        await worker.terminate();
+        await exited;
+        a.recover(VICTIM);
+        // Rolled back unless the change was whole: the survivor keeps what it had either way;
+        // a view made in full took the producer's reference over (then freed with the victim).
+        const viewDone = operation === 'view' && step === SLOT_POOL_STEP.cleared;
+        checkAndDrain(a, viewDone ? [] : [{ handle: h, acquires: operation === 'acquire' ? 1 : 0, producer: true }], `${operation}, terminated after '${stepName}'`);
+      }
+    });
+  }
 });
