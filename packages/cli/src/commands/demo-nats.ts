@@ -68,13 +68,19 @@ export async function runNatsDemo(values: NatsDemoFlags): Promise<number> {
     if (m.code !== 'ERR_MODULE_NOT_FOUND' || !String(m.message).includes("'@ringkit/nats'")) throw e;
     return err('--nats needs the separate package @ringkit/nats: run `npm install @ringkit/nats` (beside ringkit), then try again', 1);
   }
+  const part = values.part;
+  const onEvent = (e: import('@ringkit/nats').SplitDemoEvent): void => {
+    if (e.kind === 'run') process.stderr.write(part === 'generator' ? `generator: run ${e.run} (start marker at stream sequence ${e.sequence}; the stream was purged)\n` : `worker: counting run ${e.run} from stream sequence ${e.sequence}\n`);
+    else if (e.kind === 'waiting') process.stderr.write('worker: waiting for a generator part (no run in the stream that no worker has counted yet)\n');
+    else process.stderr.write(`worker: run ${e.run} superseded by ${e.by === undefined ? 'a newer run' : `run ${e.by}`} (a generator part started again): its counts are dropped, starting over\n`);
+  };
+  process.stderr.write(`fizzbuzz ${part} part on ${values.nats} (stream FIZZBUZZ, subjects fizzbuzz.run, fizzbuzz.heartbeat and fizzbuzz.generator)\n`);
   let demo;
   try {
-    demo = await nats.startSplitDemo({ part: values.part, servers: values.nats, ...(beats === undefined ? {} : { beats }), ...(rateMs === undefined ? {} : { rateMs }), ...(capacity === undefined ? {} : { capacity }) });
+    demo = await nats.startSplitDemo({ part, servers: values.nats, onEvent, ...(beats === undefined ? {} : { beats }), ...(rateMs === undefined ? {} : { rateMs }), ...(capacity === undefined ? {} : { capacity }) });
   } catch (e) {
     return err((e as Error).message, 1);
   }
-  process.stderr.write(`fizzbuzz ${values.part} part on ${values.nats} (stream FIZZBUZZ, subjects fizzbuzz.heartbeat and fizzbuzz.generator)\n`);
   let server: TelemetryServer | undefined;
   let board: { board: Board; binding: TelemetryBinding } | undefined;
   const onSignal = (): void => void demo.stop().catch(() => undefined);
@@ -82,7 +88,7 @@ export async function runNatsDemo(values: NatsDemoFlags): Promise<number> {
   process.once('SIGTERM', onSignal);
   try {
     if (port !== undefined) {
-      server = await serveTelemetry(demo.pipeline, port);
+      server = await serveTelemetry(demo, port);
       process.stderr.write(`telemetry: http://127.0.0.1:${server.port}/graph.dot  http://127.0.0.1:${server.port}/metrics  http://127.0.0.1:${server.port}/snapshot.json\n`);
     }
     if (values.board === true) {
@@ -92,7 +98,7 @@ export async function runNatsDemo(values: NatsDemoFlags): Promise<number> {
         return started.code;
       }
       const { bindTelemetry } = await import('@ringkit/board');
-      board = { board: started.board, binding: bindTelemetry(started.board, demo.pipeline) };
+      board = { board: started.board, binding: bindTelemetry(started.board, demo) };
     }
     const r = await demo.done;
     process.stdout.write(values.json === true ? `${JSON.stringify(r)}\n` : nats.formatSplitDemo(r));
