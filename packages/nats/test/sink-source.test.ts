@@ -5,8 +5,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { ByteRing, POLL_CLOSED, Ring } from '@ringkit/core';
 import { RingSink, RingSource } from '../src/index.js';
 import { NatsServer } from './fixtures/nats-server.js';
-
-const schema = { value: 'f64', tag: 'u32' } as const;
+import { drainTyped, produceTyped, schema } from './fixtures/typed-ring.js';
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -25,38 +24,6 @@ async function freshStream(): Promise<{ stream: string; subject: string }> {
   const jsm = await jetstreamManager(nc);
   await jsm.streams.add({ name: `T${n}`, subjects: [`t${n}.>`] });
   return { stream: `T${n}`, subject: `t${n}.data` };
-}
-
-/** Produces `total` entries (value = i, tag = i % 1000) in random batches, on this thread's event loop. */
-async function produceTyped(ring: Ring<typeof schema>, total: number): Promise<void> {
-  const p = ring.producer();
-  for (let i = 0; i < total;) {
-    const n = Math.min(total - i, 1 + Math.floor(Math.random() * 300));
-    const hi = await p.claimAsync(n);
-    for (let s = p.lo, k = 0; k < n; k++, s = (s + 1) | 0) {
-      ring.columns.value[s & ring.mask] = i + k;
-      ring.columns.tag[s & ring.mask] = (i + k) % 1000;
-    }
-    p.publish(hi);
-    i += n;
-  }
-  p.close();
-}
-
-/** Reads a typed ring to its close, checking every entry in order; resolves with the count. */
-async function drainTyped(ring: Ring<typeof schema>, consumer = ring.addConsumer()): Promise<number> {
-  let next = 0;
-  for (;;) {
-    const n = await consumer.pollAsync();
-    if (n === POLL_CLOSED) return next;
-    for (let k = 0; k < n; k++) {
-      const i = consumer.batch.index(k);
-      assert.equal(ring.columns.value[i], next, `entry ${next} in order, none lost or duplicated`);
-      assert.equal(ring.columns.tag[i], next % 1000);
-      next++;
-    }
-    consumer.release();
-  }
 }
 
 for (const mode of ['packed', 'entry'] as const) {
