@@ -84,3 +84,26 @@ describe('byte ring → JetStream → byte ring', () => {
     });
   }
 });
+
+describe('RingSource ringIds', () => {
+  it('takes only the listed ring identities: the others (an earlier run, say) are acknowledged and counted in ignored, their end markers do not close the ring', async () => {
+    const { subject } = await freshStream();
+    // An earlier run, ended: 3,000 entries and an end marker under ring identity "run-1".
+    const old = Ring.create({ capacity: 1024, schema });
+    const oldSink = await RingSink.start({ ring: old, connection: nc, subject, ringId: 'run-1', maxMessageBytes: 4096 });
+    await Promise.all([produceTyped(old, 3000), oldSink.done]);
+    const far = Ring.create({ capacity: 512, schema });
+    const farConsumer = far.addConsumer();
+    const source = await RingSource.start({ ring: far, connection: nc, subject, durable: 'run2', closeAfterEnds: 1, ringIds: ['run-2'] });
+    const near = Ring.create({ capacity: 1024, schema });
+    const sink = await RingSink.start({ ring: near, connection: nc, subject, ringId: 'run-2', maxMessageBytes: 4096 });
+    const [, got, , stats] = await Promise.all([produceTyped(near, 20_000), drainTyped(far, farConsumer), sink.done, source.done]);
+    assert.equal(got, 20_000, 'only run-2, every entry once in order');
+    assert.equal(stats.published, 20_000);
+    assert.equal(stats.ignored, 3000);
+    assert.equal(stats.dupDropped, 0);
+    const info = await (await jetstreamManager(nc)).consumers.info(`T${streams}`, 'run2');
+    assert.equal(info.num_ack_pending, 0, 'ignored messages are acknowledged too');
+    await assert.rejects(RingSource.start({ ring: far, connection: nc, subject, durable: 'x', ringIds: 'run-2' as never }), /^InvalidArgumentError: options\.ringIds must be an array of ring identities \(strings\): ringIds="run-2"$/);
+  });
+});
