@@ -143,4 +143,21 @@ describe('ringkit demo --nats: runs', () => {
     assertExact(g, w);
     assert.equal(w.out.run, run);
   });
+
+  it('a second generator part started while the first still publishes supersedes it: the worker ignores the first run\'s entries and counts the second exactly', async () => {
+    const worker = part('worker');
+    const first = part('generator', '--beats', '100000');
+    const [, run1] = await first.stderr(/^generator: run (\S+) /m);
+    await worker.stderr(new RegExp(`^worker: counting run ${run1!} `, 'm'));
+    await streamHolds(100);
+    const second = part('generator', '--beats', '400');
+    const [g, w] = await Promise.all([second.exit, worker.exit]);
+    first.child.kill('SIGKILL');
+    await first.exit;
+    assertExact(g, w);
+    assert.equal(w.out.superseded, 1);
+    const bridge = w.out.bridge as Record<string, { ignored: number; published: number }>;
+    assert.ok(bridge.generator!.ignored > 0, `the first run's entries sent after the second's start marker are ignored: ${JSON.stringify(bridge)}`);
+    assert.equal(bridge.generator!.published, g.out.generated);
+  });
 });
