@@ -25,20 +25,22 @@ let tls: NatsServer;
 let mtls: NatsServer;
 let nkey: NatsServer;
 let op: NatsServer;
+let token: NatsServer;
 
 before(async () => {
   certs = makeCerts(dir);
   operator = await makeOperator(dir);
   const tlsBlock = (extra: string): string => `tls {\n  cert_file: "${certs.server.cert}"\n  key_file: "${certs.server.key}"\n${extra}}\n`;
-  [tls, mtls, nkey, op] = await Promise.all([
+  [tls, mtls, nkey, op, token] = await Promise.all([
     NatsServer.start({ config: tlsBlock('') }),
     NatsServer.start({ config: tlsBlock(`  ca_file: "${certs.ca}"\n  verify: true\n`), jetstream: false }),
     NatsServer.start({ config: `authorization {\n  users = [ { nkey: ${nkeyUser.getPublicKey()} } ]\n}\n` }),
     NatsServer.start({ config: operator.config }),
+    NatsServer.start({ config: 'authorization {\n  token: "s3cret-token"\n}\n' }),
   ]);
 });
 after(async () => {
-  await Promise.all([tls, mtls, nkey, op].map((s) => s?.close()));
+  await Promise.all([tls, mtls, nkey, op, token].map((s) => s?.close()));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -110,6 +112,14 @@ describe('TLS', () => {
     // The server's own certificate is not for client authentication.
     await refused({ servers: mtls.url, tls: { caFile: certs.ca, certFile: certs.server.cert, keyFile: certs.server.key } }, NatsTlsError,
       /failed: timeout; the server asks for a client certificate \(verify: true in its tls block\) and refused tls\.certFile=.*server\.pem: it must be signed by a CA the server trusts/);
+  });
+});
+
+describe('tokens', () => {
+  it('a ring crosses a token server with options.token; a wrong token is a NatsAuthError that does not print it', async () => {
+    await crossRing({ servers: token.url, token: 's3cret-token' });
+    const e = await refused({ servers: token.url, token: 'wrong-token' }, NatsAuthError, new RegExp(`^the NATS server at ${token.url} refused the credentials \\(token\\): Authorization Violation$`));
+    assert.ok(!e.message.includes('wrong-token'));
   });
 });
 
