@@ -2,7 +2,8 @@
  * `ringkit demo --nats <url> --part generator|worker`: the FizzBuzz demo split in two processes
  * (or hosts) at the generator → worker boundary, bridged through NATS JetStream
  * (`startSplitDemo` of `@ringkit/nats`, an optional peer of the CLI). Each part prints its exact
- * counts at the end: `generated` (generator part) equals `processed` (worker part).
+ * counts at the end: `generated` (generator part) equals `processed` (worker part), of the run
+ * both print (`run:`); their progress (the run, waiting, a run superseded) goes to stderr.
  */
 import { serveTelemetry, type TelemetryServer } from '@ringkit/pipeline';
 import type { Board, TelemetryBinding } from '@ringkit/board';
@@ -29,9 +30,11 @@ export interface NatsDemoFlags {
 export const NATS_HELP = `      --nats <url>           split the demo in two processes bridged through NATS JetStream
                              (needs @ringkit/nats and a nats-server with -js): run
                              --part worker in one terminal and --part generator in another;
-                             both print exact counts at the end (default --beats 300 and
-                             --capacity 65536 with --nats; the generator part stops after
-                             --beats, the worker part once the generator part's end arrived)
+                             both print exact counts of the same run at the end (default
+                             --beats 300 and --capacity 65536 with --nats; the generator part
+                             starts a new run and stops after --beats; the worker part counts
+                             the newest run no worker counted yet, or waits for one, and
+                             starts over if a newer run supersedes it)
       --part <p>             generator (heartbeat + generator → NATS) or worker
                              (NATS → worker → logger); needs --nats
 `;
