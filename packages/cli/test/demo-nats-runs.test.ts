@@ -1,18 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { BIN, NatsServer } from './fixtures/nats.js';
 
 // Runs of the split demo: leftovers of earlier runs (killed or never counted), either part first,
 // a part restarted. Every case ends with exact counts of one run on both parts.
-type Fixture = typeof import('../../nats/dist/test/fixtures/nats-server.js');
-const { NatsServer } = await import(new URL('../../../nats/dist/test/fixtures/nats-server.js', import.meta.url).href) as Fixture;
 
-const BIN = fileURLToPath(new URL('../../bin/ringkit.js', import.meta.url));
-
-let server: Awaited<ReturnType<Fixture['NatsServer']['start']>>;
+let server: NatsServer;
 before(async () => {
   server = await NatsServer.start();
 });

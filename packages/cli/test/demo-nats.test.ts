@@ -1,15 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { BIN, NatsServer } from './fixtures/nats.js';
 
-// The nats package's real-server fixture (a free loopback port, JetStream store in a temp dir), from its build output.
-type Fixture = typeof import('../../nats/dist/test/fixtures/nats-server.js');
-const { NatsServer } = await import(new URL('../../../nats/dist/test/fixtures/nats-server.js', import.meta.url).href) as Fixture;
-
-const BIN = fileURLToPath(new URL('../../bin/ringkit.js', import.meta.url));
-
-let server: Awaited<ReturnType<Fixture['NatsServer']['start']>>;
+let server: NatsServer;
 before(async () => {
   server = await NatsServer.start();
 });
