@@ -224,9 +224,11 @@ async function startWorker(nc: NatsConnection, jsm: JetStreamManager, split: Spl
         await forget(durables);
         superseded++;
         onEvent({ kind: 'superseded', run, by: outcome.by?.run });
-        const next = outcome.by ?? await nextRun(jsm, STREAM, RUN_SUBJECT, stopping.signal, waiting);
+        const next = stopping.signal.aborted ? undefined : outcome.by ?? await nextRun(jsm, STREAM, RUN_SUBJECT, stopping.signal, waiting);
+        // Stopped while changing runs: no run was counted to its end.
         if (next === undefined) return toResult('worker', run, { results: {}, seconds: 0 }, superseded);
         await begin(next);
+        if (stopping.signal.aborted) void current.pipeline.stop().catch(() => undefined);
       }
     } finally {
       await nc.close().catch(() => undefined);
