@@ -34,7 +34,7 @@ export async function connectFailure(e: unknown, options: NatsConnectOptions, se
     if (info?.tls_verify === true) {
       return new NatsTlsError(server, e, tls.certFile === undefined
         ? 'the server asks for a client certificate (verify: true in its tls block) and none was given: pass tls: { certFile, keyFile }'
-        : `the server asks for a client certificate (verify: true in its tls block) and refused tls.certFile=${tls.certFile}: it must be signed by a CA the server trusts (its tls ca_file) and allow client authentication`);
+        : `the server asks for a client certificate (verify: true in its tls block) and did not complete the handshake with tls.certFile=${tls.certFile}: the certificate must be signed by a CA the server trusts (its tls ca_file) and allow client authentication`);
     }
   }
   return undefined;
