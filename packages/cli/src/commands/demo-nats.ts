@@ -5,6 +5,7 @@
  * counts at the end: `generated` (generator part) equals `processed` (worker part), of the run
  * both print (`run:`); their progress (the run, waiting, a run superseded) goes to stderr.
  */
+import { readFileSync } from 'node:fs';
 import { serveTelemetry, type TelemetryServer } from '@ringkit/pipeline';
 import type { Board, TelemetryBinding } from '@ringkit/board';
 import { checkBoardFlags, startBoardServer } from './board-start.js';
@@ -23,8 +24,22 @@ export interface NatsDemoFlags {
   'board-port'?: string;
   'board-host'?: string;
   token?: string;
+  'nats-creds'?: string;
+  'nats-nkey'?: string;
+  'nats-ca'?: string;
+  'nats-cert'?: string;
+  'nats-key'?: string;
   [flag: string]: string | boolean | undefined;
 }
+
+/** The `parseArgs` options of the connection flags of `--nats`: credentials and TLS files. */
+export const NATS_CONNECTION_FLAGS = {
+  'nats-creds': { type: 'string' },
+  'nats-nkey': { type: 'string' },
+  'nats-ca': { type: 'string' },
+  'nats-cert': { type: 'string' },
+  'nats-key': { type: 'string' },
+} as const;
 
 /** The `ringkit demo --help` lines of the NATS flags. */
 export const NATS_HELP = `      --nats <url>           split the demo in two processes bridged through NATS JetStream
@@ -37,9 +52,34 @@ export const NATS_HELP = `      --nats <url>           split the demo in two pro
                              starts over if a newer run supersedes it)
       --part <p>             generator (heartbeat + generator → NATS) or worker
                              (NATS → worker → logger); needs --nats
+      --nats-creds <file>    a .creds file (user JWT + seed; decentralised auth)
+      --nats-nkey <file>     a file holding an NKey user seed (SU…)
+      --nats-ca <file>       TLS: the CA that signed the server's certificate
+      --nats-cert <file>     TLS: a client certificate (with --nats-key)
+      --nats-key <file>      TLS: the client certificate's key
 `;
 
-const ALLOWED = new Set(['nats', 'part', 'beats', 'rate', 'capacity', 'json', 'telemetry-port', 'board', 'board-port', 'board-host', 'token']);
+const ALLOWED = new Set(['nats', 'part', 'beats', 'rate', 'capacity', 'json', 'telemetry-port', 'board', 'board-port', 'board-host', 'token', ...Object.keys(NATS_CONNECTION_FLAGS)]);
+
+/** The connect options the connection flags give (credentials, TLS files); a message when a flag is wrong. */
+function connectionOf(values: NatsDemoFlags): import('@ringkit/nats').SplitDemoOptions['connection'] | string {
+  const connection: NonNullable<import('@ringkit/nats').SplitDemoOptions['connection']> = {};
+  if (values['nats-creds'] !== undefined) connection.credsFile = values['nats-creds'];
+  if (values['nats-nkey'] !== undefined) {
+    try {
+      connection.nkeySeed = readFileSync(values['nats-nkey'], 'utf8').trim();
+    } catch (e) {
+      return `--nats-nkey must name a readable file holding an NKey user seed: --nats-nkey=${values['nats-nkey']} (${(e as Error).message})`;
+    }
+  }
+  if ((values['nats-cert'] === undefined) !== (values['nats-key'] === undefined)) return '--nats-cert and --nats-key go together (a client certificate and its key)';
+  const tls = {
+    ...(values['nats-ca'] === undefined ? {} : { caFile: values['nats-ca'] }),
+    ...(values['nats-cert'] === undefined ? {} : { certFile: values['nats-cert'], keyFile: values['nats-key'] }),
+  };
+  if (Object.keys(tls).length > 0) connection.tls = tls;
+  return connection;
+}
 
 /** Runs one part; resolves with the exit code. */
 export async function runNatsDemo(values: NatsDemoFlags): Promise<number> {
@@ -47,7 +87,8 @@ export async function runNatsDemo(values: NatsDemoFlags): Promise<number> {
     process.stderr.write(`ringkit demo: ${m}\n`);
     return code;
   };
-  if (values.nats === undefined) return err('--part needs --nats <url>');
+  const connectionFlag = Object.keys(NATS_CONNECTION_FLAGS).find((k) => values[k] !== undefined);
+  if (values.nats === undefined) return err(values.part === undefined && connectionFlag !== undefined ? `--${connectionFlag} needs --nats <url>` : '--part needs --nats <url>');
   if (values.part !== 'generator' && values.part !== 'worker') return err(`--part must be generator or worker with --nats: --part=${String(values.part)}`);
   const extra = Object.keys(values).filter((k) => values[k] !== undefined && !ALLOWED.has(k));
   if (extra.length > 0) return err(`${extra.map((k) => `--${k}`).join(' ')} cannot be used with --nats; allowed: ${[...ALLOWED].map((k) => `--${k}`).join(' ')}`);
@@ -63,6 +104,8 @@ export async function runNatsDemo(values: NatsDemoFlags): Promise<number> {
   if (values.board !== true && (values['board-port'] ?? values['board-host'] ?? values.token) !== undefined) return err('--board-port, --board-host and --token need --board');
   const boardFlags = checkBoardFlags({ port: values['board-port'], host: values['board-host'], token: values.token, portFlag: '--board-port' }, 'ringkit demo');
   if ('code' in boardFlags) return boardFlags.code;
+  const connection = connectionOf(values);
+  if (typeof connection === 'string') return err(connection);
   let nats: typeof import('@ringkit/nats');
   try {
     nats = await import('@ringkit/nats');
@@ -80,7 +123,7 @@ export async function runNatsDemo(values: NatsDemoFlags): Promise<number> {
   process.stderr.write(`fizzbuzz ${part} part on ${values.nats} (stream FIZZBUZZ, subjects fizzbuzz.run, fizzbuzz.heartbeat and fizzbuzz.generator)\n`);
   let demo;
   try {
-    demo = await nats.startSplitDemo({ part, servers: values.nats, onEvent, ...(beats === undefined ? {} : { beats }), ...(rateMs === undefined ? {} : { rateMs }), ...(capacity === undefined ? {} : { capacity }) });
+    demo = await nats.startSplitDemo({ part, servers: values.nats, connection, onEvent, ...(beats === undefined ? {} : { beats }), ...(rateMs === undefined ? {} : { rateMs }), ...(capacity === undefined ? {} : { capacity }) });
   } catch (e) {
     return err((e as Error).message, 1);
   }
