@@ -265,8 +265,10 @@
       if (opened) setStatus('offline');
       // Refused before opening: tell "needs a login" (a restart with a new token) from "down".
       fetch('auth/status', { cache: 'no-store', credentials: 'same-origin' })
-        .then(function (r) { return r.json(); })
-        .then(function (s) { setStatus(s.authorised ? 'offline' : 'login'); })
+        // Only a real answer saying "not authorised" means a new login: a closing server answers
+        // 503 on kept-alive connections, and that is "down".
+        .then(function (r) { return r.ok ? r.json() : { authorised: true }; })
+        .then(function (s) { setStatus(s.authorised === false ? 'login' : 'offline'); })
         .catch(function () { setStatus('offline'); })
         .then(function () { setTimeout(connect, delay); });
     };

@@ -122,6 +122,33 @@ describe('live reconfiguration in a real browser', () => {
     }
   });
 
+  test('a server that answers 503 while closing reads as offline, not as "login needed"', async () => {
+    // Fastify answers 503 to requests on kept-alive connections while it closes: the page's
+    // status probe got that 503 (not a "not authorised" answer) and showed "login needed".
+    const { board } = await startBoard();
+    const ctx = await browser.newContext();
+    try {
+      const page = await ctx.newPage();
+      await page.goto(board.loginUrl());
+      await page.waitForSelector('#connection-status[data-state="live"]');
+      let probes = 0;
+      await page.route('**/auth/status', (route) => {
+        probes++;
+        return route.fulfill({ status: 503, contentType: 'application/json', body: '{"statusCode":503,"error":"Service Unavailable","message":"Service Unavailable"}' });
+      });
+      await board.close();
+      await page.waitForFunction(() => document.querySelector<HTMLElement>('#connection-status')?.dataset.state === 'offline', undefined, { timeout: 10_000 });
+      const until = Date.now() + 10_000;
+      while (probes < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(probes >= 2, `the page probed auth/status ${probes} times`);
+      await new Promise((r) => setTimeout(r, 200)); // the last probe's answer handled
+      const state = await page.evaluate(() => { const el = document.querySelector<HTMLElement>('#connection-status'); return `${el?.dataset.state}: ${el?.textContent}`; });
+      assert.equal(state, 'offline: offline — reconnecting');
+    } finally {
+      await ctx.close();
+    }
+  });
+
   test('tablet and phone: 375 px and iPad viewports fit, taps work, focus stays on the activated tab, FontAwesome draws', async (t) => {
     const { board } = await startBoard();
     try {

@@ -38,3 +38,4 @@ export {
   type SlotPoolOptions, type WritableSlot, type SlotHandle, type SlotPoolStats, type WhenFull,
   type SlotPoolParticipation, type SlotPoolRecoveryReport,
 } from './slot-pool.js';
+export { SLOT_POOL_STEP, setSlotPoolStepHook, type SlotPoolStepHook, type SlotPoolOperation } from './slot-pool-steps.js';

@@ -7,6 +7,7 @@ import { placeRegion, type PlacementOptions } from './region.js';
 import { optionsObject, orDefault, resolveParticipation, type ParticipationOptions } from './ring-mode.js';
 import { revivable } from './ring-buffer.js';
 import { describe } from './schema.js';
+import { SLOT_POOL_STEP, slotPoolStep, type SlotPoolOperation } from './slot-pool-steps.js';
 import { checkWait, checkWaitOptions, deadlineOf, MAX_SLEEP_MS, resolveWaitStrategy, signalAll, sleepMs, type WaitOptions, type WaitStrategy, type WaitStrategyOption } from './wait-strategy.js';
 
 /*
@@ -29,7 +30,17 @@ import { checkWait, checkWaitOptions, deadlineOf, MAX_SLEEP_MS, resolveWaitStrat
  *                         (PRODUCER: the owner took the slot for writing and keeps the producer's
  *                         reference; HANDED: it holds the producer's reference handed to it with
  *                         `view`; READERS: its acquires). A word of an older generation is stale.
- *        D  DATA          slot count × stride (slot bytes rounded up to 128)
+ *        L  LOCKS         slot count × 16 bytes (L = R + 4 × holders × slot count, rounded up to
+ *                         128; only with holders), per slot:
+ *                           +0  LOCK     Int32: 0, or the tag of the object changing the slot
+ *                                        (its owner, -1 for an object without one)
+ *                           +4  J_STATE  Int32: the STATE word before the change
+ *                           +8  J_ROW    Int32: 0 nothing journaled, r + 2: STATE and row r's
+ *                                        hold word of this slot (a change of STATE alone is
+ *                                        not journaled: it is made or not)
+ *                           +12 J_HOLD   Int32: that hold word before the change
+ *        D  DATA          slot count × stride (slot bytes rounded up to 128; D = L + 16 × slot
+ *                         count rounded up to 128, or R with no holders)
  *
  * STATE = generation << 12 | READERS << 4 | HANDED << 3 | PRODUCER << 2 | PHASE, moved only by
  * compare-and-swap, so a state change and a generation check are one atomic step:
@@ -46,8 +57,12 @@ import { checkWait, checkWaitOptions, deadlineOf, MAX_SLEEP_MS, resolveWaitStrat
  * with the handle), or — a release on a reader's behalf — a reader's. The generation (20 bits, wraps) is bumped each time the slot
  * is taken for writing: a handle from an earlier use no longer matches.
  * A pool object with an `owner` tag (pools created with `holders`) also records its references
- * in its owner's hold row, after each state change, so `recover(owner)` can drop exactly the
- * references of a dead thread or process (a kill between the two steps leaks that one slot).
+ * in its owner's hold row, so `recover(owner)` can drop exactly the references of a dead thread
+ * or process. In a pool with holders every change of a slot (by any object, owned or not) is
+ * one step under the slot's LOCK: lock, journal (J_STATE, J_HOLD, then J_ROW), STATE, hold word,
+ * clear J_ROW, unlock (a change of STATE alone: lock, STATE, unlock). Killed anywhere in it, the change is either not begun (J_ROW
+ * 0) or rolled back from the journal by `recover` of the lock's owner, so STATE and the hold
+ * rows always agree: recovery is exact at every kill point. Without holders nothing is locked.
  */
 const STATE_BITS = 12;
 const STATE_MASK = (1 << STATE_BITS) - 1;
@@ -63,9 +78,14 @@ export const SLOT_STATE = { free: 0, writing: 1, ready: 2 } as const;
 /** Most readers one slot may have at once. */
 export const MAX_SLOT_READERS = READERS_MASK >>> READER_SHIFT;
 const SLOT_ENTRY_WORDS = 4;
+const LOCK_ENTRY_WORDS = 4;
+/** Offsets in a slot's LOCKS entry. */
+const J_STATE = 1;
+const J_ROW = 2;
+const J_HOLD = 3;
 const COUNTER = { bytesWritten: 0, bytesRead: 1, allocations: 2, overwrites: 3, full: 4 } as const;
 /** Most hold rows (owners recorded at once) a pool may have. */
-export const MAX_SLOT_POOL_HOLDERS = 64;
+export const MAX_SLOT_POOL_HOLDERS = 1024;
 
 /** What `allocate` does when no slot is free. */
 export type WhenFull = 'wait' | 'fail' | 'overwrite';
@@ -88,7 +108,9 @@ export interface SlotPoolOptions extends PlacementOptions {
   /**
    * Hold rows: how many owners (threads or processes, see `owner`) may record their references
    * at once, so that `recover(owner)` can free a dead one's slots. An integer in
-   * [0, {@link MAX_SLOT_POOL_HOLDERS}]; 0 (default) records nothing. Costs 4 × slotCount bytes per row.
+   * [0, {@link MAX_SLOT_POOL_HOLDERS}]; 0 (default) records nothing. Costs 4 × slotCount bytes per row,
+   * plus 16 bytes per slot for the slot locks every change then takes (so that `recover` is exact
+   * wherever an owner was killed).
    */
   holders?: number;
 }
@@ -147,7 +169,7 @@ export class StaleSlotError extends InvalidStateError {
 revivable(StaleSlotError, 'StaleSlotError', 'ERR_STALE_SLOT');
 
 function parseSchema(text: string, lossy: boolean): { slotBytes: number; whenFull: WhenFull; holders: number } {
-  const m = /^slotBytes=([1-9][0-9]{0,9}),whenFull=(wait|fail|overwrite)(?:,holders=([1-9][0-9]?))?$/.exec(text);
+  const m = /^slotBytes=([1-9][0-9]{0,9}),whenFull=(wait|fail|overwrite)(?:,holders=([1-9][0-9]{0,3}))?$/.exec(text);
   if (m === null) throw new LayoutMismatchError('schema', `not a slot pool description: schema=${describe(text)}`);
   const slotBytes = Number(m[1]);
   if (slotBytes > 2 ** 30) throw new LayoutMismatchError('schema', `corrupt slot pool description (slotBytes above 2^30): schema=${describe(text)}`);
@@ -183,15 +205,16 @@ function checkPoolOptions(options: Pick<SlotPoolOptions, 'slotBytes' | 'slotCoun
   return { slotBytes, slotCount, whenFull, holders };
 }
 
-interface Geometry { ctlOffset: number; holdersOffset: number; holdsOffset: number; dataOffset: number; stride: number; byteLength: number }
+interface Geometry { ctlOffset: number; holdersOffset: number; holdsOffset: number; locksOffset: number; dataOffset: number; stride: number; byteLength: number }
 
 function geometry(slotBytes: number, slotCount: number, holders: number, schema: string): Geometry {
   const ctlOffset = alignTo(SCHEMA_OFFSET + schemaByteLength(schema), BLOCK_LENGTH);
   const holdersOffset = alignTo(ctlOffset + 512 + slotCount * SLOT_ENTRY_WORDS * 4, BLOCK_LENGTH);
   const holdsOffset = alignTo(holdersOffset + 4 * holders, BLOCK_LENGTH);
-  const dataOffset = alignTo(holdsOffset + 4 * holders * slotCount, BLOCK_LENGTH);
+  const locksOffset = alignTo(holdsOffset + 4 * holders * slotCount, BLOCK_LENGTH);
+  const dataOffset = holders === 0 ? locksOffset : alignTo(locksOffset + 4 * LOCK_ENTRY_WORDS * slotCount, BLOCK_LENGTH);
   const stride = alignTo(slotBytes, BLOCK_LENGTH);
-  return { ctlOffset, holdersOffset, holdsOffset, dataOffset, stride, byteLength: dataOffset + stride * slotCount };
+  return { ctlOffset, holdersOffset, holdsOffset, locksOffset, dataOffset, stride, byteLength: dataOffset + stride * slotCount };
 }
 
 /**
@@ -221,7 +244,13 @@ export class SlotPool {
   readonly owner: number;
   private readonly holdersIndex: number;
   private readonly holdsIndex: number;
-  /** Index in `ctl` of this owner's hold row (slot 0), or -1. */
+  /** Index in `ctl` of slot 0's LOCKS entry (pools with holders). */
+  private readonly locksIndex: number;
+  /** True in a pool with holders: every slot change is journaled under the slot's lock. */
+  private readonly recorded: boolean;
+  /** What this object writes in a LOCK word: its owner tag, or -1. */
+  private readonly lockTag: number;
+  /** This owner's hold row number, or -1. */
   private readonly row: number;
   private readonly watchdog: (() => void) | undefined;
   private lastWatch = 0;
@@ -253,6 +282,9 @@ export class SlotPool {
     this.watchdog = watchdog;
     this.holdersIndex = (g.holdersOffset - g.ctlOffset) >> 2;
     this.holdsIndex = (g.holdsOffset - g.ctlOffset) >> 2;
+    this.locksIndex = (g.locksOffset - g.ctlOffset) >> 2;
+    this.recorded = holders > 0;
+    this.lockTag = owner === 0 ? -1 : owner;
     this.row = owner === 0 ? -1 : this.claimRow(owner);
   }
 
@@ -264,55 +296,135 @@ export class SlotPool {
     if (this.holders === 0) throw new InvalidArgumentError(`options.owner needs a pool created with holders (hold rows to record references in): this pool has holders=0`);
     const ctl = this.ctl;
     for (let attempt = 0; attempt < 2; attempt++) {
-      for (let r = 0; r < this.holders; r++) if (Atomics.load(ctl, this.holdersIndex + r) === owner) return this.holdsIndex + r * this.slotCount;
+      for (let r = 0; r < this.holders; r++) if (Atomics.load(ctl, this.holdersIndex + r) === owner) return r;
       for (let r = 0; r < this.holders; r++) {
-        if (Atomics.compareExchange(ctl, this.holdersIndex + r, 0, owner) === 0) return this.holdsIndex + r * this.slotCount;
+        if (Atomics.compareExchange(ctl, this.holdersIndex + r, 0, owner) === 0) return r;
       }
     }
     throw new CapacityError(`every hold row of the slot pool is taken (holders=${this.holders}): recover(owner) a dead owner to free its row`);
   }
 
-  /** Adds `add` (READER_ONE, PRODUCER, HANDED) to this owner's hold of `slot`'s use `generation`. */
-  private hold(slot: number, generation: number, add: number): void {
-    const row = this.row;
-    if (row < 0) return;
-    const ctl = this.ctl;
-    for (;;) {
-      const h = Atomics.load(ctl, row + slot);
-      const base = h >>> STATE_BITS === generation ? h : generation << STATE_BITS;
-      const next = add === READER_ONE ? base + READER_ONE : base | add;
-      if (Atomics.compareExchange(ctl, row + slot, h, next) === h) return;
-    }
+  /** Index in `ctl` of row `row`'s hold word of `slot`. */
+  private holdIndex(row: number, slot: number): number {
+    return this.holdsIndex + row * this.slotCount + slot;
+  }
+
+  /** This owner's hold word of `slot`'s use `generation` with `add` (READER_ONE, PRODUCER, HANDED) added. Under the slot's lock. */
+  private heldWith(slot: number, generation: number, add: number): number {
+    const h = Atomics.load(this.ctl, this.holdIndex(this.row, slot));
+    const base = h >>> STATE_BITS === generation ? h : generation << STATE_BITS;
+    return add === READER_ONE ? base + READER_ONE : base | add;
   }
 
   /**
-   * Takes `what` (READER_ONE, PRODUCER, HANDED) off the hold of `slot`'s use `generation`: this
-   * owner's row if it has it, else the first row that does (a release on another's behalf).
+   * The row whose hold of `slot`'s use `generation` loses `what` (READER_ONE, PRODUCER, HANDED):
+   * this owner's if it has it, else the first row that does (a release on another's behalf);
+   * -1 when no row has it. Under the slot's lock.
    */
-  private unhold(slot: number, generation: number, what: number): void {
-    if (this.holders === 0) return;
-    if (this.row >= 0 && this.unholdIn(this.row, slot, generation, what)) return;
-    for (let r = 0; r < this.holders; r++) {
-      if (this.unholdIn(this.holdsIndex + r * this.slotCount, slot, generation, what)) return;
-    }
+  private holderOf(slot: number, generation: number, what: number): number {
+    if (this.row >= 0 && this.holds(this.row, slot, generation, what)) return this.row;
+    for (let r = 0; r < this.holders; r++) if (this.holds(r, slot, generation, what)) return r;
+    return -1;
   }
 
-  private unholdIn(row: number, slot: number, generation: number, what: number): boolean {
+  private holds(row: number, slot: number, generation: number, what: number): boolean {
+    const h = Atomics.load(this.ctl, this.holdIndex(row, slot));
+    return h >>> STATE_BITS === generation && (what === READER_ONE ? (h & READERS_MASK) !== 0 : (h & what) !== 0);
+  }
+
+  /** Index in `ctl` of `slot`'s LOCKS entry. */
+  private lockIndex(slot: number): number {
+    return this.locksIndex + slot * LOCK_ENTRY_WORDS;
+  }
+
+  /**
+   * Takes `slot`'s lock (pools with holders), waiting while another object changes the slot: a
+   * few instructions, unless that object died there; then it waits for `recover` of its owner
+   * (spins, then sleeps 1 ms at a time, calling the watchdog, which is where dead owners are found).
+   */
+  private lock(operation: SlotPoolOperation, slot: number): void {
     const ctl = this.ctl;
-    for (;;) {
-      const h = Atomics.load(ctl, row + slot);
-      if (h >>> STATE_BITS !== generation || (what === READER_ONE ? (h & READERS_MASK) === 0 : (h & what) === 0)) return false;
-      const next = what === READER_ONE ? h - READER_ONE : h & ~what;
-      if (Atomics.compareExchange(ctl, row + slot, h, next) === h) return true;
+    const j = this.lockIndex(slot);
+    for (let tries = 0; ; tries++) {
+      const holder = Atomics.compareExchange(ctl, j, 0, this.lockTag);
+      if (holder === 0) break;
+      if (tries >= this.strategy.spinTries && this.strategy.kind !== 'busySpin') {
+        this.watch();
+        this.strategy.waiter.wait(ctl, j, holder, 1);
+      }
     }
+    slotPoolStep(operation, SLOT_POOL_STEP.locked, slot);
+  }
+
+  /** Takes `slot`'s lock if nobody has it. */
+  private tryLock(operation: SlotPoolOperation, slot: number): boolean {
+    if (Atomics.compareExchange(this.ctl, this.lockIndex(slot), 0, this.lockTag) !== 0) return false;
+    slotPoolStep(operation, SLOT_POOL_STEP.locked, slot);
+    return true;
+  }
+
+  /** Drops `slot`'s lock without a change. */
+  private unlock(slot: number): void {
+    Atomics.store(this.ctl, this.lockIndex(slot), 0);
+  }
+
+  /**
+   * Applies one change of `slot` under its lock: STATE becomes `next` and, for `row` >= 0, that
+   * row's hold word of the slot becomes `hold`, journaled first; then drops the lock. Killed at
+   * any step, the change is not begun (journal empty) or is rolled back by `recover` of this
+   * object's owner. A change of STATE alone (`row` < 0) needs no journal: it is made or not.
+   */
+  private commit(operation: SlotPoolOperation, slot: number, next: number, row: number, hold: number): void {
+    const ctl = this.ctl;
+    const i = this.stateIndex(slot);
+    const j = this.lockIndex(slot);
+    const h = row < 0 ? -1 : this.holdIndex(row, slot);
+    if (h >= 0) {
+      // Plain writes: the J_ROW store publishes them (and a recoverer reads them after loading J_ROW).
+      ctl[j + J_STATE] = Atomics.load(ctl, i);
+      ctl[j + J_HOLD] = ctl[h]!;
+      Atomics.store(ctl, j + J_ROW, row + 2); // the journal is valid from here
+    }
+    slotPoolStep(operation, SLOT_POOL_STEP.journaled, slot);
+    Atomics.store(ctl, i, next);
+    slotPoolStep(operation, SLOT_POOL_STEP.state, slot);
+    if (h >= 0) ctl[h] = hold; // hold words are read and written only under the slot's lock
+    slotPoolStep(operation, SLOT_POOL_STEP.held, slot);
+    if (h >= 0) Atomics.store(ctl, j + J_ROW, 0);
+    slotPoolStep(operation, SLOT_POOL_STEP.cleared, slot);
+    Atomics.store(ctl, j, 0);
+  }
+
+  /**
+   * If `slot`'s lock is held by the dead `owner`: takes it over, restores what its journal says
+   * (STATE and the hold word) if a change was half-done, and drops it. Idempotent: a recoverer
+   * killed here leaves the journal for its own recoverer to restore again.
+   */
+  private rollBack(owner: number, slot: number): void {
+    const ctl = this.ctl;
+    const j = this.lockIndex(slot);
+    if (Atomics.compareExchange(ctl, j, owner, this.lockTag) !== owner) return;
+    slotPoolStep('recover', SLOT_POOL_STEP.locked, slot);
+    const journaled = Atomics.load(ctl, j + J_ROW);
+    if (journaled >= 2) {
+      Atomics.store(ctl, this.stateIndex(slot), ctl[j + J_STATE]!);
+      ctl[this.holdIndex(journaled - 2, slot)] = ctl[j + J_HOLD]!;
+      Atomics.store(ctl, j + J_ROW, 0);
+    }
+    Atomics.store(ctl, j, 0);
   }
 
   /**
    * Drops every reference the dead thread or process `owner` held, from its hold row: aborts the
    * slots it was writing, drops its producer references on READY slots (unless handed over to a
    * reader with `view`), the handed-over references it took with `view`, and its acquires; wakes
-   * `allocate` waiters when slots came free; frees the row. Call it only for an owner that is
-   * gone (a live one's handles become stale). A pool without holders, or an owner with no row: nothing.
+   * `allocate` waiters when slots came free; frees the row. Exact wherever the owner was killed:
+   * a slot change it left half-done under a slot's lock is rolled back first (from the slot's
+   * journal), so nothing leaks and nothing is dropped twice. Call it only for an owner that is
+   * gone (a live one's handles become stale). Waits while another object changes a slot (if that
+   * one is dead too, its owner's `recover` must run: the watchdog is called meanwhile). Calling it
+   * again for the same owner (a recoverer killed half-way) finishes the job. A pool without
+   * holders, or an owner with no row: nothing.
    * `options.keepProducers`: leave its producer references on READY slots (an owner that exits
    * cleanly while the handles it sent are on their way: the reader they reach releases them).
    * @throws {@link InvalidArgumentError} for an owner outside [1, 2^31 - 1].
@@ -325,53 +437,55 @@ export class SlotPool {
     if (typeof keepProducers !== 'boolean') throw new InvalidArgumentError(`options.keepProducers must be a boolean: keepProducers=${describe(keepProducers)}`);
     const ctl = this.ctl;
     const tally = { writing: 0, producers: 0, readers: 0, freed: 0 };
+    if (!this.recorded) return { owner, ...tally };
+    // First the changes it left half-done under a lock: afterwards STATE and every row agree.
+    for (let slot = 0; slot < this.slotCount; slot++) this.rollBack(owner, slot);
     // Every row of the owner (two objects of one owner attaching at once may each take one).
     for (let r = 0; r < this.holders; r++) {
       if (Atomics.load(ctl, this.holdersIndex + r) !== owner) continue;
-      this.recoverRow(this.holdsIndex + r * this.slotCount, keepProducers, tally);
+      for (let slot = 0; slot < this.slotCount; slot++) this.recoverHold(r, slot, keepProducers, tally);
       Atomics.compareExchange(ctl, this.holdersIndex + r, owner, 0);
     }
     if (tally.freed > 0 && Atomics.load(ctl, SlotPool.FREE_WAITERS) !== 0) signalAll(this.strategy.waiter, ctl, SlotPool.FREE_SIGNAL);
     return { owner, ...tally };
   }
 
-  /** Drops the references recorded in one hold row (clearing it), counting them in `tally`. */
-  private recoverRow(row: number, keepProducers: boolean, tally: { writing: number; producers: number; readers: number; freed: number }): void {
+  /**
+   * Drops the references row `row` records of `slot` and clears its hold word, counting them in
+   * `tally`: one journaled change under the slot's lock (taken even for an empty word, so no
+   * half-done change of another object is pending while the row is read).
+   */
+  private recoverHold(row: number, slot: number, keepProducers: boolean, tally: { writing: number; producers: number; readers: number; freed: number }): void {
     const ctl = this.ctl;
-    for (let slot = 0; slot < this.slotCount; slot++) {
-      const h = Atomics.exchange(ctl, row + slot, 0);
-      if (h === 0) continue;
-      const index = this.stateIndex(slot);
-      for (;;) {
-        const word = Atomics.load(ctl, index);
-        if (word >>> STATE_BITS !== h >>> STATE_BITS) break; // reused since: nothing of this owner's left
-        const phase = word & PHASE_MASK;
-        let next = word;
-        let w = 0;
-        let p = 0;
-        let r = 0;
-        if (phase === SLOT_STATE.writing) {
-          if ((h & PRODUCER) === 0) break;
+    this.lock('recover', slot);
+    const h = Atomics.load(ctl, this.holdIndex(row, slot));
+    const word = Atomics.load(ctl, this.stateIndex(slot));
+    let next = word;
+    if (h !== 0 && word >>> STATE_BITS === h >>> STATE_BITS) { // else reused since: nothing of this owner's left
+      const phase = word & PHASE_MASK;
+      if (phase === SLOT_STATE.writing) {
+        if ((h & PRODUCER) !== 0) {
           next = word & ~STATE_MASK;
-          w = 1;
-        } else if (phase === SLOT_STATE.ready) {
-          if ((word & PRODUCER) !== 0 && ((h & HANDED) !== 0 ? (word & HANDED) !== 0 : !keepProducers && (h & PRODUCER) !== 0 && (word & HANDED) === 0)) {
-            next &= ~(PRODUCER | HANDED);
-            p = 1;
-          }
-          r = Math.min((h & READERS_MASK) >>> READER_SHIFT, (word & READERS_MASK) >>> READER_SHIFT);
-          next -= r * READER_ONE;
-          if ((next & (PRODUCER | READERS_MASK)) === 0) next &= ~STATE_MASK;
+          tally.writing++;
         }
-        if (next === word) break;
-        if (Atomics.compareExchange(ctl, index, word, next) !== word) continue;
-        tally.writing += w;
-        tally.producers += p;
+      } else if (phase === SLOT_STATE.ready) {
+        if ((word & PRODUCER) !== 0 && ((h & HANDED) !== 0 ? (word & HANDED) !== 0 : !keepProducers && (h & PRODUCER) !== 0 && (word & HANDED) === 0)) {
+          next &= ~(PRODUCER | HANDED);
+          tally.producers++;
+        }
+        // The rows agree with STATE, so the row's acquires are all there (min() only guards a corrupt row).
+        const r = Math.min((h & READERS_MASK) >>> READER_SHIFT, (word & READERS_MASK) >>> READER_SHIFT);
+        next -= r * READER_ONE;
         tally.readers += r;
-        if ((next & PHASE_MASK) === SLOT_STATE.free) tally.freed++;
-        break;
+        if ((next & (PRODUCER | READERS_MASK)) === 0) next &= ~STATE_MASK;
       }
     }
+    if (h === 0) {
+      this.unlock(slot);
+      return;
+    }
+    if (next !== word && (next & PHASE_MASK) === SLOT_STATE.free) tally.freed++;
+    this.commit('recover', slot, next, row, 0);
   }
 
   /** Creates a pool in a new `SharedArrayBuffer`. @throws {@link InvalidArgumentError} naming the bad option. */
@@ -418,12 +532,24 @@ export class SlotPool {
     }
   }
 
-  /** Takes `slot` from `word` to WRITING with the next generation; returns the writable slot or null if the CAS lost. */
+  /**
+   * Takes `slot` from `word` to WRITING with the next generation; returns the writable slot, or
+   * null if the slot changed meanwhile (or, with holders, another object is changing it).
+   */
   private take(slot: number, word: number): WritableSlot | null {
     const generation = ((word >>> STATE_BITS) + 1) & GENERATION_MASK;
     const index = this.stateIndex(slot);
-    if (Atomics.compareExchange(this.ctl, index, word, (generation << STATE_BITS) | SLOT_STATE.writing) !== word) return null;
-    this.hold(slot, generation, PRODUCER);
+    const next = (generation << STATE_BITS) | SLOT_STATE.writing;
+    if (this.recorded) {
+      if (!this.tryLock('allocate', slot)) return null;
+      if (Atomics.load(this.ctl, index) !== word) {
+        this.unlock(slot);
+        return null;
+      }
+      this.commit('allocate', slot, next, this.row, this.row < 0 ? 0 : (generation << STATE_BITS) | PRODUCER);
+    } else if (Atomics.compareExchange(this.ctl, index, word, next) !== word) {
+      return null;
+    }
     Atomics.store(this.ctl, index + 2, Atomics.add(this.ctl, SlotPool.NEXT, 1)); // AGE
     this.count(COUNTER.allocations, 1);
     const start = slot * this.stride;
@@ -463,6 +589,7 @@ export class SlotPool {
         const word = Atomics.load(ctl, this.stateIndex(slot));
         // READY, no reader and nothing handed over: at most the producer's own reference goes with it.
         if ((word & (PHASE_MASK | HANDED | READERS_MASK)) !== SLOT_STATE.ready) continue;
+        if (this.recorded && Atomics.load(ctl, this.lockIndex(slot)) !== 0) continue; // being changed
         const age = Atomics.load(ctl, this.stateIndex(slot) + 2);
         if (oldest < 0 || ((age - oldestAge) | 0) < 0) {
           oldest = slot;
@@ -532,9 +659,20 @@ export class SlotPool {
     if (Atomics.load(this.ctl, index) !== writing) {
       throw new StaleSlotError(`markReady on a slot that is not being written by this handle: slot=${slot.slot}, generation=${describe(slot.generation)}`);
     }
-    Atomics.store(this.ctl, index + 1, length);
-    if (Atomics.compareExchange(this.ctl, index, writing, (slot.generation << STATE_BITS) | PRODUCER | SLOT_STATE.ready) !== writing) {
-      throw new StaleSlotError(`markReady on a slot that is not being written by this handle: slot=${slot.slot}, generation=${slot.generation}`);
+    const ready = (slot.generation << STATE_BITS) | PRODUCER | SLOT_STATE.ready;
+    if (this.recorded) {
+      this.lock('markReady', slot.slot);
+      if (Atomics.load(this.ctl, index) !== writing) {
+        this.unlock(slot.slot);
+        throw new StaleSlotError(`markReady on a slot that is not being written by this handle: slot=${slot.slot}, generation=${slot.generation}`);
+      }
+      Atomics.store(this.ctl, index + 1, length);
+      this.commit('markReady', slot.slot, ready, -1, 0); // the hold word says PRODUCER in both phases
+    } else {
+      Atomics.store(this.ctl, index + 1, length);
+      if (Atomics.compareExchange(this.ctl, index, writing, ready) !== writing) {
+        throw new StaleSlotError(`markReady on a slot that is not being written by this handle: slot=${slot.slot}, generation=${slot.generation}`);
+      }
     }
     this.count(COUNTER.bytesWritten, length);
     this.remember(this.produced, slot);
@@ -577,17 +715,25 @@ export class SlotPool {
     const index = this.stateIndex(this.checkHandle(handle, 'acquire'));
     const ctl = this.ctl;
     for (;;) {
+      if (this.recorded) this.lock('acquire', handle.slot);
       const word = Atomics.load(ctl, index);
       if (word >>> STATE_BITS !== handle.generation || (word & PHASE_MASK) !== SLOT_STATE.ready) {
+        if (this.recorded) this.unlock(handle.slot);
         throw new StaleSlotError(
           `the slot was reused or freed since this handle was made: slot=${handle.slot}, handle generation=${describe(handle.generation)}, ` +
           `slot generation=${word >>> STATE_BITS}, phase=${word & PHASE_MASK}`,
         );
       }
-      if ((word & READERS_MASK) === READERS_MASK) throw new CapacityError(`too many readers on one slot (at most ${MAX_SLOT_READERS}): slot=${handle.slot}`);
+      if ((word & READERS_MASK) === READERS_MASK) {
+        if (this.recorded) this.unlock(handle.slot);
+        throw new CapacityError(`too many readers on one slot (at most ${MAX_SLOT_READERS}): slot=${handle.slot}`);
+      }
+      if (this.recorded) {
+        this.commit('acquire', handle.slot, word + READER_ONE, this.row, this.row < 0 ? 0 : this.heldWith(handle.slot, handle.generation, READER_ONE));
+        break;
+      }
       if (Atomics.compareExchange(ctl, index, word, word + READER_ONE) === word) break;
     }
-    this.hold(handle.slot, handle.generation, READER_ONE);
     const key = this.heldKey(handle);
     this.acquired.set(key, (this.acquired.get(key) ?? 0) + 1);
     if (this.acquired.size > 4 * this.slotCount) {
@@ -613,16 +759,22 @@ export class SlotPool {
     const index = this.stateIndex(this.checkHandle(handle, 'view'));
     const ctl = this.ctl;
     for (;;) {
+      if (this.recorded) this.lock('view', handle.slot);
       const word = Atomics.load(ctl, index);
       if (word >>> STATE_BITS !== handle.generation || (word & PHASE_MASK) !== SLOT_STATE.ready) {
+        if (this.recorded) this.unlock(handle.slot);
         throw new StaleSlotError(`the slot was reused or freed since this handle was made: slot=${handle.slot}, handle generation=${describe(handle.generation)}, slot generation=${word >>> STATE_BITS}`);
       }
       // The producer's reference came with the handle: mark it handed over, so no overwrite takes the slot.
-      if ((word & PRODUCER) === 0 || (word & HANDED) !== 0) break;
-      if (Atomics.compareExchange(ctl, index, word, word | HANDED) === word) {
-        this.hold(handle.slot, handle.generation, HANDED);
+      if ((word & PRODUCER) === 0 || (word & HANDED) !== 0) {
+        if (this.recorded) this.unlock(handle.slot);
         break;
       }
+      if (this.recorded) {
+        this.commit('view', handle.slot, word | HANDED, this.row, this.row < 0 ? 0 : this.heldWith(handle.slot, handle.generation, HANDED));
+        break;
+      }
+      if (Atomics.compareExchange(ctl, index, word, word | HANDED) === word) break;
     }
     return this.dataOf(handle.slot);
   }
@@ -639,12 +791,17 @@ export class SlotPool {
     const mine = this.acquired.get(key) ?? 0;
     const produced = this.produced.has(key);
     for (;;) {
+      if (this.recorded) this.lock('release', handle.slot);
       const word = Atomics.load(ctl, index);
       if (word >>> STATE_BITS !== handle.generation) {
+        if (this.recorded) this.unlock(handle.slot);
         throw new StaleSlotError(`release of a reused slot (nothing released): slot=${handle.slot}, handle generation=${describe(handle.generation)}, slot generation=${word >>> STATE_BITS}`);
       }
       const phase = word & PHASE_MASK;
-      if (phase === SLOT_STATE.free) return;
+      if (phase === SLOT_STATE.free) {
+        if (this.recorded) this.unlock(handle.slot);
+        return;
+      }
       let nextWord: number;
       let dropped = 0; // 1: this object's producer reference, 2: one of its acquires
       let held: number; // what the hold rows lose
@@ -667,8 +824,13 @@ export class SlotPool {
         held = READER_ONE;
       }
       if ((nextWord & (PRODUCER | READERS_MASK)) === 0) nextWord &= ~STATE_MASK; // no reference left: FREE
-      if (Atomics.compareExchange(ctl, index, word, nextWord) !== word) continue;
-      this.unhold(handle.slot, handle.generation, held);
+      if (this.recorded) {
+        const row = this.holderOf(handle.slot, handle.generation, held);
+        const h = row < 0 ? 0 : Atomics.load(ctl, this.holdIndex(row, handle.slot));
+        this.commit('release', handle.slot, nextWord, row, held === READER_ONE ? h - READER_ONE : h & ~held);
+      } else if (Atomics.compareExchange(ctl, index, word, nextWord) !== word) {
+        continue;
+      }
       if (dropped === 1) this.produced.delete(key);
       else if (dropped === 2) {
         if (mine === 1) this.acquired.delete(key);

@@ -2,7 +2,7 @@ import { describe, InvalidArgumentError, InvalidStateError, LayoutMismatchError,
 import { addon } from './addon.js';
 import { SegmentExistsError, SegmentNotFoundError } from './errors.js';
 import { futexWaiter, type FutexWaiter } from './futex-waiter.js';
-import { DATA_OFFSET, SegmentHeader, STATE_WORD, type SegmentKind } from './header.js';
+import { dataOffsetFor, DEFAULT_MAX_PROCESSES, HEADER_BYTES, MAX_PROCESSES, SegmentHeader, STATE_WORD, type SegmentKind } from './header.js';
 import { ownStartTime, processAlive } from './proc.js';
 import { ProcessTable, type ProcessEntry } from './process-table.js';
 import { Segment } from './segment.js';
@@ -19,6 +19,13 @@ export interface SharedOptions {
   deadConsumers?: 'evict' | 'keep';
   /** How long `open` waits for a segment another process is still creating. Defaults to 2000 ms. */
   openTimeoutMs?: number;
+  /**
+   * Entries of the segment's process table: how many processes may be attached at once (threads
+   * of a process share one entry). An integer in [1, {@link MAX_PROCESSES} = 1024]; defaults to
+   * {@link DEFAULT_MAX_PROCESSES} = 64. Set at create (48 bytes an entry; a slot pool also keeps
+   * one hold row of 4 × slotCount bytes per entry); given to `open`, it is checked.
+   */
+  maxProcesses?: number;
 }
 
 /** How a named structure is reached. */
@@ -27,8 +34,8 @@ export type Establish = 'create' | 'open' | 'openOrCreate';
 /** A structure's recipe for {@link establish}. */
 export interface Recipe<T> {
   kind: SegmentKind;
-  /** Bytes of the structure (create, openOrCreate), from its options: computed before anything is created. */
-  dataLength?: number;
+  /** Bytes of the structure (create, openOrCreate), from its options and the table's size: computed before anything is created. */
+  dataLength?: (maxProcesses: number) => number;
   /** Slots or bytes, for `shm ls`. */
   capacity?: number;
   /** Builds the structure in a new segment. */
@@ -46,14 +53,16 @@ export interface Recipe<T> {
 export class Attachment {
   readonly segment: Segment;
   readonly header: SegmentHeader;
-  readonly table: ProcessTable;
   readonly waiter: FutexWaiter;
   readonly keepConsumers: boolean;
   owner = 0;
   private entry = -1;
   private recoverOwner: ((owner: number, closing: boolean) => void) | undefined;
+  /** Before {@link bind}: builds a structure object without an owner, to recover dead processes whose entries a full table needs. */
+  private provisional: (() => (owner: number, closing: boolean) => void) | undefined;
   private closed = false;
   private lastSweep = 0;
+  private processTable: ProcessTable | undefined;
   /** Core's watchdog hook: blocked waiters call it (at most every 50 ms); it must not throw. */
   readonly watchdog = (): void => {
     try {
@@ -66,14 +75,19 @@ export class Attachment {
   constructor(segment: Segment, keepConsumers: boolean) {
     this.segment = segment;
     this.header = new SegmentHeader(segment.buffer);
-    this.table = new ProcessTable(segment.buffer);
     this.waiter = futexWaiter();
     this.keepConsumers = keepConsumers;
   }
 
+  /** The segment's process table (its size read from the header, checked by `header.check` first). */
+  get table(): ProcessTable {
+    if (this.processTable === undefined) this.processTable = new ProcessTable(this.segment.buffer, this.header.maxProcesses, this.segment.name);
+    return this.processTable;
+  }
+
   /** Where the structure lives. */
   get placement(): { buffer: SharedArrayBuffer; byteOffset: number } {
-    return { buffer: this.segment.buffer, byteOffset: DATA_OFFSET };
+    return { buffer: this.segment.buffer, byteOffset: this.header.dataOffset };
   }
 
   /** The wait strategy a structure over this segment uses: the caller's kind and spins, with the futex waiter. */
@@ -82,8 +96,18 @@ export class Attachment {
     return { kind: s.kind, spinTries: s.spinTries, waiter: this.waiter };
   }
 
-  /** Records this process in the table (before the structure is created or attached). */
-  join(): void {
+  /** What structure objects of this attachment act as: its owner tag (once joined) and the watchdog. */
+  get participation(): { owner?: number; watchdog: () => void } {
+    return this.owner === 0 ? { watchdog: this.watchdog } : { owner: this.owner, watchdog: this.watchdog };
+  }
+
+  /**
+   * Records this process in the table (before the structure is created or attached). With the
+   * table full, dead processes are recovered first (through a `provisional` structure object
+   * without an owner) and their entries reused.
+   */
+  join(provisional?: () => (owner: number, closing: boolean) => void): void {
+    this.provisional = provisional;
     const { index, owner } = this.table.attach(() => this.sweepNow());
     this.entry = index;
     this.owner = owner;
@@ -97,6 +121,7 @@ export class Attachment {
   /** Recovers dead processes now; returns their owner tags. */
   sweepNow(): number[] {
     this.lastSweep = Date.now();
+    if (this.recoverOwner === undefined && this.provisional !== undefined) this.recoverOwner = this.provisional();
     const r = this.recoverOwner;
     return r === undefined ? [] : this.table.sweep((owner) => r(owner, false));
   }
@@ -128,14 +153,18 @@ export class Attachment {
   }
 }
 
-function checkOptions(options: SharedOptions): { keep: boolean; openTimeoutMs: number } {
+function checkOptions(options: SharedOptions): { keep: boolean; openTimeoutMs: number; maxProcesses: number | undefined } {
   const dead = options.deadConsumers === undefined ? 'evict' : options.deadConsumers;
   if (dead !== 'evict' && dead !== 'keep') throw new InvalidArgumentError(`options.deadConsumers must be 'evict' or 'keep': deadConsumers=${describe(options.deadConsumers)}`);
   const t = options.openTimeoutMs === undefined ? 2000 : options.openTimeoutMs;
   if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t > 2 ** 30) {
     throw new InvalidArgumentError(`options.openTimeoutMs must be an integer number of milliseconds in [0, 2^30]: openTimeoutMs=${describe(options.openTimeoutMs)}`);
   }
-  return { keep: dead === 'keep', openTimeoutMs: t };
+  const m = options.maxProcesses;
+  if (m !== undefined && (typeof m !== 'number' || !Number.isInteger(m) || m < 1 || m > MAX_PROCESSES)) {
+    throw new InvalidArgumentError(`options.maxProcesses (entries of the segment's process table) must be an integer in [1, ${MAX_PROCESSES}]: maxProcesses=${describe(m)}`);
+  }
+  return { keep: dead === 'keep', openTimeoutMs: t, maxProcesses: m };
 }
 
 /**
@@ -164,16 +193,17 @@ function isStale(att: Attachment): boolean {
 
 /** @throws {@link LayoutMismatchError} (`magic`) for a segment too small to be ringkit's. */
 function checkHeaderFits(segment: Segment): void {
-  if (segment.size < DATA_OFFSET) {
-    throw new LayoutMismatchError('magic', `shared-memory segment ${segment.name} is not a ringkit segment: ${segment.size} bytes, smaller than the ${DATA_OFFSET}-byte header`);
+  if (segment.size < HEADER_BYTES) {
+    throw new LayoutMismatchError('magic', `shared-memory segment ${segment.name} is not a ringkit segment: ${segment.size} bytes, smaller than the ${HEADER_BYTES}-byte header`);
   }
 }
 
-function createNew<T>(name: string, recipe: Recipe<T>, mode: number | undefined, keep: boolean): { att: Attachment; value: T } {
-  const segment = Segment.create(name, { size: DATA_OFFSET + recipe.dataLength!, ...(mode === undefined ? {} : { mode }) });
+function createNew<T>(name: string, recipe: Recipe<T>, mode: number | undefined, keep: boolean, maxProcesses: number): { att: Attachment; value: T } {
+  const dataLength = recipe.dataLength!(maxProcesses);
+  const segment = Segment.create(name, { size: dataOffsetFor(maxProcesses) + dataLength, ...(mode === undefined ? {} : { mode }) });
   const att = new Attachment(segment, keep);
   try {
-    att.header.initialise(recipe.kind, recipe.dataLength!, recipe.capacity ?? 0, ownStartTime());
+    att.header.initialise(recipe.kind, dataLength, recipe.capacity ?? 0, ownStartTime(), maxProcesses);
     att.join();
     const value = recipe.create(att);
     att.bind((owner, closing) => recipe.recover(value, owner, keep, closing));
@@ -191,16 +221,19 @@ function createNew<T>(name: string, recipe: Recipe<T>, mode: number | undefined,
   }
 }
 
-function attachExisting<T>(segment: Segment, recipe: Recipe<T>, keep: boolean, openTimeoutMs: number): { att: Attachment; value: T } {
+function attachExisting<T>(segment: Segment, recipe: Recipe<T>, keep: boolean, openTimeoutMs: number, maxProcesses: number | undefined): { att: Attachment; value: T } {
   checkHeaderFits(segment);
   const att = new Attachment(segment, keep);
   try {
-    if (att.header.u32[0] !== 0 && !att.header.magicOk) att.header.check(segment.name, recipe.kind, segment.size); // not ringkit's
+    if (att.header.u32[0] !== 0) att.header.checkVersion(segment.name); // not ringkit's, or another layout
     if (!awaitReady(att, openTimeoutMs)) {
       throw new InvalidStateError(`shared-memory segment ${segment.name} is not ready: its creator (pid ${att.header.creatorPid}) ${att.header.creatorPid === 0 ? 'has not started it' : 'did not finish creating it'} within ${openTimeoutMs} ms; openOrCreate() recreates a stale segment, \`ringkit shm rm ${segment.name}\` removes it`);
     }
-    att.header.check(segment.name, recipe.kind, segment.size);
-    att.join();
+    att.header.check(segment.name, recipe.kind, segment.size, maxProcesses);
+    att.join(() => {
+      const bare = recipe.attach(att); // owner 0 here: records nothing, only recovers
+      return (owner, closing) => recipe.recover(bare, owner, keep, closing);
+    });
     const value = recipe.attach(att);
     att.bind((owner, closing) => recipe.recover(value, owner, keep, closing));
     att.sweepNow(); // processes that died while nobody looked
@@ -217,12 +250,12 @@ function attachExisting<T>(segment: Segment, recipe: Recipe<T>, keep: boolean, o
  * process attached, or a creator that died before finishing).
  */
 export function establish<T>(how: Establish, name: string, recipe: Recipe<T>, options: SharedOptions): { att: Attachment; value: T } {
-  const { keep, openTimeoutMs } = checkOptions(options);
-  if (how === 'create') return createNew(name, recipe, options.mode, keep);
-  if (how === 'open') return attachExisting(Segment.open(name), recipe, keep, openTimeoutMs);
+  const { keep, openTimeoutMs, maxProcesses } = checkOptions(options);
+  if (how === 'create') return createNew(name, recipe, options.mode, keep, maxProcesses ?? DEFAULT_MAX_PROCESSES);
+  if (how === 'open') return attachExisting(Segment.open(name), recipe, keep, openTimeoutMs, maxProcesses);
   for (let attempt = 0; ; attempt++) {
     try {
-      return createNew(name, recipe, options.mode, keep);
+      return createNew(name, recipe, options.mode, keep, maxProcesses ?? DEFAULT_MAX_PROCESSES);
     } catch (e) {
       if (!(e instanceof SegmentExistsError) || attempt > 8) throw e;
     }
@@ -236,8 +269,9 @@ export function establish<T>(how: Establish, name: string, recipe: Recipe<T>, op
     checkHeaderFits(segment);
     const probe = new Attachment(segment, keep);
     probe.waiter.close();
-    if (probe.header.u32[0] !== 0 && !probe.header.magicOk) probe.header.check(segment.name, recipe.kind, segment.size); // not ringkit's: never removed
+    if (probe.header.u32[0] !== 0) probe.header.checkVersion(segment.name); // not ringkit's, or another layout: never removed
     if (!probe.header.ready) awaitReady(probe, openTimeoutMs);
+    if (probe.header.ready) probe.header.check(segment.name, undefined, segment.size); // its table is read next
     if (isStale(probe)) {
       // Remove it only if the name still points at this segment (another opener may have recreated it).
       try {
@@ -248,7 +282,7 @@ export function establish<T>(how: Establish, name: string, recipe: Recipe<T>, op
       }
       continue;
     }
-    return attachExisting(segment, recipe, keep, openTimeoutMs);
+    return attachExisting(segment, recipe, keep, openTimeoutMs, maxProcesses);
   }
 }
 

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, registerErrorClass, RingkitError, type RingkitErrorCode } from '@ringkit/core';
+import { CapacityError, InvalidArgumentError, registerErrorClass, RingkitError, type RingkitErrorCode } from '@ringkit/core';
+import { MAX_PROCESSES } from './header.js';
 
 /**
  * The errors of named shared memory. Each names the segment, the size asked for (where there is
@@ -87,3 +88,24 @@ export class UnsupportedPlatformError extends RingkitError {
 }
 UnsupportedPlatformError.prototype.name = 'UnsupportedPlatformError';
 registerErrorClass('ERR_UNSUPPORTED_PLATFORM', (data) => new UnsupportedPlatformError(data.message));
+
+/**
+ * Every entry of a segment's process table is taken by a live process (dead processes' entries
+ * are recovered and reused first). `segment` is the name, `limit` the table's entries (the
+ * segment's `maxProcesses`). Also a core `CapacityError`. Code `ERR_PROCESS_TABLE_FULL`.
+ */
+export class ProcessTableFullError extends CapacityError {
+  override readonly code = 'ERR_PROCESS_TABLE_FULL';
+  /** The segment's name, with its leading slash. */
+  readonly segment: string;
+  /** Entries of its process table: how many processes may be attached at once. */
+  readonly limit: number;
+  constructor(segment: string, limit: number, message?: string) {
+    super(message ?? `shared-memory segment ${segment}: its process table is full (${limit} live processes attached, maxProcesses=${limit}); ` +
+      `close the structure in a process that no longer needs it, or recreate the segment with a larger maxProcesses (at most ${MAX_PROCESSES}) in create/openOrCreate options`);
+    this.segment = segment;
+    this.limit = limit;
+  }
+}
+ProcessTableFullError.prototype.name = 'ProcessTableFullError';
+registerErrorClass('ERR_PROCESS_TABLE_FULL', (data) => new ProcessTableFullError('', 0, data.message));

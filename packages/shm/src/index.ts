@@ -10,7 +10,7 @@ export { futexWaiter, type FutexWaiter } from './futex-waiter.js';
 export { processAlive, processStartTime } from './proc.js';
 export type { ProcessEntry } from './process-table.js';
 export type { SharedOptions } from './attachment.js';
-export { SEGMENT_KIND, MAX_PROCESSES, type SegmentKind } from './header.js';
+export { SEGMENT_KIND, MAX_PROCESSES, DEFAULT_MAX_PROCESSES, type SegmentKind } from './header.js';
 export { SharedStructure } from './shared-structure.js';
 export { SharedRing, type SharedRingOptions, type SharedRingOpenOptions } from './shared-ring.js';
 export { SharedByteRing, type SharedByteRingOptions, type SharedByteRingOpenOptions } from './shared-byte-ring.js';

@@ -1,4 +1,4 @@
-import { kindName, SegmentHeader, type SegmentKind } from './header.js';
+import { kindName, MAX_PROCESSES, SegmentHeader, VERSION, type SegmentKind } from './header.js';
 import { processAlive } from './proc.js';
 import { ProcessTable } from './process-table.js';
 import { Segment } from './segment.js';
@@ -38,7 +38,11 @@ export function inspectSegment(name: string, mtimeMs = Date.now()): SegmentInfo 
     const creatorAlive = h.creatorPid !== 0 && processAlive(h.creatorPid, h.creatorStart);
     return { ...base, kind: 'creating', capacity: h.capacity, alive: creatorAlive ? 1 : 0, dead: creatorAlive ? 0 : 1, ageMs: Date.now() - (h.createdMs || mtimeMs), stale: !creatorAlive && Date.now() - mtimeMs > 2000 };
   }
-  const entries = new ProcessTable(seg.buffer).entries();
+  if (h.u32[1] !== VERSION || !(h.maxProcesses >= 1 && h.maxProcesses <= MAX_PROCESSES)) {
+    // another layout version: its table cannot be read; never taken for stale
+    return { ...base, kind: kindName(h.kind) ?? 'foreign', capacity: h.capacity, alive: 0, dead: 0, ageMs: Date.now() - h.createdMs, stale: false };
+  }
+  const entries = new ProcessTable(seg.buffer, h.maxProcesses, seg.name).entries();
   const alive = entries.filter((e) => e.alive).length;
   return {
     ...base, kind: kindName(h.kind) ?? 'foreign', capacity: h.capacity, alive, dead: entries.length - alive,

@@ -1,6 +1,6 @@
-import { CapacityError } from '@ringkit/core';
-import { ENTRY_STATE, MAX_PROCESSES, NEXT_OWNER_WORD, PROCESS_ENTRY_BYTES, PROCESS_TABLE_OFFSET } from './header.js';
-import { ownStartTime, processAlive } from './proc.js';
+import { ProcessTableFullError } from './errors.js';
+import { ENTRY_STATE, NEXT_OWNER_WORD, PROCESS_ENTRY_BYTES, PROCESS_TABLE_OFFSET } from './header.js';
+import { ownStartTime, processAlive, processStartTime } from './proc.js';
 
 /** One attached process, as `shm ls` and `ProcessRecovery` see it. */
 export interface ProcessEntry {
@@ -26,21 +26,36 @@ const START = 1; // f64 index within the entry (byte 8)
 const OWNER = 4;
 const REFS = 5;
 const SINCE = 3; // f64 index within the entry (byte 24)
+const RECOVERER = 8; // pid whose start time RECOVERER_START is
+const RECOVERER_START = 5; // f64 index within the entry (byte 40)
 
 /**
  * The processes attached to a segment, in the segment (so every process sees the same table).
  * An entry is claimed with a compare-and-swap (free → claiming), filled, then published
- * (→ attached); a dead process's entry goes attached → recovering (one recoverer wins) → free.
+ * (→ attached); a dead process's entry goes attached → -pid (being recovered by process pid: one
+ * compare-and-swap picks the recoverer and names it) → free.
  * One entry per process: a second open in the same process (another thread, another object)
- * counts a reference on it and shares its owner tag.
+ * counts a reference on it and shares its owner tag. The recoverer then writes its start time
+ * and (last) its pid again in RECOVERER, so an entry whose recoverer died half-way is recovered
+ * again by another process (core's `recover(owner)` may be repeated: what a killed recoverer did
+ * is rolled back or finished); until RECOVERER names it, the recoverer is checked by pid alone.
  */
 export class ProcessTable {
+  /** Entries of the table (the segment's MAX_PROCESSES header word). */
+  readonly size: number;
+  private readonly name: string;
   private readonly words: Int32Array;
   private readonly f64: Float64Array;
 
-  constructor(buffer: SharedArrayBuffer) {
-    this.words = new Int32Array(buffer, 0, (PROCESS_TABLE_OFFSET + MAX_PROCESSES * PROCESS_ENTRY_BYTES) >> 2);
+  constructor(buffer: SharedArrayBuffer, size: number, name: string) {
+    this.size = size;
+    this.name = name;
+    this.words = new Int32Array(buffer, 0, (PROCESS_TABLE_OFFSET + size * PROCESS_ENTRY_BYTES) >> 2);
     this.f64 = new Float64Array(buffer, 0, this.words.length >> 1);
+  }
+
+  private f64Index(i: number, field: number): number {
+    return (PROCESS_TABLE_OFFSET >> 3) + i * (W >> 1) + field;
   }
 
   private base(i: number): number {
@@ -48,20 +63,21 @@ export class ProcessTable {
   }
 
   private startOf(i: number): number {
-    return this.f64[((PROCESS_TABLE_OFFSET >> 3) + i * (W >> 1)) + START]!;
+    return this.f64[this.f64Index(i, START)]!;
   }
 
   /**
    * Attaches this process (or counts one more reference on its entry); returns the entry index
    * and the process's owner tag.
-   * @throws {@link CapacityError} when all entries are taken by live processes.
+   * @throws {@link ProcessTableFullError} when all entries are taken by live processes (dead
+   * ones are recovered and reused first).
    */
   attach(sweep: () => void): { index: number; owner: number } {
     const pid = process.pid;
     const start = ownStartTime();
     const w = this.words;
     for (let attempt = 0; attempt < 2; attempt++) {
-      for (let i = 0; i < MAX_PROCESSES; i++) {
+      for (let i = 0; i < this.size; i++) {
         const b = this.base(i);
         if (Atomics.load(w, b + STATE) === ENTRY_STATE.attached && Atomics.load(w, b + PID) === pid && this.startOf(i) === start) {
           Atomics.add(w, b + REFS, 1);
@@ -69,13 +85,14 @@ export class ProcessTable {
           Atomics.sub(w, b + REFS, 1);
         }
       }
-      for (let i = 0; i < MAX_PROCESSES; i++) {
+      for (let i = 0; i < this.size; i++) {
         const b = this.base(i);
         if (Atomics.compareExchange(w, b + STATE, ENTRY_STATE.free, ENTRY_STATE.claiming) !== ENTRY_STATE.free) continue;
         const owner = (Atomics.add(w, NEXT_OWNER_WORD, 1) % (2 ** 31 - 2)) + 1;
         Atomics.store(w, b + PID, pid);
-        this.f64[((PROCESS_TABLE_OFFSET >> 3) + i * (W >> 1)) + START] = start;
-        this.f64[((PROCESS_TABLE_OFFSET >> 3) + i * (W >> 1)) + SINCE] = Date.now();
+        Atomics.store(w, b + RECOVERER, 0);
+        this.f64[this.f64Index(i, START)] = start;
+        this.f64[this.f64Index(i, SINCE)] = Date.now();
         Atomics.store(w, b + OWNER, owner);
         Atomics.store(w, b + REFS, 1);
         Atomics.store(w, b + STATE, ENTRY_STATE.attached); // publishes the fields above
@@ -83,7 +100,7 @@ export class ProcessTable {
       }
       sweep(); // dead processes' entries come back free
     }
-    throw new CapacityError(`the segment's process table is full: ${MAX_PROCESSES} live processes are attached (at most ${MAX_PROCESSES})`);
+    throw new ProcessTableFullError(this.name, this.size);
   }
 
   /** Drops one reference of this process's entry `index`; returns true when it was the last (the entry is free again). */
@@ -95,19 +112,26 @@ export class ProcessTable {
     return true;
   }
 
+  /** True when process `r`, recovering entry `i`, still runs (by pid alone until it has written its start time). */
+  private recovererAlive(i: number, r: number): boolean {
+    if (r === process.pid) return true; // this process: one of its threads is at it
+    if (Atomics.load(this.words, this.base(i) + RECOVERER) !== r) return processStartTime(r) !== undefined && processAlive(r, processStartTime(r)!);
+    return processAlive(r, this.f64[this.f64Index(i, RECOVERER_START)]!);
+  }
+
   /** The attached entries (alive or not). */
   entries(): ProcessEntry[] {
     const out: ProcessEntry[] = [];
     const w = this.words;
-    for (let i = 0; i < MAX_PROCESSES; i++) {
+    for (let i = 0; i < this.size; i++) {
       const b = this.base(i);
       const state = Atomics.load(w, b + STATE);
-      if (state !== ENTRY_STATE.attached && state !== ENTRY_STATE.recovering) continue;
+      if (state !== ENTRY_STATE.attached && state >= 0) continue; // negative: being recovered
       const pid = Atomics.load(w, b + PID);
       const startTime = this.startOf(i);
       out.push({
         index: i, pid, startTime, owner: Atomics.load(w, b + OWNER), refs: Atomics.load(w, b + REFS),
-        sinceMs: this.f64[((PROCESS_TABLE_OFFSET >> 3) + i * (W >> 1)) + SINCE]!, alive: state === ENTRY_STATE.attached && processAlive(pid, startTime),
+        sinceMs: this.f64[this.f64Index(i, SINCE)]!, alive: state === ENTRY_STATE.attached && processAlive(pid, startTime),
       });
     }
     return out;
@@ -120,21 +144,32 @@ export class ProcessTable {
 
   /**
    * Finds attached processes that are gone and, for each, calls `recover(owner)` once (the
-   * compare-and-swap attached → recovering picks one recoverer among all processes), then frees
-   * the entry. Returns the owners recovered. If `recover` throws, the entry stays attached for
+   * compare-and-swap attached → -pid picks one recoverer among all processes), then frees the
+   * entry; an entry whose recoverer died half-way is taken over and recovered again. Returns the
+   * owners recovered. If `recover` throws, the entry stays attached for
    * the next sweep to retry, and the error is rethrown.
    */
   sweep(recover: (owner: number) => void): number[] {
     const done: number[] = [];
     const w = this.words;
     const pid = process.pid;
-    for (let i = 0; i < MAX_PROCESSES; i++) {
+    const own = ownStartTime();
+    for (let i = 0; i < this.size; i++) {
       const b = this.base(i);
-      if (Atomics.load(w, b + STATE) !== ENTRY_STATE.attached) continue;
-      const p = Atomics.load(w, b + PID);
-      const start = this.startOf(i);
-      if (p === pid ? start === ownStartTime() : processAlive(p, start)) continue;
-      if (Atomics.compareExchange(w, b + STATE, ENTRY_STATE.attached, ENTRY_STATE.recovering) !== ENTRY_STATE.attached) continue;
+      const state = Atomics.load(w, b + STATE);
+      if (state === ENTRY_STATE.attached) {
+        const p = Atomics.load(w, b + PID);
+        const start = this.startOf(i);
+        if (p === pid ? start === own : processAlive(p, start)) continue;
+      } else if (state < 0) {
+        // Being recovered by process -state: leave it, unless that one died half-way.
+        if (this.recovererAlive(i, -state)) continue;
+      } else {
+        continue;
+      }
+      if (Atomics.compareExchange(w, b + STATE, state, -pid) !== state) continue; // another process took it
+      this.f64[this.f64Index(i, RECOVERER_START)] = own;
+      Atomics.store(w, b + RECOVERER, pid); // publishes the start time
       const owner = Atomics.load(w, b + OWNER);
       try {
         recover(owner);

@@ -10,14 +10,14 @@ export type SharedByteRingOpenOptions = Omit<ByteRingAttachOptions, 'owner' | 'w
 function recipe(options: SharedByteRingOptions | undefined, expected: SharedByteRingOpenOptions | undefined): Recipe<ByteRing> {
   return {
     kind: 'byteRing',
-    ...(options === undefined ? {} : { dataLength: ByteRing.byteLength(options), capacity: options.capacity }),
-    create: (att: Attachment) => ByteRing.create({ ...options!, ...att.placement, owner: att.owner, watchdog: att.watchdog, waitStrategy: att.strategy(options!.waitStrategy) }),
+    ...(options === undefined ? {} : { dataLength: () => ByteRing.byteLength(options), capacity: options.capacity }),
+    create: (att: Attachment) => ByteRing.create({ ...options!, ...att.placement, ...att.participation, waitStrategy: att.strategy(options!.waitStrategy) }),
     attach: (att: Attachment) => {
       const e = expected ?? options!;
       return ByteRing.attach(att.placement, {
         ...(e.capacity === undefined ? {} : { capacity: e.capacity }),
         ...(e.maxBatch === undefined ? {} : { maxBatch: e.maxBatch }),
-        owner: att.owner, watchdog: att.watchdog, waitStrategy: att.strategy(e.waitStrategy),
+        ...att.participation, waitStrategy: att.strategy(e.waitStrategy),
       });
     },
     recover: (ring, owner, keepConsumers) => void ring.recover(owner, { keepConsumers }),

@@ -10,11 +10,11 @@ export type SharedRingBufferOpenOptions = { slotBytes?: number; slotCount?: numb
 function recipe(options: SharedRingBufferOptions | undefined, expected: SharedRingBufferOpenOptions | undefined): Recipe<RingBuffer> {
   return {
     kind: 'ringBuffer',
-    ...(options === undefined ? {} : { dataLength: RingBuffer.byteLength(options), capacity: options.slotCount }),
-    create: (att: Attachment) => new RingBuffer({ ...options!, ...att.placement, owner: att.owner, watchdog: att.watchdog, waitStrategy: att.strategy(options!.waitStrategy) }),
+    ...(options === undefined ? {} : { dataLength: () => RingBuffer.byteLength(options), capacity: options.slotCount }),
+    create: (att: Attachment) => new RingBuffer({ ...options!, ...att.placement, ...att.participation, waitStrategy: att.strategy(options!.waitStrategy) }),
     attach: (att: Attachment) => {
       const e = expected ?? options!;
-      const rb = RingBuffer.attach(att.placement, { owner: att.owner, watchdog: att.watchdog, waitStrategy: att.strategy(e.waitStrategy) });
+      const rb = RingBuffer.attach(att.placement, { ...att.participation, waitStrategy: att.strategy(e.waitStrategy) });
       checkSlots('RingBuffer', att.segment.name, rb, e);
       return rb;
     },

@@ -8,19 +8,19 @@ export type SharedRingOptions<S extends Schema = DefaultSchema> = Omit<RingOptio
 export type SharedRingOpenOptions<S extends Schema = Schema> = Omit<AttachOptions<S>, 'owner' | 'watchdog'> & SharedOptions;
 
 function recipe<S extends Schema>(options: SharedRingOptions<S> | undefined, expected: SharedRingOpenOptions<S> | undefined): Recipe<Ring<S>> {
-  const make = (att: Attachment): Ring<S> => Ring.create<S>({ ...options!, ...att.placement, owner: att.owner, watchdog: att.watchdog, waitStrategy: att.strategy(options!.waitStrategy) });
+  const make = (att: Attachment): Ring<S> => Ring.create<S>({ ...options!, ...att.placement, ...att.participation, waitStrategy: att.strategy(options!.waitStrategy) });
   const attach = (att: Attachment): Ring<S> => {
     const e = expected ?? { schema: options?.schema, capacity: options?.capacity, producer: options?.producer };
     return Ring.attach<S>(att.placement, {
       ...(e.schema === undefined ? {} : { schema: e.schema }),
       ...(e.capacity === undefined ? {} : { capacity: e.capacity }),
       ...(e.producer === undefined ? {} : { producer: e.producer }),
-      owner: att.owner, watchdog: att.watchdog, waitStrategy: att.strategy((expected ?? options)?.waitStrategy),
+      ...att.participation, waitStrategy: att.strategy((expected ?? options)?.waitStrategy),
     } as AttachOptions<S>);
   };
   return {
     kind: 'ring',
-    ...(options === undefined ? {} : { dataLength: Ring.byteLength(options as RingOptions<Schema>), capacity: options.capacity }),
+    ...(options === undefined ? {} : { dataLength: () => Ring.byteLength(options as RingOptions<Schema>), capacity: options.capacity }),
     create: make,
     attach,
     recover: (ring, owner, keepConsumers) => void ring.recover(owner, { keepConsumers }),

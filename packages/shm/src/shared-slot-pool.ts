@@ -1,11 +1,11 @@
 import { SlotPool, type SlotPoolOptions, type WaitStrategyOption } from '@ringkit/core';
-import { MAX_PROCESSES } from './header.js';
+import { LayoutMismatchError } from '@ringkit/core';
 import { checkSlots, establish, type Attachment, type Establish, type Recipe, type SharedOptions } from './attachment.js';
 import { SharedStructure } from './shared-structure.js';
 
 /**
  * Options of {@link SharedSlotPool.create} / {@link SharedSlotPool.openOrCreate}. `holders` is
- * the segment's: one hold row per attachable process (`MAX_PROCESSES`), so every process's
+ * the segment's: one hold row per process-table entry (`maxProcesses`), so every process's
  * references are recorded and a dead one's are freed.
  */
 export type SharedSlotPoolOptions = Omit<SlotPoolOptions, 'buffer' | 'byteOffset' | 'holders'> & SharedOptions;
@@ -15,13 +15,18 @@ export type SharedSlotPoolOpenOptions = { slotBytes?: number; slotCount?: number
 function recipe(options: SharedSlotPoolOptions | undefined, expected: SharedSlotPoolOpenOptions | undefined): Recipe<SlotPool> {
   return {
     kind: 'slotPool',
-    ...(options === undefined ? {} : { dataLength: SlotPool.byteLength({ ...options, holders: MAX_PROCESSES }), capacity: options.slotCount }),
+    ...(options === undefined ? {} : { dataLength: (maxProcesses: number) => SlotPool.byteLength({ ...options, holders: maxProcesses }), capacity: options.slotCount }),
     create: (att: Attachment) => SlotPool.create({
-      ...options!, ...att.placement, holders: MAX_PROCESSES, owner: att.owner, watchdog: att.watchdog, waitStrategy: att.strategy(options!.waitStrategy),
+      ...options!, ...att.placement, holders: att.header.maxProcesses, ...att.participation, waitStrategy: att.strategy(options!.waitStrategy),
     }),
     attach: (att: Attachment) => {
       const e = expected ?? options!;
-      const pool = SlotPool.attach(att.placement, { owner: att.owner, watchdog: att.watchdog, waitStrategy: att.strategy(e.waitStrategy) });
+      // Hold rows: one per process-table entry (checked before the owner takes one).
+      const holders = SlotPool.attach(att.placement).holders;
+      if (holders !== att.header.maxProcesses) {
+        throw new LayoutMismatchError('holders', `slot pool ${att.segment.name}: hold rows found ${holders}, expected ${att.header.maxProcesses} (one per process-table entry)`);
+      }
+      const pool = SlotPool.attach(att.placement, { ...att.participation, waitStrategy: att.strategy(e.waitStrategy) });
       checkSlots('slot pool', att.segment.name, pool, e);
       return pool;
     },

@@ -1,10 +1,11 @@
 // The child processes of @ringkit/shm's tests: `node child.js <role> <json args>`. Each prints
 // JSON lines on stdout ({ event: ... }); the last one is its result.
 import { Worker, isMainThread, workerData, parentPort } from 'node:worker_threads';
-import { POLL_CLOSED, type Consumer } from '@ringkit/core';
+import { CapacityError, POLL_CLOSED, type Consumer } from '@ringkit/core';
 import { SharedByteRing, SharedRing, SharedRingBuffer, SharedSlotPool } from '@ringkit/shm';
 
 import { SCHEMA } from './helpers.js';
+import { poolRoles } from './pool-roles.js';
 
 type S = typeof SCHEMA;
 
@@ -56,6 +57,7 @@ function drain(shared: SharedRing<S>, c: Consumer<S>, opts: { holdAfter?: number
 }
 
 const roles: Record<string, (a: Record<string, unknown>) => Promise<void> | void> = {
+  ...poolRoles,
   /** Writes `count` entries (p = id, k = 0 …) in batches of `batch`; `hangAfter`: claim once more, say so, and hang. */
   produce(a) {
     const shared = SharedRing.open<S>(a.name as string, { schema: SCHEMA });
@@ -238,6 +240,17 @@ const roles: Record<string, (a: Record<string, unknown>) => Promise<void> | void
       : SharedRing.open<S>(a.name as string, { schema: SCHEMA });
     say({ event: 'ready', pid: process.pid, owner: shared.owner });
     setInterval(() => {}, 1000);
+  },
+  /** Tries to open ring `name`: says `opened` (then waits to be killed), or `result` with the error's fields. */
+  tryopen(a) {
+    try {
+      const shared = SharedRing.open<S>(a.name as string, { schema: SCHEMA });
+      say({ event: 'opened', owner: shared.owner });
+      setInterval(() => {}, 1000);
+    } catch (e) {
+      const x = e as Error & { code?: string; segment?: string; limit?: number };
+      say({ event: 'result', error: { name: x.name, code: x.code, segment: x.segment, limit: x.limit, message: x.message, capacity: e instanceof CapacityError } });
+    }
   },
   async sleep() {
     await sleep(1e9);

@@ -172,9 +172,9 @@ describe('crash survival across processes (SIGKILL)', () => {
     // Forge an entry: a live pid (our parent) with another start time, as after pid reuse.
     const w = new Int32Array(shared.segment.buffer, 0, 1024);
     const f = new Float64Array(shared.segment.buffer, 0, 512);
-    const e = (128 + 32) >> 2; // entry 1 (entry 0 is this process)
+    const e = (128 + 48) >> 2; // entry 1 (entry 0 is this process; entries are 48 bytes)
     w[e + 1] = process.ppid;
-    f[(128 + 32 + 8) >> 3] = 1; // started one tick after boot: not our parent
+    f[(128 + 48 + 8) >> 3] = 1; // started one tick after boot: not our parent
     w[e + 4] = 999;
     w[e + 5] = 1;
     Atomics.store(w, e, 2);

@@ -33,6 +33,9 @@ export interface RoleArgs {
 
 import { SCHEMA } from './schema.js';
 
+/** Slots of the raw baseline ring (as the ringkit cases' ring). */
+export const RAW_CAPACITY = 1 << 16;
+
 async function openRing(a: RoleArgs): Promise<{ ring: Ring<typeof SCHEMA>; close(): void; waiter: Waiter }> {
   const waitStrategy = a.wait ?? 'phased';
   if (a.mode === 'inproc') return { ring: Ring.attach(a.descriptor!, { schema: SCHEMA, waitStrategy }), close: () => {}, waiter: atomicsWaiter };
@@ -117,6 +120,65 @@ const roles: Record<string, (a: RoleArgs) => Promise<object>> = {
     const seconds = (performance.now() - t0) / 1000;
     close();
     return { rounds, seconds };
+  },
+  /**
+   * Baseline: the smallest SPSC ring one can write in plain JS (no ringkit), per item, over the
+   * same kind of buffer: the producer stores each value and the cursor (word 0), the consumer
+   * reads up to the cursor and stores its position (word 32); both spin 200 times, then sleep
+   * on the word with `Atomics.wait` behind a waiter count (words 64, 96), as ringkit's phased
+   * strategy does; -1 in word 128 ends the run. It shows what per-item publishing costs on this
+   * machine whatever the ring: the cursor's cache line changes hands for every item the consumer sees.
+   */
+  async rawProduce(a) {
+    const ctl = new Int32Array(a.descriptor!.buffer, a.descriptor!.byteOffset, 256);
+    const col = new Float64Array(a.descriptor!.buffer, a.descriptor!.byteOffset + 1024, RAW_CAPACITY);
+    let tail = 0;
+    let head = 0;
+    const end = Date.now() + a.ms!;
+    while (Date.now() < end) {
+      for (let r = 0; r < 1024; r++) {
+        for (let spins = 0; tail - head >= RAW_CAPACITY; spins++) {
+          head = Atomics.load(ctl, 32);
+          if (spins > 200 && tail - head >= RAW_CAPACITY) {
+            Atomics.add(ctl, 96, 1);
+            if (tail - Atomics.load(ctl, 32) >= RAW_CAPACITY) Atomics.wait(ctl, 32, head, 50);
+            Atomics.sub(ctl, 96, 1);
+          }
+        }
+        col[tail & (RAW_CAPACITY - 1)] = tail;
+        tail++;
+        Atomics.store(ctl, 0, tail);
+        if (Atomics.load(ctl, 64) !== 0) Atomics.notify(ctl, 0);
+      }
+    }
+    Atomics.store(ctl, 128, -1);
+    Atomics.notify(ctl, 0);
+    return { sent: tail };
+  },
+  async rawConsume(a) {
+    const ctl = new Int32Array(a.descriptor!.buffer, a.descriptor!.byteOffset, 256);
+    const col = new Float64Array(a.descriptor!.buffer, a.descriptor!.byteOffset + 1024, RAW_CAPACITY);
+    let head = 0;
+    let bad = 0;
+    let t0 = 0;
+    for (let spins = 0; ;) {
+      const cursor = Atomics.load(ctl, 0);
+      if (cursor === head) {
+        if (Atomics.load(ctl, 128) === -1 && Atomics.load(ctl, 0) === head) break;
+        if (++spins > 200) {
+          Atomics.add(ctl, 64, 1);
+          if (Atomics.load(ctl, 0) === head && Atomics.load(ctl, 128) !== -1) Atomics.wait(ctl, 0, head, 50);
+          Atomics.sub(ctl, 64, 1);
+        }
+        continue;
+      }
+      spins = 0;
+      if (t0 === 0) t0 = performance.now();
+      for (; head !== cursor; head++) if (col[head & (RAW_CAPACITY - 1)] !== head) bad++;
+      Atomics.store(ctl, 32, head);
+      if (Atomics.load(ctl, 96) !== 0) Atomics.notify(ctl, 32);
+    }
+    return { count: head, seconds: (performance.now() - t0) / 1000, bad };
   },
   /** Baseline: `process.send` of one number per message for `ms` (child_process IPC). */
   async send(a) {

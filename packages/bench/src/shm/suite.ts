@@ -9,6 +9,7 @@
  * | inproc / shm.spsc.item  | 1 producer, 1 consumer (busy spin), publish per entry, 64 Ki ring |
  * | inproc / shm.spsc.batch | the same, claims of 64                                          |
  * | inproc / shm.wake.rtt   | sleep/wake ping-pong: Atomics.wait/notify vs futex              |
+ * | baseline.raw.spsc.item  | a minimal plain-JS SPSC ring (no ringkit) in two threads, per item |
  * | baseline.process.send   | one number per `process.send` message, parent counts them       |
  * | baseline.unix.socket    | 8-byte records over a Unix socket stream, 64 KiB writes         |
  */
@@ -20,7 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Ring } from '@ringkit/core';
-import type { RoleArgs } from './roles.js';
+import { RAW_CAPACITY, type RoleArgs } from './roles.js';
 import { SCHEMA } from './schema.js';
 
 const ROLES = fileURLToPath(new URL('./roles.js', import.meta.url));
@@ -141,6 +142,14 @@ async function wake(shm: Shm, mode: 'shm' | 'inproc', rounds: number): Promise<n
   }
 }
 
+/** The minimal plain-JS ring (roles.ts `rawProduce` / `rawConsume`) in two worker threads, per item. */
+async function rawSpsc(ms: number): Promise<number> {
+  const descriptor = { buffer: new SharedArrayBuffer(1024 + 8 * RAW_CAPACITY), byteOffset: 0 };
+  const [c, p] = await Promise.all([inThread('rawConsume', { mode: 'inproc', descriptor }), inThread('rawProduce', { mode: 'inproc', descriptor, ms })]);
+  if (c.bad !== 0 || c.count !== p.sent) throw new Error(`minimal ring: the consumer got ${c.count} of ${p.sent} entries, ${c.bad} wrong`);
+  return c.count! / c.seconds!;
+}
+
 async function processSend(ms: number): Promise<number> {
   const child = spawn(process.execPath, [ROLES, 'send', JSON.stringify({ mode: 'inproc', ms })], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   let count = 0;
@@ -205,13 +214,14 @@ async function unixSocket(ms: number): Promise<number> {
 
 /** The cases, in the order a round runs them. */
 export const SHM_CASES = [
-  'inproc.spsc.item', 'shm.spsc.item', 'inproc.spsc.batch', 'shm.spsc.batch', 'inproc.wake.rtt', 'shm.wake.rtt', 'baseline.process.send', 'baseline.unix.socket',
+  'inproc.spsc.item', 'shm.spsc.item', 'inproc.spsc.batch', 'shm.spsc.batch', 'inproc.wake.rtt', 'shm.wake.rtt', 'baseline.raw.spsc.item', 'baseline.process.send', 'baseline.unix.socket',
 ] as const;
 
 const RATIOS: Array<[string, string, string, number | null]> = [
   ['shm batched / in-process batched', 'shm.spsc.batch', 'inproc.spsc.batch', 0.9],
   ['shm per item / in-process per item', 'shm.spsc.item', 'inproc.spsc.item', 0.8],
   ['shm per item / process.send', 'shm.spsc.item', 'baseline.process.send', 50],
+  ['in-process per item / minimal JS ring', 'inproc.spsc.item', 'baseline.raw.spsc.item', null],
   ['shm batched / process.send', 'shm.spsc.batch', 'baseline.process.send', 50],
   ['shm batched / Unix socket', 'shm.spsc.batch', 'baseline.unix.socket', null],
   ['futex wake rate / Atomics.wait wake rate', 'shm.wake.rtt', 'inproc.wake.rtt', null],
@@ -236,6 +246,7 @@ export async function runShmBench(options: ShmBenchOptions = {}): Promise<ShmBen
     'shm.spsc.batch': () => spsc(shm, 'shm', BATCH, ms, spin),
     'inproc.wake.rtt': () => wake(shm, 'inproc', rtts),
     'shm.wake.rtt': () => wake(shm, 'shm', rtts),
+    'baseline.raw.spsc.item': () => rawSpsc(ms),
     'baseline.process.send': () => processSend(ms),
     'baseline.unix.socket': () => unixSocket(ms),
   };

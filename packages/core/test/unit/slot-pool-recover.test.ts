@@ -74,7 +74,7 @@ describe('slot pool: recover(owner) after a worker thread is terminated', () => 
 
   it('owners need hold rows; rows are bounded; the holders count is checked on attach', () => {
     assert.throws(() => SlotPool.create({ slotBytes: 8, slotCount: 2, owner: 1 }), InvalidArgumentError);
-    assert.throws(() => SlotPool.create({ slotBytes: 8, slotCount: 2, holders: 65 }), /holders must be an integer in \[0, 64\]/);
+    assert.throws(() => SlotPool.create({ slotBytes: 8, slotCount: 2, holders: 1025 }), /holders must be an integer in \[0, 1024\]/);
     const pool = SlotPool.create({ slotBytes: 8, slotCount: 2, holders: 2, owner: 1 });
     const twin = SlotPool.attach(pool.descriptor, { owner: 1 }); // same tag: same row
     SlotPool.attach(pool.descriptor, { owner: 2 });
