@@ -26,21 +26,23 @@ let mtls: NatsServer;
 let nkey: NatsServer;
 let op: NatsServer;
 let token: NatsServer;
+let tlsOp: NatsServer;
 
 before(async () => {
   certs = makeCerts(dir);
   operator = await makeOperator(dir);
   const tlsBlock = (extra: string): string => `tls {\n  cert_file: "${certs.server.cert}"\n  key_file: "${certs.server.key}"\n${extra}}\n`;
-  [tls, mtls, nkey, op, token] = await Promise.all([
+  [tls, mtls, nkey, op, token, tlsOp] = await Promise.all([
     NatsServer.start({ config: tlsBlock('') }),
     NatsServer.start({ config: tlsBlock(`  ca_file: "${certs.ca}"\n  verify: true\n`), jetstream: false }),
     NatsServer.start({ config: `authorization {\n  users = [ { nkey: ${nkeyUser.getPublicKey()} } ]\n}\n` }),
     NatsServer.start({ config: operator.config }),
     NatsServer.start({ config: 'authorization {\n  token: "s3cret-token"\n}\n' }),
+    NatsServer.start({ config: `${operator.config}${tlsBlock('')}` }),
   ]);
 });
 after(async () => {
-  await Promise.all([tls, mtls, nkey, op, token].map((s) => s?.close()));
+  await Promise.all([tls, mtls, nkey, op, token, tlsOp].map((s) => s?.close()));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -143,6 +145,12 @@ describe('NKey users', () => {
 describe('creds files (decentralised auth: an operator, JWTs minted offline)', () => {
   it('a ring crosses JetStream in an account of an operator-mode server: options.credsFile', async () => {
     await crossRing({ servers: op.url, credsFile: operator.creds });
+  });
+
+  it('TLS and a creds file on one server: tls.caFile + credsFile', async () => {
+    await crossRing({ servers: tlsOp.url, credsFile: operator.creds, tls: { caFile: certs.ca } });
+    await refused({ servers: tlsOp.url, credsFile: operator.creds }, NatsTlsError, /the server's certificate is not signed by a CA this process trusts/);
+    await refused({ servers: tlsOp.url, credsFile: operator.strangerCreds, tls: { caFile: certs.ca } }, NatsAuthError, /refused the credentials \(creds file .*stranger\.creds/);
   });
 
   it('a user of an unknown account, an expired JWT, no creds: NatsAuthError naming the server and the user; a bad file is an InvalidArgumentError', async () => {
