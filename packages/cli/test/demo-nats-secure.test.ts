@@ -1,11 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser } from '@nats-io/nkeys';
-import { BIN, makeCerts, makeOperator, NatsServer } from './fixtures/nats.js';
+import { demoPart, makeCerts, makeOperator, NatsServer, type DemoRun } from './fixtures/nats.js';
 
 // `ringkit demo --nats` against secured servers: TLS with a CA made by openssl, a client
 // certificate, an NKey user, an operator-mode account (creds file): both parts connect with the
@@ -32,23 +31,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run { code: number | null; out: string; err: string }
-
 /** `ringkit demo --nats <url> --part <name> --json ...` as an OS process. */
-function part(url: string, name: 'generator' | 'worker', ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'demo', '--nats', url, '--part', name, '--json', '--capacity', '16384', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
+const part = (url: string, name: 'generator' | 'worker', ...args: string[]): Promise<DemoRun> => demoPart(url, name, '--json', '--capacity', '16384', ...args);
 
 /** Both parts on `url` with the connection flags `flags`: the same run, exact counts. */
 async function splitDemo(url: string, flags: string[]): Promise<void> {
