@@ -6,8 +6,10 @@
 //   node examples/nats-fizzbuzz.mjs --nats nats://127.0.0.1:4222 --part worker &
 //   node examples/nats-fizzbuzz.mjs --nats nats://127.0.0.1:4222 --part generator --beats 300
 //
-// Each part prints its exact counts as JSON (--json) or as lines; generated (generator part) and
-// processed (worker part) are equal, and fizz + buzz + fizzbuzz + value = processed.
+// Each part prints its exact counts as JSON (--json) or as lines, and its progress on stderr;
+// both name the same run, generated (generator part) and processed (worker part) are equal, and
+// fizz + buzz + fizzbuzz + value = processed. Either part may start first; a worker counts the
+// newest run no worker counted yet (or waits for one), and starts over on a newer run.
 import { parseArgs } from 'node:util';
 import { formatSplitDemo, startSplitDemo } from '@ringkit/nats';
 
@@ -25,7 +27,8 @@ if (values.part !== 'generator' && values.part !== 'worker') {
   console.error('usage: nats-fizzbuzz.mjs --nats <url> --part generator|worker [--beats N] [--rate ms] [--capacity n] [--json]');
   process.exit(2);
 }
-const demo = await startSplitDemo({ part: values.part, servers: values.nats, beats: Number(values.beats), rateMs: Number(values.rate), capacity: Number(values.capacity) });
+const onEvent = (e) => console.error(`${values.part}: ${JSON.stringify(e)}`);
+const demo = await startSplitDemo({ part: values.part, servers: values.nats, beats: Number(values.beats), rateMs: Number(values.rate), capacity: Number(values.capacity), onEvent });
 process.once('SIGINT', () => void demo.stop().catch(() => undefined));
 const out = await demo.done;
 process.stdout.write(values.json ? `${JSON.stringify(out)}\n` : formatSplitDemo(out));

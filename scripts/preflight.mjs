@@ -26,6 +26,7 @@ const TOOLS = [
   { command: 'redis-benchmark', debian: 'redis-tools', usedBy: 'pipeline: the RESP server under redis-benchmark' },
   { command: 'script', debian: 'bsdutils', usedBy: 'cli: NO_COLOR on a real pseudo-terminal' },
   { command: 'nats-server', probe: process.env.NATS_SERVER !== undefined ? [[process.env.NATS_SERVER, '--version']] : [['nats-server', '--version'], ['/usr/sbin/nats-server', '--version']], debian: 'nats-server', usedBy: 'nats: the JetStream bridge against a real server (-js -sd <temp dir>)' },
+  { command: 'openssl', debian: 'openssl', usedBy: 'nats: a CA and server/client certificates made at test time for the TLS server' },
   { command: 'python3', debian: 'python3', usedBy: 'board: python actions' },
   { command: 'python3 requests', probe: PYTHONS.map((p) => [p, '-c', 'import requests']), debian: 'python3-requests', usedBy: "board: actionboard's own Python client against the board" },
   { command: 'python3 yaml', probe: PYTHONS.map((p) => [p, '-c', 'import yaml']), debian: 'python3-yaml', usedBy: "board: actionboard's own Python client against the board" },

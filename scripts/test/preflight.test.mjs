@@ -34,9 +34,9 @@ test('a non-root user without the system tools gets the list and the one apt-get
     assert.equal(r.stdout, '');
     const lines = r.stderr.trim().split('\n');
     assert.ok(lines.length <= 16, `one short screen, not ${lines.length} lines:\n${r.stderr}`);
-    for (const tool of ['chromium', 'redis-cli', 'redis-benchmark', 'script', 'nats-server', 'python3', 'promtool']) assert.match(r.stderr, new RegExp(`^  ${tool} +Debian package `, 'm'), tool);
+    for (const tool of ['chromium', 'redis-cli', 'redis-benchmark', 'script', 'nats-server', 'openssl', 'python3', 'promtool']) assert.match(r.stderr, new RegExp(`^  ${tool} +Debian package `, 'm'), tool);
     // (/usr/bin/python3 is tried as well, so the Python modules count as missing only where it lacks them.)
-    assert.match(r.stderr, /^ {2}sudo apt-get install -y --no-install-recommends chromium redis-tools bsdutils nats-server python3( python3-requests)?( python3-yaml)? prometheus$/m);
+    assert.match(r.stderr, /^ {2}sudo apt-get install -y --no-install-recommends chromium redis-tools bsdutils nats-server openssl python3( python3-requests)?( python3-yaml)? prometheus$/m);
     assert.match(r.stderr, /Nothing was built or run\.\n$/);
     assert.doesNotMatch(r.stderr, /npm ci/, 'the dependencies count as installed here');
   } finally {
@@ -47,7 +47,7 @@ test('a non-root user without the system tools gets the list and the one apt-get
 test('here every tool is found (--check never installs)', () => {
   const r = spawnSync(process.execPath, [PREFLIGHT, '--check'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /^preflight: Node v\d+\.\d+\.\d+; chromium, redis-cli, redis-benchmark, script, nats-server, python3, python3 requests, python3 yaml, promtool: all found\n$/);
+  assert.match(r.stderr, /^preflight: Node v\d+\.\d+\.\d+; chromium, redis-cli, redis-benchmark, script, nats-server, openssl, python3, python3 requests, python3 yaml, promtool: all found\n$/);
 });
 
 test(".ci/run installs exactly the Debian packages of preflight's TOOLS table", () => {

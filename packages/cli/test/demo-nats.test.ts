@@ -1,15 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { BIN, demoPart, NatsServer, type DemoRun } from './fixtures/nats.js';
 
-// The nats package's real-server fixture (a free loopback port, JetStream store in a temp dir), from its build output.
-type Fixture = typeof import('../../nats/dist/test/fixtures/nats-server.js');
-const { NatsServer } = await import(new URL('../../../nats/dist/test/fixtures/nats-server.js', import.meta.url).href) as Fixture;
-
-const BIN = fileURLToPath(new URL('../../bin/ringkit.js', import.meta.url));
-
-let server: Awaited<ReturnType<Fixture['NatsServer']['start']>>;
+let server: NatsServer;
 before(async () => {
   server = await NatsServer.start();
 });
@@ -17,23 +11,8 @@ after(async () => {
   await server.close();
 });
 
-interface Run { code: number | null; out: string; err: string }
-
 /** `ringkit demo --nats <server> --part <name> ...` as an OS process. */
-function part(name: string, ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'demo', '--nats', server.url, '--part', name, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
+const part = (name: string, ...args: string[]): Promise<DemoRun> => demoPart(server.url, name, ...args);
 
 /** `key: 1,234` lines of a part's output. */
 function counts(out: string): Record<string, number> {

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import {
-  AuthorizationError, connect, credsAuthenticator, nkeyAuthenticator,
-  type Authenticator, type NatsConnection, type TlsOptions,
-} from '@nats-io/transport-node';
+import { connect, type NatsConnection, type TlsOptions } from '@nats-io/transport-node';
 import { InvalidArgumentError, describe } from '@ringkit/core';
-import { NatsAuthError, NatsUnreachableError } from './errors.js';
+import { connectFailure } from './connect-failure.js';
+import { readCredentials } from './credentials.js';
+import { NatsUnreachableError } from './errors.js';
 import { sleep } from './options.js';
 
 /** How a bridge connects: server URLs, credentials and reconnection. Every field but `servers` is optional. */
@@ -17,11 +15,11 @@ export interface NatsConnectOptions {
   pass?: string;
   /** Authentication token. */
   token?: string;
-  /** An NKey seed (`SU…`) to sign the server's nonce with. */
+  /** An NKey user seed (`SU…`) to sign the server's nonce with (the server lists the user's public key, `U…`). */
   nkeySeed?: string;
-  /** Path of a `.creds` file (JWT + NKey seed; decentralised auth). */
+  /** Path of a `.creds` file (a user JWT + its NKey seed; decentralised auth, the server in operator mode). */
   credsFile?: string;
-  /** TLS options, passed through to the client as they are (`caFile`, `certFile`, `keyFile`, `handshakeFirst`, …). */
+  /** TLS options, passed through to the client as they are (`caFile`, `certFile` + `keyFile` for a client certificate, `handshakeFirst`, …); the files are checked for readability first. */
   tls?: TlsOptions;
   /** Connection name the server shows (`nats server report connections`). Defaults to `ringkit-nats`. */
   name?: string;
@@ -82,7 +80,10 @@ export function checkConnectOptions(options: NatsConnectOptions): void {
  * Connects to NATS with reconnection for ever (exponential backoff with jitter) and the given
  * credentials. The connection is the caller's: close it (`await nc.close()`) when done.
  * @throws {@link NatsUnreachableError} when no server answers; {@link NatsAuthError} when the
- *   credentials are refused; {@link InvalidArgumentError} for bad options.
+ *   credentials are refused; {@link NatsTlsError} when the TLS handshake fails (untrusted server
+ *   certificate, a server without TLS, a client certificate missing or refused);
+ *   {@link InvalidArgumentError} for bad options (a malformed NKey seed or creds file, an
+ *   unreadable TLS file).
  */
 export async function connectNats(options: NatsConnectOptions): Promise<NatsConnection> {
   checkConnectOptions(options);
@@ -90,24 +91,14 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
   const first = optionalNumber(options, 'reconnectDelayMs', 100, 1);
   const max = optionalNumber(options, 'maxReconnectDelayMs', 2000, 1);
   let attempt = 0;
-  const authenticators: Authenticator[] = [];
-  if (options.nkeySeed !== undefined) authenticators.push(nkeyAuthenticator(new TextEncoder().encode(options.nkeySeed)));
-  if (options.credsFile !== undefined) {
-    let creds: Uint8Array;
-    try {
-      creds = readFileSync(options.credsFile);
-    } catch (e) {
-      throw new InvalidArgumentError(`options.credsFile cannot be read: credsFile=${describe(options.credsFile)} (${(e as Error).message})`);
-    }
-    authenticators.push(credsAuthenticator(creds));
-  }
+  const credentials = readCredentials(options);
   const settings = {
     servers: typeof options.servers === 'string' ? options.servers : [...options.servers],
     name: options.name ?? 'ringkit-nats',
     user: options.user,
     pass: options.pass,
     token: options.token,
-    authenticator: authenticators.length > 0 ? authenticators : undefined,
+    authenticator: credentials.authenticators,
     tls: options.tls,
     timeout: optionalNumber(options, 'timeoutMs', 2000, 1),
     reconnect: true,
@@ -127,7 +118,8 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
       nc = await connect(settings);
       break;
     } catch (e) {
-      if (e instanceof AuthorizationError) throw new NatsAuthError(server, e);
+      const failure = await connectFailure(e, options, server, credentials.described);
+      if (failure !== undefined) throw failure;
       if (Date.now() >= deadline) throw new NatsUnreachableError(server, e);
       await sleep(Math.min(max, first * 2 ** Math.min(tries, 20)));
     }

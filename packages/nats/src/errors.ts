@@ -8,6 +8,7 @@ import { registerErrorClass, RingkitError, type SerializedError } from '@ringkit
 export type NatsErrorCode =
   | 'ERR_NATS_UNREACHABLE'
   | 'ERR_NATS_AUTH'
+  | 'ERR_NATS_TLS'
   | 'ERR_NATS_STREAM_MISSING'
   | 'ERR_NATS_PERMISSION'
   | 'ERR_NATS_PAYLOAD_TOO_LARGE'
@@ -37,11 +38,25 @@ NatsUnreachableError.prototype.name = 'NatsUnreachableError';
 
 /** The server refused the credentials (user/password, token, nkey, creds file). */
 export class NatsAuthError extends NatsBridgeError {
-  constructor(server: string, cause: unknown) {
-    super('ERR_NATS_AUTH', server, '', `the NATS server at ${server} refused the credentials: ${why(cause)}`, { cause });
+  /** @param credentials which credentials were given, e.g. `nkey UAB…` (none: `no credentials`). */
+  constructor(server: string, cause: unknown, credentials?: string) {
+    super('ERR_NATS_AUTH', server, '', `the NATS server at ${server} refused the credentials${credentials === undefined ? '' : ` (${credentials})`}: ${why(cause)}`, { cause });
   }
 }
 NatsAuthError.prototype.name = 'NatsAuthError';
+
+/**
+ * The TLS handshake with the server failed: its certificate is not trusted (`tls.caFile`), it
+ * does not speak TLS, or it wants a client certificate (`tls.certFile` / `tls.keyFile`) that
+ * was not given or that it refused. The message says which, and what to pass.
+ */
+export class NatsTlsError extends NatsBridgeError {
+  /** @param hint what to do about it. */
+  constructor(server: string, cause: unknown, hint: string) {
+    super('ERR_NATS_TLS', server, '', `TLS with the NATS server at ${server} failed: ${why(cause)}${hint === '' ? '' : `; ${hint}`}`, { cause });
+  }
+}
+NatsTlsError.prototype.name = 'NatsTlsError';
 
 /**
  * No JetStream stream captures the subject (or the named stream does not exist). Pass
@@ -105,6 +120,7 @@ const server = (d: SerializedError): string => String(d.server ?? '');
 const subject = (d: SerializedError): string => String(d.subject ?? '');
 registerErrorClass('ERR_NATS_UNREACHABLE', (d, o) => revived(new NatsUnreachableError(server(d), o?.cause), d));
 registerErrorClass('ERR_NATS_AUTH', (d, o) => revived(new NatsAuthError(server(d), o?.cause), d));
+registerErrorClass('ERR_NATS_TLS', (d, o) => revived(new NatsTlsError(server(d), o?.cause, ''), d));
 registerErrorClass('ERR_NATS_STREAM_MISSING', (d) => revived(new StreamMissingError(server(d), subject(d), d.missing === 'stream' ? 'stream' : 'subject'), d));
 registerErrorClass('ERR_NATS_PERMISSION', (d, o) => revived(new NatsPermissionError(server(d), subject(d), '', o?.cause), d));
 registerErrorClass('ERR_NATS_PAYLOAD_TOO_LARGE', (d) => revived(new PayloadTooLargeError(server(d), subject(d), Number(d.bytes ?? 0), Number(d.maxPayload ?? 0)), d));

@@ -12,4 +12,4 @@ export { RingSource, type RingSourceOptions } from './ring-source.js';
 export { natsSink, natsSource, natsStagesModule, BRIDGE_COUNTERS, type NatsSinkStageOptions, type NatsSourceStageOptions } from './stages.js';
 export { splitPipeline, type SplitOptions, type SplitPipeline } from './split.js';
 export { type SinkSettings } from './ring-sink.js';
-export { startSplitDemo, formatSplitDemo, SPLIT_DEMO_PREFIX, type SplitDemoOptions, type SplitDemoResult, type SplitDemoHandle, type SplitDemoBridge } from './split-demo.js';
+export { startSplitDemo, formatSplitDemo, SPLIT_DEMO_PREFIX, type SplitDemoOptions, type SplitDemoResult, type SplitDemoHandle, type SplitDemoBridge, type SplitDemoEvent } from './split-demo.js';

@@ -35,6 +35,13 @@ export interface RingSourceOptions<S extends Schema = Schema> {
   ackCheckMs?: number;
   /** Per ring identity, the last sequence already delivered downstream (a checkpoint kept by the caller, see {@link RingSource.checkpoint}): entries at or before it are dropped. */
   resumeAfter?: Readonly<Record<string, number>>;
+  /**
+   * Take only messages of these ring identities (a sink's `ringId`: the part of `Nats-Msg-Id`
+   * before the last `:`; `''` for messages without a sink id): the others, end markers included,
+   * are acknowledged and dropped, counted in `ignored` — e.g. what an earlier run left in the
+   * stream. Defaults to every identity.
+   */
+  ringIds?: readonly string[];
   /** Close the ring once this many end markers (one per sink ring) arrived and everything before them is written; then `done` resolves once the ring's consumers released it all. Defaults to 0 (never: run until stopped). */
   closeAfterEnds?: number;
   /**
@@ -121,10 +128,15 @@ export class RingSource {
         resume.set(k, v);
       }
     }
+    let accept: Set<string> | undefined;
+    if (options.ringIds !== undefined) {
+      if (!Array.isArray(options.ringIds) || options.ringIds.some((r) => typeof r !== 'string')) throw new InvalidArgumentError(`options.ringIds must be an array of ring identities (strings): ringIds=${describe(options.ringIds)}`);
+      accept = new Set(options.ringIds);
+    }
     const writer: RingWriter = ring instanceof Ring ? new TypedWriter(ring) : new ByteWriter(ring);
     const { nc, owned, server } = await openConnection(options.connection);
     const stats = newStats('source', transport);
-    const ctx: SourceContext = { nc, owned, server, subject, writer, stats, ackCheckMs, closeAfterEnds, order: new SourceOrder(writer, server, resume, gapTimeoutMs), maxFetch };
+    const ctx: SourceContext = { nc, owned, server, subject, writer, stats, ackCheckMs, closeAfterEnds, order: new SourceOrder(writer, server, resume, gapTimeoutMs, accept), maxFetch };
     try {
       if (transport === 'core') return new RingSource(stats, (acked, signal) => runCore(ctx, acked, signal), options.signal);
       let stream: string;

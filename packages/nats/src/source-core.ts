@@ -33,6 +33,10 @@ export async function runCore(ctx: SourceContext, acked: Map<string, number>, si
           if (ctx.closeAfterEnds > 0 && order.ended.size >= ctx.closeAfterEnds) finish();
           return;
         }
+        if (verdict === 'ignored') {
+          stats.ignored += order.count;
+          return;
+        }
         if (verdict !== 'write') {
           stats.dupDropped += order.count;
           return;

@@ -67,8 +67,9 @@ export async function runJetStream(ctx: SourceContext, consumer: Consumer, acked
       m.nak(HOLD_DELAY_MS);
       return undefined;
     }
-    if (verdict === 'duplicate') {
-      stats.dupDropped += order.count;
+    if (verdict === 'duplicate' || verdict === 'ignored') {
+      if (verdict === 'duplicate') stats.dupDropped += order.count;
+      else stats.ignored += order.count;
       pending.push({ msg: m, position: writer.position(), count: 0, ringId: order.ringId, last: -1 });
       return undefined;
     }

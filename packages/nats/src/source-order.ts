@@ -13,7 +13,9 @@ export type Verdict =
   /** Entries before it have not arrived yet (the server stored them later, around a restart): hold it back. */
   | 'early'
   /** An end marker, in order: the ring identity sent everything before `first`. */
-  | 'end';
+  | 'end'
+  /** A ring identity the source does not take (not in its `ringIds`): drop it, `count` entries. */
+  | 'ignored';
 
 /**
  * The source's order keeper: per ring identity (the part of `Nats-Msg-Id` before the last `:`)
@@ -46,9 +48,12 @@ export class SourceOrder {
   private readonly writer: RingWriter;
   private readonly server: string;
   private readonly gapTimeoutMs: number;
+  private readonly accept: ReadonlySet<string> | undefined;
 
-  constructor(writer: RingWriter, server: string, resume: ReadonlyMap<string, number>, gapTimeoutMs: number) {
+  /** @param accept the ring identities to take (undefined: every one). */
+  constructor(writer: RingWriter, server: string, resume: ReadonlyMap<string, number>, gapTimeoutMs: number, accept?: ReadonlySet<string>) {
     this.writer = writer;
+    this.accept = accept;
     this.server = server;
     this.last = new Map(resume);
     this.gapTimeoutMs = gapTimeoutMs;
@@ -67,6 +72,12 @@ export class SourceOrder {
     this.ringId = known ? parsed.ringId : '';
     this.lostBefore = 0;
     this.skip = 0;
+    if (this.accept !== undefined && !this.accept.has(this.ringId)) {
+      this.frame = false;
+      this.first = known ? parsed.sequence : streamSeq;
+      this.count = known && parsed.end ? 0 : isFrame(data) && readFrameHeader(data, this.header) === undefined ? this.header.count : 1;
+      return 'ignored';
+    }
     if (known && parsed.end) {
       this.first = parsed.sequence;
       this.count = 0;

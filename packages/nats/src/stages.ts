@@ -54,6 +54,7 @@ export const BRIDGE_COUNTERS: readonly CounterDef[] = [
   { name: 'redelivered', family: 'bridge', help: 'Sink: entries sent again. Source: entries the server delivered again' },
   { name: 'in_flight', kind: 'gauge', family: 'bridge', help: 'Entries published (sink) or written into the ring (source) and not yet acknowledged' },
   { name: 'dup_dropped', family: 'bridge', help: 'Entries dropped as duplicates (sink: by the server; source: already in the ring)' },
+  { name: 'ignored', family: 'bridge', help: 'Source: entries of ring identities it does not take (ringIds), acknowledged and dropped' },
   { name: 'lost', family: 'bridge', help: 'Entries lost (core NATS gaps and drops, lapped entries of a lossy ring)' },
   { name: 'messages', family: 'bridge', help: 'NATS messages sent (sink) or received (source)' },
   { name: 'bytes', family: 'bridge', help: 'Payload bytes sent or received' },
@@ -67,6 +68,7 @@ function publishStats(c: StageCounters, s: BridgeStats): void {
   c.set('redelivered', s.redelivered);
   c.set('in_flight', s.inFlight);
   c.set('dup_dropped', s.dupDropped);
+  c.set('ignored', s.ignored);
   c.set('lost', s.lost);
   c.set('messages', s.messages);
   c.set('bytes', s.bytes);

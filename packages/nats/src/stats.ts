@@ -21,6 +21,8 @@ export interface BridgeStats {
   redelivered: number;
   /** Sink: entries the server reported as duplicates (`Nats-Msg-Id`). Source: entries not written because the ring already had them. */
   dupDropped: number;
+  /** Source: entries (and end markers) of ring identities it was told not to take (`ringIds`), acknowledged and dropped — an earlier run's, say. */
+  ignored: number;
   /** Entries lost (core NATS: gaps in the sequence and drops when the ring was full; a lossy input ring: entries lapped before the sink read them). */
   lost: number;
   /** Sink: entries published and not yet acknowledged. Source: entries written into the ring and not yet acknowledged. */
@@ -35,5 +37,5 @@ export interface BridgeStats {
 
 /** A zeroed {@link BridgeStats}. */
 export function newStats(role: 'sink' | 'source', transport: 'jetstream' | 'core'): BridgeStats {
-  return { role, transport, published: 0, acked: 0, messages: 0, bytes: 0, redelivered: 0, dupDropped: 0, lost: 0, inFlight: 0, held: 0, retries: 0, lastSequence: -1 };
+  return { role, transport, published: 0, acked: 0, messages: 0, bytes: 0, redelivered: 0, dupDropped: 0, ignored: 0, lost: 0, inFlight: 0, held: 0, retries: 0, lastSequence: -1 };
 }

@@ -4,8 +4,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { POLL_CLOSED, Ring } from '@ringkit/core';
 import { RingSink, RingSource } from '../src/index.js';
 import { NatsServer } from './fixtures/nats-server.js';
-
-const schema = { value: 'f64', tag: 'u32' } as const;
+import { produceTyped, schema } from './fixtures/typed-ring.js';
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -17,22 +16,6 @@ after(async () => {
   await nc.close();
   await server.close();
 });
-
-async function produce(ring: Ring<typeof schema>, total: number): Promise<void> {
-  const p = ring.producer();
-  for (let i = 0; i < total;) {
-    const n = Math.min(total - i, 1 + Math.floor(Math.random() * 200));
-    const hi = await p.claimAsync(n);
-    for (let s = p.lo, k = 0; k < n; k++, s = (s + 1) | 0) {
-      ring.columns.value[s & ring.mask] = i + k;
-      ring.columns.tag[s & ring.mask] = (i + k) % 1000;
-    }
-    p.publish(hi);
-    i += n;
-    if (i % 4096 < n) await new Promise((r) => setImmediate(r)); // let the subscriber's socket be read
-  }
-  p.close();
-}
 
 /** Reads the far ring to its close: every entry that arrived is intact and later than the one before. */
 async function drainInOrder(ring: Ring<typeof schema>, consumer: ReturnType<Ring<typeof schema>['addConsumer']>, slowMs: number): Promise<number> {
@@ -62,7 +45,7 @@ describe('core NATS mode (no JetStream): lossy fan-out, losses counted', () => {
     const consumers = fars.map((f) => f.addConsumer());
     const sources = await Promise.all(fars.map((ring) => RingSource.start({ ring, connection: nc, subject: 'core.all', transport: 'core', closeAfterEnds: 1 })));
     const sink = await RingSink.start({ ring: near, connection: nc, subject: 'core.all', transport: 'core', maxMessageBytes: 8192 });
-    const [, ...rest] = await Promise.all([produce(near, total), sink.done, ...fars.map((f, i) => drainInOrder(f, consumers[i]!, 0)), ...sources.map((s) => s.done)]);
+    const [, ...rest] = await Promise.all([produceTyped(near, total, 200, 4096), sink.done, ...fars.map((f, i) => drainInOrder(f, consumers[i]!, 0)), ...sources.map((s) => s.done)]);
     const counts = rest.slice(1, 3) as number[];
     for (const [i, s] of sources.entries()) {
       const stats = s.stats;
@@ -78,7 +61,7 @@ describe('core NATS mode (no JetStream): lossy fan-out, losses counted', () => {
     const consumer = far.addConsumer();
     const source = await RingSource.start({ ring: far, connection: nc, subject: 'core.slow', transport: 'core', closeAfterEnds: 1 });
     const sink = await RingSink.start({ ring: near, connection: nc, subject: 'core.slow', transport: 'core', maxMessageBytes: 2048 });
-    const [, sinkStats, got, stats] = await Promise.all([produce(near, total), sink.done, drainInOrder(far, consumer, 2), source.done]);
+    const [, sinkStats, got, stats] = await Promise.all([produceTyped(near, total, 200, 4096), sink.done, drainInOrder(far, consumer, 2), source.done]);
     assert.equal(sinkStats.published, total);
     assert.ok(stats.lost > 0, 'the far ring could not take everything');
     assert.equal(got + stats.lost, total, `arrived ${got} + lost ${stats.lost} = sent ${total}`);
@@ -104,7 +87,7 @@ describe('core NATS mode (no JetStream): lossy fan-out, losses counted', () => {
     const consumer = far.addConsumer();
     const source = await RingSource.start({ ring: far, connection: nc, subject: 'core.relayed', transport: 'core', closeAfterEnds: 1 });
     const sink = await RingSink.start({ ring: near, connection: nc, subject: 'core.raw', transport: 'core', maxMessageBytes: 1024 });
-    const [, , got, stats] = await Promise.all([produce(near, total), sink.done, drainInOrder(far, consumer, 0), source.done]);
+    const [, , got, stats] = await Promise.all([produceTyped(near, total, 200, 4096), sink.done, drainInOrder(far, consumer, 0), source.done]);
     relay.unsubscribe();
     assert.ok(dropped > 0);
     // The last messages may be dropped with no later one to reveal the hole: count only holes before the last arrival.

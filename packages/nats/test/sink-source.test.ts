@@ -5,8 +5,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { ByteRing, POLL_CLOSED, Ring } from '@ringkit/core';
 import { RingSink, RingSource } from '../src/index.js';
 import { NatsServer } from './fixtures/nats-server.js';
-
-const schema = { value: 'f64', tag: 'u32' } as const;
+import { drainTyped, produceTyped, schema } from './fixtures/typed-ring.js';
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -25,38 +24,6 @@ async function freshStream(): Promise<{ stream: string; subject: string }> {
   const jsm = await jetstreamManager(nc);
   await jsm.streams.add({ name: `T${n}`, subjects: [`t${n}.>`] });
   return { stream: `T${n}`, subject: `t${n}.data` };
-}
-
-/** Produces `total` entries (value = i, tag = i % 1000) in random batches, on this thread's event loop. */
-async function produceTyped(ring: Ring<typeof schema>, total: number): Promise<void> {
-  const p = ring.producer();
-  for (let i = 0; i < total;) {
-    const n = Math.min(total - i, 1 + Math.floor(Math.random() * 300));
-    const hi = await p.claimAsync(n);
-    for (let s = p.lo, k = 0; k < n; k++, s = (s + 1) | 0) {
-      ring.columns.value[s & ring.mask] = i + k;
-      ring.columns.tag[s & ring.mask] = (i + k) % 1000;
-    }
-    p.publish(hi);
-    i += n;
-  }
-  p.close();
-}
-
-/** Reads a typed ring to its close, checking every entry in order; resolves with the count. */
-async function drainTyped(ring: Ring<typeof schema>, consumer = ring.addConsumer()): Promise<number> {
-  let next = 0;
-  for (;;) {
-    const n = await consumer.pollAsync();
-    if (n === POLL_CLOSED) return next;
-    for (let k = 0; k < n; k++) {
-      const i = consumer.batch.index(k);
-      assert.equal(ring.columns.value[i], next, `entry ${next} in order, none lost or duplicated`);
-      assert.equal(ring.columns.tag[i], next % 1000);
-      next++;
-    }
-    consumer.release();
-  }
 }
 
 for (const mode of ['packed', 'entry'] as const) {
@@ -116,4 +83,27 @@ describe('byte ring → JetStream → byte ring', () => {
       assert.equal((await source.done).acked, total);
     });
   }
+});
+
+describe('RingSource ringIds', () => {
+  it('takes only the listed ring identities: the others (an earlier run, say) are acknowledged and counted in ignored, their end markers do not close the ring', async () => {
+    const { subject } = await freshStream();
+    // An earlier run, ended: 3,000 entries and an end marker under ring identity "run-1".
+    const old = Ring.create({ capacity: 1024, schema });
+    const oldSink = await RingSink.start({ ring: old, connection: nc, subject, ringId: 'run-1', maxMessageBytes: 4096 });
+    await Promise.all([produceTyped(old, 3000), oldSink.done]);
+    const far = Ring.create({ capacity: 512, schema });
+    const farConsumer = far.addConsumer();
+    const source = await RingSource.start({ ring: far, connection: nc, subject, durable: 'run2', closeAfterEnds: 1, ringIds: ['run-2'] });
+    const near = Ring.create({ capacity: 1024, schema });
+    const sink = await RingSink.start({ ring: near, connection: nc, subject, ringId: 'run-2', maxMessageBytes: 4096 });
+    const [, got, , stats] = await Promise.all([produceTyped(near, 20_000), drainTyped(far, farConsumer), sink.done, source.done]);
+    assert.equal(got, 20_000, 'only run-2, every entry once in order');
+    assert.equal(stats.published, 20_000);
+    assert.equal(stats.ignored, 3000);
+    assert.equal(stats.dupDropped, 0);
+    const info = await (await jetstreamManager(nc)).consumers.info(`T${streams}`, 'run2');
+    assert.equal(info.num_ack_pending, 0, 'ignored messages are acknowledged too');
+    await assert.rejects(RingSource.start({ ring: far, connection: nc, subject, durable: 'x', ringIds: 'run-2' as never }), /^InvalidArgumentError: options\.ringIds must be an array of ring identities \(strings\): ringIds="run-2"$/);
+  });
 });

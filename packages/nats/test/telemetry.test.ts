@@ -32,7 +32,7 @@ test('bridge counters of natsSink / natsSource stages in the snapshot, the DOT a
     await new Promise((r) => setTimeout(r, 300)); // a few samples, for the rates
     const u = up.snapshot().stages.find((s) => s.name === 'generator.nats')!;
     const names = u.counters!.map((c) => c.name);
-    assert.deepEqual(names, ['published', 'acked', 'redelivered', 'in_flight', 'dup_dropped', 'lost', 'messages', 'bytes', 'retries']);
+    assert.deepEqual(names, ['published', 'acked', 'redelivered', 'in_flight', 'dup_dropped', 'ignored', 'lost', 'messages', 'bytes', 'retries']);
     const pub = u.counters!.find((c) => c.name === 'published')!;
     assert.ok(pub.value > 0 && pub.ratePerSec > 0, JSON.stringify(pub));
     assert.equal(u.counters!.find((c) => c.name === 'in_flight')!.kind, 'gauge');

@@ -5,7 +5,7 @@ import type { Command } from '../main.js';
 import { checkBoardFlags, startBoardServer } from './board-start.js';
 import { numberFlag } from '../flags.js';
 import { StatusLine } from '../status-line.js';
-import { NATS_HELP, runNatsDemo } from './demo-nats.js';
+import { NATS_CONNECTION_FLAGS, NATS_HELP, runNatsDemo } from './demo-nats.js';
 
 const HELP = `Usage: ringkit demo [options]
 
@@ -76,20 +76,21 @@ export const command: Command = {
           token: { type: 'string' },
           nats: { type: 'string' },
           part: { type: 'string' },
+          ...NATS_CONNECTION_FLAGS,
           help: { type: 'boolean', short: 'h' },
         },
         strict: true,
         allowPositionals: false,
       }).values;
     } catch (e) {
-      process.stderr.write(`ringkit demo: ${(e as Error).message}; allowed: --rate --beats --seconds --capacity --worker --unpaced --troupe --json --telemetry-port --board --board-port --board-host --token --nats --part --help\n`);
+      process.stderr.write(`ringkit demo: ${(e as Error).message}; allowed: --rate --beats --seconds --capacity --worker --unpaced --troupe --json --telemetry-port --board --board-port --board-host --token --nats --part ${Object.keys(NATS_CONNECTION_FLAGS).map((k) => `--${k}`).join(' ')} --help\n`);
       return 2;
     }
     if (values.help === true) {
       process.stdout.write(HELP);
       return 0;
     }
-    if (values.nats !== undefined || values.part !== undefined) return runNatsDemo(values);
+    if (values.nats !== undefined || values.part !== undefined || Object.keys(NATS_CONNECTION_FLAGS).some((k) => values[k as keyof typeof values] !== undefined)) return runNatsDemo(values);
     const options: DemoOptions = {};
     let port: number | undefined;
     try {
