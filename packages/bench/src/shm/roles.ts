@@ -31,10 +31,7 @@ export interface RoleArgs {
   wait?: 'busySpin' | 'phased';
 }
 
-import { SCHEMA } from './schema.js';
-
-/** Slots of the raw baseline ring (as the ringkit cases' ring). */
-export const RAW_CAPACITY = 1 << 16;
+import { RAW_CAPACITY, SCHEMA } from './schema.js';
 
 async function openRing(a: RoleArgs): Promise<{ ring: Ring<typeof SCHEMA>; close(): void; waiter: Waiter }> {
   const waitStrategy = a.wait ?? 'phased';

@@ -21,8 +21,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Ring } from '@ringkit/core';
-import { RAW_CAPACITY, type RoleArgs } from './roles.js';
-import { SCHEMA } from './schema.js';
+import type { RoleArgs } from './roles.js';
+import { RAW_CAPACITY, SCHEMA } from './schema.js';
 
 const ROLES = fileURLToPath(new URL('./roles.js', import.meta.url));
 const CAPACITY = 1 << 16;
