@@ -16,7 +16,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -25,7 +24,7 @@ import { bytes, POLL_CLOSED, Ring, type Schema } from '@ringkit/core';
 import { connectNats } from './connection.js';
 import { RingSink } from './ring-sink.js';
 import { RingSource } from './ring-source.js';
-import { natsServerBinary } from './server-binary.js';
+import { freePort, natsServerBinary } from './server-binary.js';
 
 const SCHEMA_8 = { t: 'f64' } as const;
 const SCHEMA_1K = { t: 'f64', pad: bytes(1016) } as const;
@@ -170,17 +169,6 @@ async function plain(nc: NatsConnection, c: Case): Promise<Result> {
   await publish;
   await dropStream(nc, subject);
   return { perSec: got / seconds, latency };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** The names of the NATS bench cases (`nats.packed.8B`, …). */

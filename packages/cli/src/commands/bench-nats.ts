@@ -6,6 +6,7 @@
  */
 import { integerFlag } from '../flags.js';
 import { StatusLine } from '../status-line.js';
+import { isMissingPackage } from '../optional-package.js';
 
 /** True when every `--only` term names NATS cases only (`nats`, `nats.`, `nats.packed`, …). */
 export function onlyNats(terms: readonly string[]): boolean {
@@ -25,8 +26,7 @@ export async function natsBench(terms: readonly string[], values: { runs?: strin
   try {
     mod = await import('@ringkit/nats/bench');
   } catch (e) {
-    const err = e as { code?: unknown; message?: unknown };
-    if (err.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes("'@ringkit/nats")) throw e;
+    if (!isMissingPackage(e, '@ringkit/nats')) throw e;
     process.stderr.write('ringkit bench --only nats: needs @ringkit/nats: npm install @ringkit/nats\n');
     return 1;
   }

@@ -6,6 +6,7 @@ import type { Command } from '../main.js';
 import { integerFlag, UsageError } from '../flags.js';
 import { natsBench, onlyNats } from './bench-nats.js';
 import { StatusLine } from '../status-line.js';
+import { isMissingPackage } from '../optional-package.js';
 
 const HELP = `Usage: ringkit bench [options]
 
@@ -81,8 +82,7 @@ async function shmBench(bench: typeof import('@ringkit/bench'), values: { runs?:
     });
   } catch (e) {
     status.end();
-    const err = e as { code?: unknown; message?: unknown };
-    if (err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes("'@ringkit/shm'")) {
+    if (isMissingPackage(e, '@ringkit/shm')) {
       process.stderr.write('ringkit bench --shm: needs @ringkit/shm (named shared memory, a small native addon): npm install @ringkit/shm\n');
       return 1;
     }

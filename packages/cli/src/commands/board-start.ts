@@ -6,6 +6,7 @@
  */
 import type { Board } from '@ringkit/board';
 import { integerFlag } from '../flags.js';
+import { isMissingPackage } from '../optional-package.js';
 
 /** Raw board flag values, and the flag names they came from (for the error messages). */
 export interface BoardFlagValues {
@@ -57,8 +58,7 @@ export async function loadBoard(prefix: string): Promise<typeof import('@ringkit
   try {
     return await import('@ringkit/board');
   } catch (e) {
-    const err = e as { code?: unknown; message?: unknown };
-    if (err.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes("'@ringkit/board'")) throw e;
+    if (!isMissingPackage(e, '@ringkit/board')) throw e;
     return fail(prefix, 'the control board is a separate package, not installed here: run `npm install @ringkit/board` (beside ringkit), then try again', 1, '');
   }
 }

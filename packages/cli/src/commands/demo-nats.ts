@@ -10,6 +10,7 @@ import { serveTelemetry, type TelemetryServer } from '@ringkit/pipeline';
 import type { Board, TelemetryBinding } from '@ringkit/board';
 import { checkBoardFlags, startBoardServer } from './board-start.js';
 import { numberFlag } from '../flags.js';
+import { isMissingPackage } from '../optional-package.js';
 
 /** The flags of `ringkit demo` that `--nats` uses (the others are refused with it). */
 export interface NatsDemoFlags {
@@ -110,8 +111,7 @@ export async function runNatsDemo(values: NatsDemoFlags): Promise<number> {
   try {
     nats = await import('@ringkit/nats');
   } catch (e) {
-    const m = e as { code?: unknown; message?: unknown };
-    if (m.code !== 'ERR_MODULE_NOT_FOUND' || !String(m.message).includes("'@ringkit/nats'")) throw e;
+    if (!isMissingPackage(e, '@ringkit/nats')) throw e;
     return err('--nats needs the separate package @ringkit/nats: run `npm install @ringkit/nats` (beside ringkit), then try again', 1);
   }
   const part = values.part;

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { LayoutMismatchError, POLL_CLOSED, RingkitError, TimeoutError } from '@ringkit/core';
 import type { Command } from '../main.js';
 import { integerFlag, UsageError } from '../flags.js';
+import { isMissingPackage } from '../optional-package.js';
 
 const HELP = `Usage: ringkit shm <ls|rm|clean|produce|consume> [options]
 
@@ -43,8 +44,7 @@ async function loadShm(): Promise<Shm | undefined> {
   try {
     return await import('@ringkit/shm');
   } catch (e) {
-    const err = e as { code?: unknown; message?: unknown };
-    if (err.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes("'@ringkit/shm'")) throw e;
+    if (!isMissingPackage(e, '@ringkit/shm')) throw e;
     process.stderr.write('ringkit shm: named shared memory is the separate package @ringkit/shm (a small native addon), not installed here: run `npm install @ringkit/shm` (beside ringkit; needs python3, make, g++), then try again\n');
     return undefined;
   }
