@@ -7,9 +7,11 @@
  * all running), packed and one entry per message, for 8-byte and 1 KiB entries, beside a plain
  * `@nats-io/jetstream` loop moving the same payloads (publish with `msgID`, at most 256 in
  * flight, a durable pull consumer fetching and acknowledging), and core NATS (no JetStream)
- * packed and per entry. Cases alternate round by round (every other round, each per-entry case
+ * packed and per entry. A warm-up round runs every case once first, not counted (the JIT, the
+ * server's first streams). Cases alternate round by round (every other round, each per-entry case
  * and its plain loop swap places); each JetStream case's stream is deleted after it is
- * measured. The report gives each case's median
+ * measured; each JetStream case moves about 0.5–1 s of entries on this 2-core VM, so a run is
+ * long beside the time its pipeline takes to fill and drain. The report gives each case's median
  * and the same-run ratios (median, min–max over the rounds), and end-to-end latency
  * percentiles (produce → far consumer, at full load: queueing included). `--only <text>` runs
  * the cases whose name contains it.
@@ -20,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { bytes, POLL_CLOSED, Ring, type Schema } from '@ringkit/core';
+import { bytes, describe, InvalidArgumentError, POLL_CLOSED, Ring, type Schema } from '@ringkit/core';
 import { connectNats } from './connection.js';
 import { RingSink } from './ring-sink.js';
 import { RingSource } from './ring-source.js';
@@ -44,7 +46,7 @@ const CASES: Case[] = [
   { name: 'nats.packed.8B', kind: 'bridge', transport: 'jetstream', mode: 'packed', schema: SCHEMA_8, entryBytes: 8, entries: 1_000_000 },
   { name: 'nats.entry.8B', kind: 'bridge', transport: 'jetstream', mode: 'entry', schema: SCHEMA_8, entryBytes: 8, entries: 20_000 },
   { name: 'nats.plain.8B', kind: 'plain', transport: 'jetstream', mode: 'entry', schema: SCHEMA_8, entryBytes: 8, entries: 20_000 },
-  { name: 'nats.packed.1KiB', kind: 'bridge', transport: 'jetstream', mode: 'packed', schema: SCHEMA_1K, entryBytes: 1024, entries: 100_000 },
+  { name: 'nats.packed.1KiB', kind: 'bridge', transport: 'jetstream', mode: 'packed', schema: SCHEMA_1K, entryBytes: 1024, entries: 200_000 },
   { name: 'nats.entry.1KiB', kind: 'bridge', transport: 'jetstream', mode: 'entry', schema: SCHEMA_1K, entryBytes: 1024, entries: 20_000 },
   { name: 'nats.plain.1KiB', kind: 'plain', transport: 'jetstream', mode: 'entry', schema: SCHEMA_1K, entryBytes: 1024, entries: 20_000 },
   { name: 'nats.core.packed.8B', kind: 'bridge', transport: 'core', mode: 'packed', schema: SCHEMA_8, entryBytes: 8, entries: 1_000_000 },
@@ -74,7 +76,7 @@ async function dropStream(nc: NatsConnection, subject: string): Promise<void> {
  */
 function roundOrder(cases: readonly Case[], r: number): Case[] {
   const order = cases.slice();
-  if (r % 2 === 0) return order;
+  if ((r & 1) === 0) return order;
   for (let i = 0; i + 1 < order.length; i++) {
     const a = order[i]!;
     const b = order[i + 1]!;
@@ -171,18 +173,29 @@ async function plain(nc: NatsConnection, c: Case): Promise<Result> {
   return { perSec: got / seconds, latency };
 }
 
+/** A count of rounds: an integer in [min, 100], or `fallback` when not given. */
+function roundsOption(value: unknown, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 100) {
+    throw new InvalidArgumentError(`options.${name} must be an integer in [${min}, 100]: ${name}=${describe(value)}`);
+  }
+  return value;
+}
+
 /** The names of the NATS bench cases (`nats.packed.8B`, …). */
 export const NATS_CASES: readonly string[] = CASES.map((c) => c.name);
 
 /** Options of {@link runNatsBench}. */
 export interface NatsBenchOptions {
-  /** Rounds (cases alternate round by round). Defaults to 5. */
+  /** Rounds counted (cases alternate round by round), an integer in [1, 100]. Defaults to 5. */
   rounds?: number;
+  /** Rounds run first and not counted, an integer in [0, 100]. Defaults to 1. */
+  warmupRounds?: number;
   /** A running server with JetStream; without it the bench starts its own `nats-server -js`. */
   url?: string;
   /** Only the cases whose name contains one of these. Defaults to all. */
   only?: readonly string[];
-  /** Called before each case of each round. */
+  /** Called before each case of each round (`round` < 0: a warm-up round). */
   onProgress?: (round: number, rounds: number, name: string) => void;
 }
 
@@ -191,7 +204,10 @@ export interface NatsBenchRatio { median: number; min: number; max: number }
 
 /** What {@link runNatsBench} measured. */
 export interface NatsBenchReport {
+  /** Rounds counted. */
   rounds: number;
+  /** Warm-up rounds run before them, not counted. */
+  warmupRounds: number;
   /** Per case: median entries/s, end-to-end latency percentiles (ms, over all rounds, at full load). */
   results: Array<{ name: string; entriesPerSec: number; latencyMs: { p50: number; p99: number; max: number } }>;
   /** Same-run ratios (packed/entry, entry/plain, core packed/entry) whose both cases ran. */
@@ -202,7 +218,8 @@ export interface NatsBenchReport {
 export async function runNatsBench(options: NatsBenchOptions = {}): Promise<NatsBenchReport> {
   const only = options.only ?? [];
   const cases = CASES.filter((c) => only.length === 0 || only.some((t) => c.name.includes(t)));
-  const rounds = options.rounds ?? 5;
+  const rounds = roundsOption(options.rounds, 'rounds', 5, 1);
+  const warmupRounds = roundsOption(options.warmupRounds, 'warmupRounds', 1, 0);
   let server: ChildProcess | undefined;
   let dir: string | undefined;
   let url = options.url;
@@ -229,10 +246,11 @@ export async function runNatsBench(options: NatsBenchOptions = {}): Promise<Nats
   try {
     const nc = await connectNats({ servers: url });
     try {
-      for (let r = 0; r < rounds; r++) {
+      for (let r = -warmupRounds; r < rounds; r++) {
         for (const c of roundOrder(cases, r)) {
           options.onProgress?.(r, rounds, c.name);
-          results.get(c.name)!.push(c.kind === 'plain' ? await plain(nc, c) : await bridge(nc, c));
+          const result = c.kind === 'plain' ? await plain(nc, c) : await bridge(nc, c);
+          if (r >= 0) results.get(c.name)!.push(result);
         }
       }
     } finally {
@@ -260,12 +278,13 @@ export async function runNatsBench(options: NatsBenchOptions = {}): Promise<Nats
     'core packed/entry 8B': ratio('nats.core.packed.8B', 'nats.core.entry.8B'),
   };
   for (const [k, v] of Object.entries(ratios)) if (!Number.isFinite(v.median)) delete ratios[k];
-  return { rounds, results: rows, ratios };
+  return { rounds, warmupRounds, results: rows, ratios };
 }
 
 /** The report as text rows (one per case, then the ratios). */
 export function formatNatsBench(report: NatsBenchReport): string {
-  const lines = [`@ringkit/nats, ring → NATS → ring in one process, ${report.rounds} rounds (median; latency over all rounds, at full load)`];
+  const warmup = report.warmupRounds === 0 ? '' : ` after ${report.warmupRounds} warm-up round${report.warmupRounds === 1 ? '' : 's'}`;
+  const lines = [`@ringkit/nats, ring → NATS → ring in one process, ${report.rounds} rounds${warmup} (median; latency over all rounds, at full load)`];
   for (const r of report.results) {
     lines.push(`${r.name.padEnd(22)} ${(r.entriesPerSec / 1e6).toFixed(3).padStart(9)} M entries/s   latency p50 ${r.latencyMs.p50.toFixed(1)} ms, p99 ${r.latencyMs.p99.toFixed(1)} ms, max ${r.latencyMs.max.toFixed(1)} ms`);
   }

@@ -1,4 +1,4 @@
-import { ByteRing, POLL_CLOSED, Ring, type Batch, type ByteReader, type Consumer, type Schema } from '@ringkit/core';
+import { ByteRing, copyBytes, POLL_CLOSED, Ring, type Batch, type ByteReader, type Consumer, type Schema } from '@ringkit/core';
 import { BYTES_SCHEMA_TEXT, FRAME_HEADER_LENGTH, FRAME_KIND, RECORD_LENGTH_PREFIX, schemaId, typedColumns, writeFrameHeader } from './frame.js';
 
 /**
@@ -98,8 +98,8 @@ export class TypedPacker<S extends Schema> implements RingPacker {
     for (let f = 0; f < this.columns.length; f++) {
       const col = this.columns[f]!;
       const w = this.widths[f]!;
-      out.set(col.subarray(start * w, (start + first) * w), at);
-      if (first < n) out.set(col.subarray(0, (n - first) * w), at + first * w);
+      copyBytes(out, at, col.subarray(start * w, (start + first) * w));
+      if (first < n) copyBytes(out, at + first * w, col.subarray(0, (n - first) * w));
       at += n * w;
     }
     this.advance(n);
@@ -112,7 +112,7 @@ export class TypedPacker<S extends Schema> implements RingPacker {
     const s = this.slot;
     for (let f = 0; f < this.columns.length; f++) {
       const w = this.widths[f]!;
-      out.set(this.columns[f]!.subarray(s * w, s * w + w), at);
+      copyBytes(out, at, this.columns[f]!.subarray(s * w, s * w + w));
       at += w;
     }
     this.advance(1);
@@ -190,7 +190,7 @@ export class BytePacker implements RingPacker {
       const o = batch.offset(this.index + i);
       const len = batch.length(this.index + i);
       view.setUint32(at, len, true);
-      out.set(this.data.subarray(o, o + len), at + RECORD_LENGTH_PREFIX);
+      copyBytes(out, at + RECORD_LENGTH_PREFIX, this.data.subarray(o, o + len));
       at += RECORD_LENGTH_PREFIX + len;
     }
     this.advance(n);

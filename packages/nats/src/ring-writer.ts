@@ -1,4 +1,4 @@
-import { ByteRing, Ring, type ByteProducer, type Producer, type Schema } from '@ringkit/core';
+import { ByteRing, copyBytes, Ring, type ByteProducer, type Producer, type Schema } from '@ringkit/core';
 import { BYTES_SCHEMA_TEXT, FRAME_HEADER_LENGTH, FRAME_KIND, RECORD_LENGTH_PREFIX, schemaId, typedColumns, type FrameHeader } from './frame.js';
 
 /**
@@ -123,8 +123,8 @@ export class TypedWriter<S extends Schema> implements RingWriter {
       const col = this.columns[f]!;
       const w = this.widths[f]!;
       const src = at + from * w;
-      col.set(payload.subarray(src, src + first * w), start * w);
-      if (first < k) col.set(payload.subarray(src + first * w, src + k * w), 0);
+      copyBytes(col, start * w, payload.subarray(src, src + first * w));
+      if (first < k) copyBytes(col, 0, payload.subarray(src + first * w, src + k * w));
       at += h.count * w;
     }
   }
@@ -163,7 +163,7 @@ export class TypedWriter<S extends Schema> implements RingWriter {
     let at = 0;
     for (let f = 0; f < this.columns.length; f++) {
       const w = this.widths[f]!;
-      this.columns[f]!.set(payload.subarray(at, at + w), s * w);
+      copyBytes(this.columns[f]!, s * w, payload.subarray(at, at + w));
       at += w;
     }
   }
@@ -260,14 +260,14 @@ export class ByteWriter implements RingWriter {
 
   async writeEntry(payload: Uint8Array): Promise<void> {
     const view = this.producer.tryClaim(payload.length) ?? await this.producer.claimAsync(payload.length);
-    view.set(payload);
+    copyBytes(view, 0, payload);
     this.producer.commit();
   }
 
   tryWriteEntry(payload: Uint8Array): boolean {
     const view = this.producer.tryClaim(payload.length);
     if (view === null) return false;
-    view.set(payload);
+    copyBytes(view, 0, payload);
     this.producer.commit();
     return true;
   }

@@ -5,9 +5,15 @@ import { sleep } from './options.js';
 import type { SourceContext } from './ring-source.js';
 import type { BridgeStats } from './stats.js';
 
-/** A message written (or dropped) and waiting for the ring's consumers to release up to `position`. */
+/**
+ * A message written (or dropped) and waiting for the ring's consumers to release up to
+ * `position`. It keeps the message's reply subject, not the message: a held `JsMsg` keeps its
+ * payload buffer (the client's, about twice a 1 MiB frame) alive past young-generation
+ * collections, and the old-generation collections that then free them showed as GC time.
+ */
 interface Pending {
-  msg: JsMsg;
+  /** The message's reply subject (publishing {@link ACK} to it acknowledges the message, as `JsMsg.ack()` does), or the message itself when the client gave none. */
+  ack: string | JsMsg;
   position: number;
   count: number;
   ringId: string;
@@ -16,6 +22,15 @@ interface Pending {
 
 /** How long a message held back (entries before it not arrived) waits before the server delivers it again, ms. */
 const HOLD_DELAY_MS = 100;
+
+/** JetStream's acknowledgement payload. */
+const ACK = new TextEncoder().encode('+ACK');
+
+/** What acknowledges `m` later: its reply subject (the client's messages carry one, though the `JsMsg` type does not declare it), else `m`. */
+function ackOf(m: JsMsg): string | JsMsg {
+  const reply = (m as { readonly reply?: unknown }).reply;
+  return typeof reply === 'string' && reply !== '' ? reply : m;
+}
 
 /**
  * The JetStream source loop: fetch no more messages than the ring has room for, write them in
@@ -30,7 +45,8 @@ export async function runJetStream(ctx: SourceContext, consumer: Consumer, acked
     writer.flush();
     while (head < pending.length && writer.released(pending[head]!.position)) {
       const p = pending[head++]!;
-      p.msg.ack();
+      if (typeof p.ack === 'string') ctx.nc.publish(p.ack, ACK);
+      else p.ack.ack();
       stats.acked += p.count;
       stats.inFlight -= p.count;
       if (p.count > 0) {
@@ -70,11 +86,11 @@ export async function runJetStream(ctx: SourceContext, consumer: Consumer, acked
     if (verdict === 'duplicate' || verdict === 'ignored') {
       if (verdict === 'duplicate') stats.dupDropped += order.count;
       else stats.ignored += order.count;
-      pending.push({ msg: m, position: writer.position(), count: 0, ringId: order.ringId, last: -1 });
+      pending.push({ ack: ackOf(m), position: writer.position(), count: 0, ringId: order.ringId, last: -1 });
       return undefined;
     }
     if (verdict === 'end') {
-      pending.push({ msg: m, position: writer.position(), count: 0, ringId: order.ringId, last: -1 });
+      pending.push({ ack: ackOf(m), position: writer.position(), count: 0, ringId: order.ringId, last: -1 });
       if (ctx.closeAfterEnds > 0 && order.ended.size >= ctx.closeAfterEnds) {
         writer.close();
         closed = true;
@@ -97,7 +113,7 @@ export async function runJetStream(ctx: SourceContext, consumer: Consumer, acked
     order.written();
     stats.published += n;
     stats.inFlight += n;
-    pending.push({ msg: m, position: writer.position(), count: n, ringId, last: first + count - 1 });
+    pending.push({ ack: ackOf(m), position: writer.position(), count: n, ringId, last: first + count - 1 });
   }
 
   try {

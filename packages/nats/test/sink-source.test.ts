@@ -18,6 +18,21 @@ after(async () => {
   await server.close();
 });
 
+/**
+ * The durable's info once the server applied the acknowledgements already sent (it applies
+ * them on its own goroutine: an info request right after the last ack can still count it).
+ * Polls until nothing is pending an ack, for at most 3 s, then returns the last info.
+ */
+async function settledConsumer(stream: string, durable: string): Promise<{ num_ack_pending: number; num_redelivered: number }> {
+  const jsm = await jetstreamManager(nc);
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const info = await jsm.consumers.info(stream, durable);
+    if (info.num_ack_pending === 0 || Date.now() > deadline) return info;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 let streams = 0;
 async function freshStream(): Promise<{ stream: string; subject: string }> {
   const n = ++streams;
@@ -29,7 +44,7 @@ async function freshStream(): Promise<{ stream: string; subject: string }> {
 for (const mode of ['packed', 'entry'] as const) {
   describe(`typed ring → JetStream → typed ring, ${mode}`, () => {
     it('moves every entry once, in order, and closes the far ring after the end marker', async () => {
-      const { subject } = await freshStream();
+      const { stream, subject } = await freshStream();
       const total = mode === 'packed' ? 200_000 : 5_000;
       const near = Ring.create({ capacity: 1024, schema });
       const sink = await RingSink.start({ ring: near, connection: nc, subject, ringId: 'near', mode, maxMessageBytes: 4096 });
@@ -46,6 +61,9 @@ for (const mode of ['packed', 'entry'] as const) {
       assert.equal(sourceStats.inFlight, 0);
       assert.equal(sourceStats.dupDropped, 0);
       assert.deepEqual(source.checkpoint(), { near: total - 1 });
+      const info = await settledConsumer(stream, 'far');
+      assert.equal(info.num_ack_pending, 0, 'every message acknowledged');
+      assert.equal(info.num_redelivered, 0, 'none delivered twice');
     });
   });
 }
@@ -53,7 +71,7 @@ for (const mode of ['packed', 'entry'] as const) {
 describe('byte ring → JetStream → byte ring', () => {
   for (const mode of ['packed', 'entry'] as const) {
     it(`moves every record once, in order (${mode})`, async () => {
-      const { subject } = await freshStream();
+      const { stream, subject } = await freshStream();
       const total = mode === 'packed' ? 50_000 : 3000;
       const near = ByteRing.create({ capacity: 1 << 16 });
       const sink = await RingSink.start({ ring: near, connection: nc, subject, mode });
@@ -81,6 +99,9 @@ describe('byte ring → JetStream → byte ring', () => {
       assert.equal(next, total);
       assert.equal((await sink.done).acked, total);
       assert.equal((await source.done).acked, total);
+      const info = await settledConsumer(stream, 'far');
+      assert.equal(info.num_ack_pending, 0, 'every message acknowledged');
+      assert.equal(info.num_redelivered, 0, 'none delivered twice');
     });
   }
 });
@@ -102,7 +123,7 @@ describe('RingSource ringIds', () => {
     assert.equal(stats.published, 20_000);
     assert.equal(stats.ignored, 3000);
     assert.equal(stats.dupDropped, 0);
-    const info = await (await jetstreamManager(nc)).consumers.info(`T${streams}`, 'run2');
+    const info = await settledConsumer(`T${streams}`, 'run2');
     assert.equal(info.num_ack_pending, 0, 'ignored messages are acknowledged too');
     await assert.rejects(RingSource.start({ ring: far, connection: nc, subject, durable: 'x', ringIds: 'run-2' as never }), /^InvalidArgumentError: options\.ringIds must be an array of ring identities \(strings\): ringIds="run-2"$/);
   });
