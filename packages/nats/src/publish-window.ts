@@ -4,6 +4,7 @@ import { NatsPermissionError, PayloadTooLargeError } from './errors.js';
 import { isPassing, isPermissionViolation } from './failure.js';
 import { endId, entryId, frameId } from './msg-id.js';
 import { sleep } from './options.js';
+import { FramePool } from './frame-pool.js';
 import type { RingPacker } from './ring-packer.js';
 import type { BridgeStats } from './stats.js';
 
@@ -54,7 +55,9 @@ export async function publishHeld(ctx: SinkContext, window: PublishWindow, signa
       const count = packer.fit(ctx.maxBytes);
       const length = packer.frameLength(count);
       if (length > maxPayload) throw new PayloadTooLargeError(ctx.server, ctx.subject, length, maxPayload);
-      window.send(packer.packFrame(count), frameId(ctx.ringId, first, count), count, first + count - 1);
+      const frame = window.frame(length);
+      packer.packFrame(count, frame);
+      window.send(frame, frameId(ctx.ringId, first, count), count, first + count - 1);
     } else {
       const payload = packer.packEntry();
       if (payload.length > maxPayload) throw new PayloadTooLargeError(ctx.server, ctx.subject, payload.length, maxPayload);
@@ -75,10 +78,18 @@ export class PublishWindow {
   private failure: unknown = undefined;
   private readonly ctx: SinkContext;
   private readonly signal: AbortSignal;
+  /** JetStream: frame buffers reused once acknowledged (core NATS lets a message go as soon as it is queued, before the client copied it). */
+  private readonly frames: FramePool | undefined;
 
   constructor(ctx: SinkContext, signal: AbortSignal) {
     this.ctx = ctx;
     this.signal = signal;
+    this.frames = ctx.js === undefined ? undefined : new FramePool(ctx.maxBytes, ctx.maxInFlight);
+  }
+
+  /** A buffer for a packed frame of `length` bytes, to fill and {@link send}. */
+  frame(length: number): Uint8Array {
+    return this.frames === undefined ? new Uint8Array(length) : this.frames.take(length);
   }
 
   /** Whether {@link send} may send now (core NATS: always). @throws the error that failed a message. */
@@ -111,7 +122,7 @@ export class PublishWindow {
     stats.inFlight += count;
     // The first attempt straight on the client's promise (one handler, no wrapper); retries in `resend`.
     js.publish(this.ctx.subject, payload, { msgID: msgId, timeout: this.ctx.publishTimeoutMs }).then(
-      (ack) => this.settled(ack.duplicate, count, last, undefined),
+      (ack) => this.settled(ack.duplicate, count, last, undefined, payload),
       (e: unknown) => this.failed(e, payload, msgId, count, last),
     );
   }
@@ -146,11 +157,12 @@ export class PublishWindow {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  /** One message settled: acknowledged (`error` undefined) or failed for good. */
-  private settled(duplicate: boolean, count: number, last: number, error: unknown): void {
+  /** One message settled: acknowledged (`error` undefined; its `payload` goes back to the frame pool) or failed for good. */
+  private settled(duplicate: boolean, count: number, last: number, error: unknown, payload?: Uint8Array): void {
     const { stats } = this.ctx;
     stats.inFlight -= count;
     if (error === undefined) {
+      if (payload !== undefined) this.frames?.give(payload);
       if (duplicate) stats.dupDropped += count;
       stats.acked += count;
       if (last > stats.lastSequence) stats.lastSequence = last;
@@ -169,7 +181,7 @@ export class PublishWindow {
     const fatal = this.fatal(e);
     if (fatal !== undefined) return this.settled(false, count, last, fatal);
     this.resend(js, payload, msgId, count, true).then(
-      (duplicate) => this.settled(duplicate, count, last, undefined),
+      (duplicate) => this.settled(duplicate, count, last, undefined, payload),
       (err: unknown) => this.settled(false, count, last, err),
     );
   }

@@ -28,8 +28,8 @@ export interface RingPacker {
   frameLength(n: number): number;
   /** How many of the remaining entries fit a frame of at most `maxBytes` (at least 1). */
   fit(maxBytes: number): number;
-  /** Packs the next `n` entries into a new frame (header included). */
-  packFrame(n: number): Uint8Array;
+  /** Packs the next `n` entries into `out` (header included), {@link frameLength}`(n)` bytes long. */
+  packFrame(n: number, out: Uint8Array): void;
   /** Copies the next entry alone (typed: its fields in schema order; bytes: the record). */
   packEntry(): Uint8Array;
   /** Releases the held batch: the producer may reuse its slots. */
@@ -89,9 +89,8 @@ export class TypedPacker<S extends Schema> implements RingPacker {
     return Math.max(1, Math.min(this.remaining, Math.floor((maxBytes - FRAME_HEADER_LENGTH) / this.entryLength)));
   }
 
-  packFrame(n: number): Uint8Array {
-    const out = new Uint8Array(this.frameLength(n));
-    writeFrameHeader(new DataView(out.buffer), this.kind, this.schemaId, n, this.nextSequence);
+  packFrame(n: number, out: Uint8Array): void {
+    writeFrameHeader(new DataView(out.buffer, out.byteOffset, out.length), this.kind, this.schemaId, n, this.nextSequence);
     let at = FRAME_HEADER_LENGTH;
     const start = this.slot;
     const first = Math.min(n, this.capacity - start); // entries before the wrap
@@ -103,7 +102,6 @@ export class TypedPacker<S extends Schema> implements RingPacker {
       at += n * w;
     }
     this.advance(n);
-    return out;
   }
 
   packEntry(): Uint8Array {
@@ -180,9 +178,8 @@ export class BytePacker implements RingPacker {
     return n;
   }
 
-  packFrame(n: number): Uint8Array {
-    const out = new Uint8Array(this.frameLength(n));
-    const view = new DataView(out.buffer);
+  packFrame(n: number, out: Uint8Array): void {
+    const view = new DataView(out.buffer, out.byteOffset, out.length);
     writeFrameHeader(view, this.kind, this.schemaId, n, this.nextSequence);
     const batch = this.reader.batch;
     let at = FRAME_HEADER_LENGTH;
@@ -194,7 +191,6 @@ export class BytePacker implements RingPacker {
       at += RECORD_LENGTH_PREFIX + len;
     }
     this.advance(n);
-    return out;
   }
 
   packEntry(): Uint8Array {
