@@ -1,15 +1,16 @@
 /**
- * The standalone NATS bench script: `node packages/nats/dist/src/bench.js [--rounds N] [--warmup N]
- * [--url nats://…] [--only <text>] [--json]` (the same cases as `ringkit bench --only nats.`; see bench-run.ts).
- * Bad flags: a one-line message on stderr, exit code 2.
+ * The standalone NATS bench script: `node packages/nats/dist/src/bench.js [--rounds N]
+ * [--warmup N] [--url nats://…] [--only <text>] [--json]`, the same cases as
+ * `ringkit bench --only nats.` (see bench-run.ts). `--warmup`: unmeasured runs of a case in its
+ * process before the measured one (default 1). Bad flags: a one-line message on stderr, exit code 2.
  */
 import { parseArgs } from 'node:util';
 import { formatNatsBench, runNatsBench } from './bench-run.js';
 
-/** `text` as an integer in [min, 100], or undefined after printing why not. */
-function roundsFlag(flag: string, text: string, min: number): number | undefined {
-  if (/^\d+$/.test(text) && Number(text) >= min && Number(text) <= 100) return Number(text);
-  process.stderr.write(`bench: --${flag} takes an integer in [${min}, 100]: --${flag} ${text}\n`);
+/** `text` as an integer in [min, max], or undefined after printing why not. */
+function countFlag(flag: string, text: string, min: number, max: number): number | undefined {
+  if (/^\d+$/.test(text) && Number(text) >= min && Number(text) <= max) return Number(text);
+  process.stderr.write(`bench: --${flag} takes an integer in [${min}, ${max}]: --${flag} ${text}\n`);
   return undefined;
 }
 
@@ -20,14 +21,14 @@ try {
   process.stderr.write(`bench: ${(e as Error).message.split('\n')[0]}; allowed: --rounds <n> --warmup <n> --url <nats://…> --only <text> --json\n`);
   process.exit(2);
 }
-const rounds = roundsFlag('rounds', values.rounds, 1);
-const warmupRounds = roundsFlag('warmup', values.warmup, 0);
-if (rounds === undefined || warmupRounds === undefined) process.exit(2);
+const rounds = countFlag('rounds', values.rounds, 1, 100);
+const warmupRuns = countFlag('warmup', values.warmup, 0, 10);
+if (rounds === undefined || warmupRuns === undefined) process.exit(2);
 const report = await runNatsBench({
   rounds,
-  warmupRounds,
+  warmupRuns,
   ...(values.url === undefined ? {} : { url: values.url }),
   ...(values.only === undefined ? {} : { only: [values.only] }),
-  onProgress: (r, n, name) => process.stderr.write(r < 0 ? `warm-up: ${name}\n` : `round ${r + 1}/${n}: ${name}\n`),
+  onProgress: (r, n, name) => process.stderr.write(`round ${r + 1}/${n}: ${name}\n`),
 });
 process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : formatNatsBench(report));

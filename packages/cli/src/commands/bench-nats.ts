@@ -39,7 +39,7 @@ export async function natsBench(terms: readonly string[], values: { runs?: strin
   try {
     const report = await mod.runNatsBench({
       only: terms, ...(rounds === undefined ? {} : { rounds }), ...(values.nats === undefined ? {} : { url: values.nats }),
-      onProgress: (r, n, name) => status.update(r < 0 ? `[warm-up] ${name}` : `[round ${r + 1}/${n}] ${name}`),
+      onProgress: (r, n, name) => status.update(`[round ${r + 1}/${n}] ${name}`),
     });
     status.end();
     process.stdout.write(values.json === true ? `${JSON.stringify(report)}\n` : mod.formatNatsBench(report));

@@ -28,8 +28,8 @@ Options:
   --cores <n>        plan wait strategies for n cores (default: the machine's); --cores 1 never busy-spins
   --only nats.       the @ringkit/nats rows instead (any --only naming only nats.* cases: ring →
                      JetStream → ring packed and per entry, 8 B and 1 KiB, a plain @nats-io/jetstream
-                     loop, core NATS; same-run ratios): --runs (or --rounds) rounds (default 5) after one
-                     warm-up round that is not counted; starts its own
+                     loop, core NATS; same-run ratios): --runs (or --rounds) rounds (default 5), each
+                     run a fresh process after one unmeasured run; starts its own
                      nats-server -js unless --nats <url> names one; needs @ringkit/nats
   --shm              (or --only shm) run the cross-process cases instead (shm.* beside their in-process twins
                      inproc.*, process.send and a Unix socket; needs @ringkit/shm): --runs (or --rounds) rounds
