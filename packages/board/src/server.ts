@@ -134,7 +134,10 @@ export class Board {
     this.current = current;
     this.registry = registry;
     this.sockets = new LiveSockets(opts.heartbeatMs ?? 15_000);
-    this.app = Fastify({ logger: false, bodyLimit: 1 << 20 });
+    // forceCloseConnections: close() destroys every HTTP connection. The default closes only the
+    // idle ones at that moment: a browser's kept-alive connection that was busy then and idle a
+    // moment later kept close() waiting for its 72 s keep-alive timeout, or longer.
+    this.app = Fastify({ logger: false, bodyLimit: 1 << 20, forceCloseConnections: true });
     registerRoutes(this.app, this);
   }
 
@@ -192,7 +195,7 @@ export class Board {
     return `${base}auth?code=${this.auth.newLoginCode()}`;
   }
 
-  /** Stops the server and closes every WebSocket. */
+  /** Stops the server: closes every WebSocket and every HTTP connection (a request in flight is cut). */
   async close(): Promise<void> {
     this.sockets.close();
     await this.app.close();

@@ -10,6 +10,8 @@ export class LiveSockets {
   private readonly sockets = new Set<WebSocket>();
   private readonly alive = new WeakSet<WebSocket>();
   private readonly heartbeat: NodeJS.Timeout;
+  /** Set by {@link close}: a socket that opens after it (a browser reconnecting while the server closes) is dropped at once. */
+  private closed = false;
 
   /** Pings every socket each `heartbeatMs`. */
   constructor(heartbeatMs: number) {
@@ -22,8 +24,15 @@ export class LiveSockets {
     return this.sockets.size;
   }
 
-  /** Adds a freshly opened socket and sends it `hello` (the snapshot). */
+  /**
+   * Adds a freshly opened socket and sends it `hello` (the snapshot). After {@link close}, drops
+   * it instead: an open WebSocket keeps the HTTP server's `close()` waiting for ever.
+   */
   add(ws: WebSocket, hello: unknown): void {
+    if (this.closed) {
+      ws.terminate();
+      return;
+    }
     this.sockets.add(ws);
     this.alive.add(ws);
     ws.on('pong', () => this.alive.add(ws));
@@ -45,8 +54,9 @@ export class LiveSockets {
     this.sockets.clear();
   }
 
-  /** Stops the heartbeat and drops every socket. */
+  /** Stops the heartbeat and drops every socket, and every one that opens from now on. */
   close(): void {
+    this.closed = true;
     clearInterval(this.heartbeat);
     this.terminateAll();
   }

@@ -414,3 +414,32 @@ describe('edge configurations', () => {
     }
   });
 });
+
+describe('closing', () => {
+  test('close() ends at once though a kept-alive connection was busy when it was called and idle just after', async () => {
+    // A browser's request in flight when close() starts: answered, its connection goes idle and
+    // would stay open for the keep-alive timeout (72 s) if only idle connections were closed.
+    const { Agent, request } = await import('node:http');
+    const { board, url } = await startBoard();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const { hostname, port } = new URL(url);
+      const req = request({ host: hostname, port, path: '/api/v1/buttons/update_content', method: 'POST', agent, headers: { ...AUTH, 'content-type': 'application/json' } });
+      const answered = new Promise<string>((resolve) => {
+        req.on('response', (res) => { res.resume(); res.on('end', () => resolve(`answered ${res.statusCode}`)); res.on('error', () => resolve('cut')); });
+        req.on('error', () => resolve('cut'));
+      });
+      req.write('{"button_id":');
+      await new Promise((r) => setTimeout(r, 100)); // the server is reading the request
+      const t0 = Date.now();
+      const closed = board.close().then(() => 'closed');
+      req.end('"nope","text":"x"}');
+      const verdict = await Promise.race([closed, new Promise((r) => setTimeout(() => r('still open after 5 s'), 5000))]);
+      assert.equal(verdict, 'closed');
+      assert.ok(Date.now() - t0 < 5000);
+      assert.match(await answered, /^(cut|answered \d+)$/);
+    } finally {
+      agent.destroy();
+    }
+  });
+});

@@ -143,3 +143,30 @@ describe('WebSocket /ws/button_updates', () => {
     b.close();
   });
 });
+
+describe('LiveSockets after close()', () => {
+  test('a socket that opens after close() (a browser reconnecting while the board stops) is dropped at once, never kept', async () => {
+    const { WebSocketServer } = await import('ws');
+    const { LiveSockets } = await import('../src/socket.js');
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    const serverSide = new Promise<WebSocket>((resolve) => wss.once('connection', (ws) => resolve(ws)));
+    const { port } = wss.address() as { port: number };
+    const client = new WebSocket(`ws://127.0.0.1:${port}/`);
+    const clientClosed = new Promise<number>((resolve) => client.once('close', (code) => resolve(code)));
+    const frames: string[] = [];
+    client.on('message', (d) => frames.push(String(d)));
+    try {
+      const live = new LiveSockets(60_000);
+      live.close();
+      live.add(await serverSide, { type: 'hello' });
+      assert.equal(live.size, 0, 'not kept');
+      const code = await Promise.race([clientClosed, new Promise<string>((r) => setTimeout(() => r('still open after 3 s'), 3000))]);
+      assert.equal(code, 1006, 'terminated (no close handshake)');
+      assert.deepEqual(frames, [], 'no snapshot sent');
+    } finally {
+      client.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    }
+  });
+});

@@ -23,6 +23,13 @@ if (c === undefined || !Number.isInteger(warmup) || warmup < 0) {
   process.exit(2);
 }
 let server: BenchServer | undefined;
+// Ctrl-C or a kill: take the server and its store along.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server?.stop();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
 try {
   if (givenUrl === undefined) server = await startBenchServer();
   const nc = await connectNats({ servers: givenUrl ?? server!.url });

@@ -89,7 +89,7 @@ export interface NatsBenchOptions {
   rounds?: number;
   /** Unmeasured runs of a case in its process before the measured one, an integer in [0, 10]. Defaults to 1. */
   warmupRuns?: number;
-  /** A running server with JetStream; without it the bench starts its own `nats-server -js`. */
+  /** A running server with JetStream, used by every run; without it each run starts a `nats-server -js` of its own. */
   url?: string;
   /** Only the cases whose name contains one of these. Defaults to all. */
   only?: readonly string[];
@@ -102,6 +102,7 @@ export interface NatsBenchRatio { median: number; min: number; max: number }
 
 /** What {@link runNatsBench} measured. */
 export interface NatsBenchReport {
+  /** Rounds run. */
   rounds: number;
   /** Unmeasured runs before each measured one, in the same process. */
   warmupRuns: number;
