@@ -83,5 +83,8 @@ describe('ringkit bench --only nats.', () => {
     const bad = spawnSync(process.execPath, [BIN, 'bench', '--only', 'nats.nope'], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(bad.status, 2, bad.stderr);
     assert.match(bad.stderr, /no NATS case matches --only nats\.nope; cases: nats\.packed\.8B/);
+    const noServer = spawnSync(process.execPath, [BIN, 'bench', '--only', 'nats.core.entry.8B', '--runs', '1'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NATS_SERVER: '/nonexistent/nats-server' } });
+    assert.equal(noServer.status, 1, noServer.stderr);
+    assert.match(noServer.stderr, /ringkit bench: nats\.core\.entry\.8B: cannot start \/nonexistent\/nats-server \(install Debian's nats-server package, or set NATS_SERVER\)/);
   });
 });

@@ -24,6 +24,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, InvalidArgumentError } from '@ringkit/core';
 import { CASES, type Case, type Result } from './bench-cases.js';
+import { intOption } from './options.js';
 
 /**
  * The cases of round `r` in run order: every other round, each per-entry bridge case and the
@@ -49,15 +50,6 @@ function percentiles(samples: number[]): number[] {
   const s = samples.slice().sort((a, b) => a - b);
   const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
   return [at(0.5), at(0.99), s.at(-1) ?? NaN];
-}
-
-/** A count: an integer in [min, max], or `fallback` when not given. */
-function countOption(value: unknown, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(`options.${name} must be an integer in [${min}, ${max}]: ${name}=${describe(value)}`);
-  }
-  return value;
 }
 
 const CASE_SCRIPT = fileURLToPath(new URL('./bench-case.js', import.meta.url));
@@ -116,8 +108,8 @@ export interface NatsBenchReport {
 export async function runNatsBench(options: NatsBenchOptions = {}): Promise<NatsBenchReport> {
   const only = options.only ?? [];
   const cases = CASES.filter((c) => only.length === 0 || only.some((t) => c.name.includes(t)));
-  const rounds = countOption(options.rounds, 'rounds', 5, 1, 100);
-  const warmupRuns = countOption(options.warmupRuns, 'warmupRuns', 1, 0, 10);
+  const rounds = intOption(options.rounds, 'rounds', 5, 1, 100);
+  const warmupRuns = intOption(options.warmupRuns, 'warmupRuns', 1, 0, 10);
   if (options.url !== undefined && typeof options.url !== 'string') throw new InvalidArgumentError(`options.url must be a string (nats://host:port): url=${describe(options.url)}`);
   const results = new Map<string, Result[]>(CASES.map((c) => [c.name, []]));
   for (let r = 0; r < rounds; r++) {

@@ -16,7 +16,15 @@ export interface BenchServer {
 export async function startBenchServer(): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ringkit-nats-bench-'));
   const port = await freePort();
-  const server: ChildProcess = spawn(natsServerBinary(), ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const binary = natsServerBinary();
+  const server: ChildProcess = spawn(binary, ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  let failed: Error | undefined;
+  server.once('error', (e) => {
+    failed = new Error(`cannot start ${binary} (install Debian's nats-server package, or set NATS_SERVER): ${e.message}`);
+  });
+  server.once('exit', (code, signal) => {
+    failed ??= new Error(`${binary} exited at start (${signal ?? `exit code ${code}`})`);
+  });
   const stop = (): void => {
     server.kill();
     rmSync(dir, { recursive: true, force: true });
@@ -27,9 +35,9 @@ export async function startBenchServer(): Promise<BenchServer> {
       await (await connect({ servers: url })).close();
       return { url, stop };
     } catch (e) {
-      if (i > 100) {
+      if (failed !== undefined || i > 100) {
         stop();
-        throw e;
+        throw failed ?? e;
       }
       await new Promise((r) => setTimeout(r, 50));
     }

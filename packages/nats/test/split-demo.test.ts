@@ -1,11 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { demoSpec } from '@ringkit/pipeline';
 import { splitPipeline, natsStagesModule } from '../src/index.js';
 import { NatsServer } from './fixtures/nats-server.js';
+import { runNode } from './fixtures/run-node.js';
 
 const EXAMPLE = new URL('../../../../examples/nats-fizzbuzz.mjs', import.meta.url).pathname;
 
@@ -18,20 +18,10 @@ after(async () => {
 });
 
 /** Runs one part of the split demo; resolves with its JSON line. */
-function part(name: 'generator' | 'worker', ...args: string[]): Promise<Record<string, number>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [EXAMPLE, '--nats', server.url, '--part', name, '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`${name} exited ${code}: ${err}`));
-      else resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number>);
-    });
-  });
+async function part(name: 'generator' | 'worker', ...args: string[]): Promise<Record<string, number>> {
+  const { code, out, err } = await runNode([EXAMPLE, '--nats', server.url, '--part', name, '--json', ...args]);
+  if (code !== 0) throw new Error(`${name} exited ${code}: ${err}`);
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number>;
 }
 
 describe('splitPipeline', () => {
