@@ -115,7 +115,10 @@ export class ProcessTable {
   /** True when process `r`, recovering entry `i`, still runs (by pid alone until it has written its start time). */
   private recovererAlive(i: number, r: number): boolean {
     if (r === process.pid) return true; // this process: one of its threads is at it
-    if (Atomics.load(this.words, this.base(i) + RECOVERER) !== r) return processStartTime(r) !== undefined && processAlive(r, processStartTime(r)!);
+    if (Atomics.load(this.words, this.base(i) + RECOVERER) !== r) {
+      const start = processStartTime(r); // whichever process has that pid now: alive unless gone or a zombie
+      return start !== undefined && processAlive(r, start);
+    }
     return processAlive(r, this.f64[this.f64Index(i, RECOVERER_START)]!);
   }
 
