@@ -107,7 +107,9 @@ export interface NatsBenchReport {
 /** Runs the NATS bench cases (see the module's documentation). */
 export async function runNatsBench(options: NatsBenchOptions = {}): Promise<NatsBenchReport> {
   const only = options.only ?? [];
+  if (!Array.isArray(only) || only.some((t) => typeof t !== 'string')) throw new InvalidArgumentError(`options.only must be an array of texts (case names contain one): only=${describe(options.only)}`);
   const cases = CASES.filter((c) => only.length === 0 || only.some((t) => c.name.includes(t)));
+  if (cases.length === 0) throw new InvalidArgumentError(`options.only names no NATS bench case: only=${JSON.stringify(only)}; cases: ${NATS_CASES.join(' ')}`);
   const rounds = intOption(options.rounds, 'rounds', 5, 1, 100);
   const warmupRuns = intOption(options.warmupRuns, 'warmupRuns', 1, 0, 10);
   if (options.url !== undefined && typeof options.url !== 'string') throw new InvalidArgumentError(`options.url must be a string (nats://host:port): url=${describe(options.url)}`);
