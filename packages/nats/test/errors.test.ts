@@ -2,9 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { ByteRing, InvalidArgumentError, POLL_CLOSED, Ring, RingkitError, bytes, reviveError, serializeError } from '@ringkit/core';
+import { ByteRing, InvalidArgumentError, POLL_CLOSED, Ring, RingkitError, bytes, encodeSchema, resolveSchema, reviveError, serializeError } from '@ringkit/core';
 import {
-  connectNats, FrameError, headerRoom, NatsAuthError, NatsPermissionError, NatsUnreachableError, PayloadTooLargeError, RingSink, RingSource, StreamMissingError,
+  connectNats, FRAME_HEADER_LENGTH, FRAME_KIND, FRAME_MAGIC, FrameError, headerRoom, NatsAuthError, NatsPermissionError, NatsUnreachableError, PayloadTooLargeError, RingSink, RingSource, schemaId, StreamMissingError,
 } from '../src/index.js';
 import { freePort, NatsServer } from './fixtures/nats-server.js';
 
@@ -171,6 +171,40 @@ describe('bad input and failures are typed errors naming what was wrong', () => 
     const far = Ring.create({ capacity: 16, schema: { a: 'f64' } });
     const s2 = await RingSource.start({ ring: far, connection: nc, subject: 'ok.schema', durable: 's' });
     await assert.rejects(s2.done, /the frame's schema id differs from the ring's/);
+  });
+
+  it('a corrupt packed frame (wrong version, a count its length does not hold, a first sequence that is no integer, records past its end) fails the source with a FrameError, nothing written', async () => {
+    const js = jetstream(nc);
+    const header = (version: number, kind: number, schema: number, count: number, first: number, body: number): Uint8Array => {
+      const out = new Uint8Array(FRAME_HEADER_LENGTH + body);
+      const v = new DataView(out.buffer);
+      v.setUint32(0, FRAME_MAGIC, true);
+      v.setUint8(4, version);
+      v.setUint8(5, kind);
+      v.setUint32(8, schema, true);
+      v.setUint32(12, count, true);
+      v.setFloat64(16, first, true);
+      return out;
+    };
+    const typedId = schemaId(encodeSchema(resolveSchema({ a: 'f64' })));
+    const bytesId = schemaId('bytes');
+    const lying = header(1, FRAME_KIND.bytes, bytesId, 2, 0, 8);
+    new DataView(lying.buffer).setUint32(FRAME_HEADER_LENGTH, 1000, true); // a record longer than the frame
+    const cases: Array<[string, Uint8Array, 'typed' | 'bytes', RegExp]> = [
+      ['version', header(9, FRAME_KIND.typed, typedId, 1, 0, 8), 'typed', /unsupported frame version \(this build reads 1\): version=9/],
+      ['count', header(1, FRAME_KIND.typed, typedId, 5, 0, 8), 'typed', /a frame of 5 entries of 8 bytes is 64 bytes long: length=32/],
+      ['first', header(1, FRAME_KIND.typed, typedId, 1, Number.NaN, 8), 'typed', /a frame's first sequence must be an integer below 2\^53: first=NaN/],
+      ['record', lying, 'bytes', /the frame ends inside record|record 0 is longer than the byte ring's maxRecordLength/],
+    ];
+    for (const [name, frame, ring, message] of cases) {
+      await js.publish(`ok.corrupt.${name}`, frame);
+      const far = ring === 'typed' ? Ring.create({ capacity: 16, schema: { a: 'f64' } }) : ByteRing.create({ capacity: 1 << 12 });
+      const before = far.cursor;
+      const source = await RingSource.start({ ring: far, connection: nc, subject: `ok.corrupt.${name}`, durable: `corrupt_${name}` });
+      const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`${name}: the source took the frame (no FrameError within 10 s)`)), 10_000).unref());
+      await assert.rejects(Promise.race([source.done, timeout]), (e: unknown) => e instanceof FrameError && message.test(e.message), name);
+      assert.equal(far.cursor, before, `${name}: nothing written into the ring`);
+    }
   });
 
   it('errors survive postMessage as their own class', () => {
